@@ -1,0 +1,43 @@
+// Names shared by the definition builder, the component, the handlers and the policy pack.
+// Nothing here imports Pulumi or the AWS SDK, so a handler bundle can include it.
+
+/** Error names a saga execution ends with, so callers can tell the outcomes apart. */
+export const SagaErrors = {
+    /** Every compensation ran and succeeded: the world is as it was before the saga. */
+    RolledBack: "Saga.RolledBack",
+    /** At least one compensation still failed after its retries: data may be left behind. */
+    CompensationFailed: "Saga.CompensationFailed",
+} as const;
+
+/**
+ * Errors of the Lambda service itself (not of the function's code), safe to retry on forward
+ * actions: the action either never ran or is idempotent.
+ */
+export const TRANSIENT_LAMBDA_ERRORS = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+] as const;
+
+/** The key of the execution's state where the saga keeps what went wrong; callers must not use it. */
+export const SAGA_STATE_KEY = "saga";
+
+/** Tags on every step Lambda: the policy pack checks compensators from these. */
+export const Tags = {
+    saga: "saga:name",
+    step: "saga:step",
+    role: "saga:role",
+} as const;
+
+export type ActionRole = "reserve" | "confirm" | "cancel";
+
+/** Environment variables the component gives its Lambdas. */
+export const Env = {
+    tableName: "TABLE_NAME",
+    stateMachineArn: "STATE_MACHINE_ARN",
+    /** "true" lets a request choose a failure to inject (demo and test stacks only). */
+    failureInjection: "SAGA_FAILURE_INJECTION",
+    /** Probability (0..1) that a compensation fails on purpose, to show retries at work. */
+    compensationFailureRate: "SAGA_COMPENSATION_FAILURE_RATE",
+} as const;
