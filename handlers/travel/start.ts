@@ -1,0 +1,11 @@
+// The start Lambda of the travel saga: GET /?tripID=...&runType=... starts one booking.
+import { createStartHandler } from "../lib/start";
+import { demoTrip, RUN_TYPES } from "./trip";
+
+export const handler = createStartHandler({
+    idParameter: "tripID",
+    idField: "tripId",
+    runTypes: RUN_TYPES,
+    // The itinerary is the demo's fixed one; only the trip id and the run type vary.
+    buildInput: demoTrip,
+});
