@@ -41,3 +41,6 @@ export const Env = {
     /** Probability (0..1) that a compensation fails on purpose, to show retries at work. */
     compensationFailureRate: "SAGA_COMPENSATION_FAILURE_RATE",
 } as const;
+
+/** The `Tags.role` of the start Lambda behind the API: it belongs to the saga but to no step. */
+export const START_ROLE = "start";

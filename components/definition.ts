@@ -11,7 +11,7 @@
 // The second chain duplicates the remaining compensations instead of adding a Choice state, so
 // the common paths enter no more states (and bill no more transitions) than the original design.
 import { SAGA_STATE_KEY, SagaErrors, TRANSIENT_LAMBDA_ERRORS } from "./conventions";
-import { FixedStates, stateNameOf, validateRetryPolicy, validateSteps } from "./steps";
+import { FixedStates, SagaValidationError, stateNameOf, validateRetryPolicy, validateSteps } from "./steps";
 import { RetryPolicy, SagaStep } from "./types";
 
 export interface DefinitionOptions {
@@ -138,7 +138,7 @@ function validateOptions(options: DefinitionOptions): void {
     validateRetryPolicy("forwardRetry", options.forwardRetry);
     for (const key of ["taskTimeoutSeconds", "timeoutSeconds"] as const) {
         if (!Number.isInteger(options[key]) || options[key] < 1) {
-            throw new Error(`\`${key}\` must be a whole number of seconds, at least 1.`);
+            throw new SagaValidationError(`\`${key}\` must be a whole number of seconds, at least 1.`);
         }
     }
 }

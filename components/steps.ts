@@ -85,8 +85,9 @@ export function validateSteps(steps: unknown): asserts steps is SagaStep[] {
     });
 }
 
-function validateAction(label: string, action: Partial<SagaAction>): void {
-    if (typeof action !== "object" || typeof action.module !== "string" || action.module.trim() === "") {
+/** Checks one handler reference; `label` names it in the message, e.g. Step "Hotel" `reserve`. */
+export function validateAction(label: string, action: Partial<SagaAction>): void {
+    if (typeof action !== "object" || action === null || typeof action.module !== "string" || action.module.trim() === "") {
         throw new SagaValidationError(`${label} must name its handler's source file in \`module\`.`);
     }
     if (action.export !== undefined && !EXPORT_NAME.test(action.export)) {

@@ -1,0 +1,63 @@
+// Bundles a handler module into the single `index.js` a Lambda runs. Pure build step: no Pulumi.
+import * as esbuild from "esbuild";
+
+export interface HandlerBundle {
+    /** CommonJS code of the function's `index.js`. */
+    code: string;
+    /** The names the module exports, so a missing handler fails at `pulumi preview`, not at the first request. */
+    exports: string[];
+}
+
+export class BundleError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "BundleError";
+    }
+}
+
+const OPTIONS: esbuild.BuildOptions = {
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    // nodejs22.x ships AWS SDK v3: bundling it would add ~1 MB per function and pin an old copy.
+    external: ["@aws-sdk/*"],
+    write: false,
+    logLevel: "silent",
+};
+
+// One module often serves several actions (reserve, confirm and cancel of a step): bundle it once.
+const cache = new Map<string, HandlerBundle>();
+
+/**
+ * Bundles the module at `file` (absolute). `root` becomes esbuild's working directory, so the
+ * paths esbuild writes into comments are relative and the bundle, and with it the deployed code's
+ * hash, is the same on every machine.
+ */
+export function bundleHandler(file: string, root: string): HandlerBundle {
+    const key = `${root}\0${file}`;
+    let bundle = cache.get(key);
+    if (!bundle) {
+        bundle = { code: build(file, root, "cjs").outputFiles![0].text, exports: exportsOf(file, root) };
+        cache.set(key, bundle);
+    }
+    return bundle;
+}
+
+function build(file: string, root: string, format: esbuild.Format, metafile = false) {
+    try {
+        return esbuild.buildSync({ ...OPTIONS, entryPoints: [file], absWorkingDir: root, outfile: "index.js", format, metafile });
+    } catch (error) {
+        const failure = error as esbuild.BuildFailure;
+        const first = failure.errors?.[0];
+        const where = first?.location ? `${first.location.file}:${first.location.line}: ` : "";
+        throw new BundleError(first ? `${where}${first.text}` : String(error));
+    }
+}
+
+// esbuild lists an entry's exports in its metafile only for ES module output; a second build in
+// that format reads them (the CommonJS output's list is always empty).
+function exportsOf(file: string, root: string): string[] {
+    const outputs = build(file, root, "esm", true).metafile!.outputs;
+    const entry = Object.values(outputs).find((output) => output.entryPoint !== undefined);
+    return entry ? [...entry.exports].sort() : [];
+}

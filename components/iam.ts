@@ -1,0 +1,97 @@
+// IAM policy documents of the saga's roles: pure functions of ARNs, so tests and the policy pack
+// can check exactly what each role may do. Every grant names its resource; "*" appears only where
+// the AWS service accepts nothing narrower (X-Ray and CloudWatch Logs delivery).
+import { TableAccess } from "./types";
+
+export interface PolicyStatement {
+    Sid: string;
+    Effect: "Allow";
+    Action: string[];
+    Resource: string | string[];
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: PolicyStatement[];
+}
+
+export const policyDocument = (statements: PolicyStatement[]): PolicyDocument => ({
+    Version: "2012-10-17",
+    Statement: statements,
+});
+
+/** The trust policy of a role a service assumes, e.g. `lambda.amazonaws.com`. */
+export function assumeRolePolicy(service: string) {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+    };
+}
+
+/** Exactly the table actions an action declares, on the saga's table only; none when it declares none. */
+export function tableStatements(tableArn: string, access: readonly TableAccess[] = []): PolicyStatement[] {
+    if (access.length === 0) return [];
+    const actions = [...new Set(access)].sort().map((name) => `dynamodb:${name}`);
+    return [{ Sid: "TableAccess", Effect: "Allow", Action: actions, Resource: tableArn }];
+}
+
+/** Writing to the function's own log group (it exists, so no CreateLogGroup). */
+export const writeLogsStatement = (logGroupArn: string): PolicyStatement => ({
+    Sid: "WriteOwnLogs",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: `${logGroupArn}:*`,
+});
+
+// X-Ray has no resource-level permissions: "*" is the only accepted resource.
+export const lambdaTracingStatement: PolicyStatement = {
+    Sid: "XRayTracing",
+    Effect: "Allow",
+    Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+    Resource: "*",
+};
+
+export const startExecutionStatement = (stateMachineArn: string): PolicyStatement => ({
+    Sid: "StartSaga",
+    Effect: "Allow",
+    Action: ["states:StartExecution"],
+    Resource: stateMachineArn,
+});
+
+/** The policy of a Lambda: its own grants, its log group and X-Ray. */
+export function functionPolicy(grants: PolicyStatement[], logGroupArn: string): PolicyDocument {
+    return policyDocument([...grants, writeLogsStatement(logGroupArn), lambdaTracingStatement]);
+}
+
+/**
+ * The policy of the state machine: invoke exactly the step functions, record failed
+ * compensations, deliver its logs and traces.
+ */
+export function stateMachinePolicy(functionArns: string[], failureQueueArn: string): PolicyDocument {
+    return policyDocument([
+        { Sid: "InvokeSteps", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [...functionArns].sort() },
+        { Sid: "RecordCompensationFailures", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: failureQueueArn },
+        {
+            // Log delivery is configured through account-level APIs that take no resource ARN.
+            Sid: "DeliverLogs",
+            Effect: "Allow",
+            Action: [
+                "logs:CreateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:DescribeLogGroups",
+                "logs:DescribeResourcePolicies",
+                "logs:GetLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy",
+                "logs:UpdateLogDelivery",
+            ],
+            Resource: "*",
+        },
+        {
+            Sid: "XRayTracing",
+            Effect: "Allow",
+            Action: ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+            Resource: "*",
+        },
+    ]);
+}

@@ -1,0 +1,31 @@
+// The saga's single table: every record of a saga lives under one partition key (`pk`), so one
+// Query returns the whole saga and no action ever needs a Scan.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ChildContext, sagaNames } from "./naming";
+
+/** The table the saga's actions use: created here, or shared by the caller. */
+export interface SagaTable {
+    name: pulumi.Output<string>;
+    arn: pulumi.Output<string>;
+}
+
+export function createTable(ctx: ChildContext): aws.dynamodb.Table {
+    return new aws.dynamodb.Table(
+        sagaNames(ctx.saga).table,
+        {
+            attributes: [
+                { name: "pk", type: "S" },
+                { name: "sk", type: "S" },
+            ],
+            hashKey: "pk",
+            rangeKey: "sk",
+            // Sagas arrive in bursts and idle in between: pay per request, no capacity to plan.
+            billingMode: "PAY_PER_REQUEST",
+            pointInTimeRecovery: { enabled: true },
+            serverSideEncryption: { enabled: true },
+            tags: ctx.tags(),
+        },
+        { parent: ctx.parent },
+    );
+}

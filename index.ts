@@ -1,0 +1,20 @@
+// The default stack: the travel booking saga of the original pattern (Hotel, Flight, Payment).
+import * as pulumi from "@pulumi/pulumi";
+import { SagaComponent } from "./components";
+import { travelStart, travelSteps } from "./handlers/travel/steps";
+
+const config = new pulumi.Config();
+
+const booking = new SagaComponent("booking", {
+    steps: travelSteps,
+    start: travelStart,
+    failureInjection: config.getBoolean("failureInjection") ?? false,
+    compensationFailureRate: config.getNumber("compensationFailureRate", { min: 0, max: 1 }) ?? 0,
+    alarmActions: config.getObject<string[]>("alarmActions") ?? [],
+    tags: { project: pulumi.getProject(), stack: pulumi.getStack() },
+});
+
+export const apiUrl = booking.apiUrl;
+export const stateMachineArn = booking.stateMachineArn;
+export const tableName = booking.tableName;
+export const failureQueueUrl = booking.failureQueueUrl;

@@ -1,0 +1,227 @@
+// SagaComponent's options and its refusals: what each option changes, and the exact message a
+// mistake gets, before any child exists.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { SagaComponent, SagaComponentArgs, SagaStep } from "../components";
+import { travelStart, travelSteps } from "../handlers/travel/steps";
+import { ACCOUNT, byType, deploy, find, policyOf, recorded, REGION, resetRecords, setupMocks, Types, valueOf } from "./support/mocks";
+
+const SHARED_TABLE = { name: "shared-bookings", arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/shared-bookings` };
+
+// A handler module outside the repository, to show that paths resolve against `handlerRoot`.
+const fixtureRoot = fs.mkdtempSync(path.join(os.tmpdir(), "saga-handlers-"));
+fs.writeFileSync(
+    path.join(fixtureRoot, "orders.ts"),
+    "export async function place() { return 1; }\nexport const undo = async () => 0;\nexport const handler = async () => ({ statusCode: 202 });\n",
+);
+const orderSteps: SagaStep[] = [
+    { name: "Order", reserve: { module: "orders.ts", export: "place", tableAccess: ["PutItem"] }, cancel: { module: "orders.ts", export: "undo" } },
+];
+const orderStart = { module: "orders.ts" };
+
+// A root hook: the fixture serves the rejection tests below too.
+after(() => fs.rmSync(fixtureRoot, { recursive: true, force: true }));
+
+describe("SagaComponent options", () => {
+    before(() => setupMocks());
+
+    it("shares a table it is given: creates none, and grants and names that one", async () => {
+        const shared = await deploy(() => new SagaComponent("shared", { steps: travelSteps, start: travelStart, table: SHARED_TABLE }));
+        assert.equal(byType(Types.table).length, 0);
+        assert.equal(find(Types.function, "shared-hotel-reserve").inputs.environment.variables.TABLE_NAME, SHARED_TABLE.name);
+        assert.deepEqual(policyOf("shared-hotel-reserve-policy").Statement[0].Resource, SHARED_TABLE.arn);
+        assert.equal(await valueOf(shared.tableName), SHARED_TABLE.name);
+        assert.equal(await valueOf(shared.tableArn), SHARED_TABLE.arn);
+    });
+
+    it("turns on failure injection for step and start Lambdas, and the failure rate for cancels, from Inputs", async () => {
+        await deploy(
+            () =>
+                new SagaComponent("chaos", {
+                    steps: travelSteps,
+                    start: travelStart,
+                    failureInjection: pulumi.output(true),
+                    compensationFailureRate: Promise.resolve(0.4),
+                }),
+        );
+        for (const fn of byType(Types.function)) {
+            const env = fn.inputs.environment.variables;
+            assert.equal(env.SAGA_FAILURE_INJECTION, "true", fn.name);
+            assert.equal(env.SAGA_COMPENSATION_FAILURE_RATE, fn.name.endsWith("-cancel") ? "0.4" : undefined, fn.name);
+        }
+    });
+
+    it("applies Lambda, API and definition options", async () => {
+        await deploy(
+            () =>
+                new SagaComponent("tuned", {
+                    steps: travelSteps,
+                    start: travelStart,
+                    lambda: { memorySize: 512, timeoutSeconds: 20, logRetentionDays: 30, architecture: "x86_64" },
+                    definition: { taskTimeoutSeconds: 25, timeoutSeconds: 600 },
+                    api: { stageName: "prod", throttle: { rateLimit: 5, burstLimit: 10 }, iamAuth: true },
+                }),
+        );
+        const fn = find(Types.function, "tuned-flight-confirm").inputs;
+        assert.deepEqual([fn.memorySize, fn.timeout, fn.architectures], [512, 20, ["x86_64"]]);
+        assert.equal(find(Types.logGroup, "tuned-flight-confirm-logs").inputs.retentionInDays, 30);
+        assert.equal(find(Types.logGroup, "tuned-machine-logs").inputs.retentionInDays, 30);
+        const definition = JSON.parse(find(Types.stateMachine, "tuned-machine").inputs.definition);
+        assert.equal(definition.TimeoutSeconds, 600);
+        assert.equal(definition.States["Confirm Flight"].TimeoutSeconds, 25);
+        const throttle = find(Types.methodSettings, "tuned-api-throttle").inputs;
+        assert.deepEqual([throttle.stageName, throttle.settings.throttlingRateLimit, throttle.settings.throttlingBurstLimit], ["prod", 5, 10]);
+        const swagger = JSON.parse(find(Types.restApi, "tuned-api").inputs.body);
+        for (const route of Object.values(swagger.paths) as Record<string, any>[]) {
+            assert.deepEqual(route["x-amazon-apigateway-any-method"]["x-amazon-apigateway-auth"], { type: "AWS_IAM" });
+        }
+    });
+
+    it("resolves relative handler modules against `handlerRoot`", async () => {
+        await deploy(() => new SagaComponent("orders", { steps: orderSteps, start: orderStart, handlerRoot: fixtureRoot }));
+        assert.deepEqual(byType(Types.function).map((r) => [r.name, r.inputs.handler]).sort(), [
+            ["orders-order-cancel", "index.undo"],
+            ["orders-order-reserve", "index.place"],
+            ["orders-start", "index.handler"],
+        ]);
+        // A cancel that declares no table access gets no table statement at all.
+        assert.deepEqual(policyOf("orders-order-cancel-policy").Statement.map((s: { Sid: string }) => s.Sid), ["WriteOwnLogs", "XRayTracing"]);
+    });
+
+    it("accepts the longest component name the travel steps allow (35 characters)", async () => {
+        const name = "b".repeat(35);
+        await deploy(() => new SagaComponent(name, { steps: travelSteps, start: travelStart }));
+        assert.equal(byType(Types.function).length, 9);
+    });
+});
+
+describe("the stack program (index.ts)", () => {
+    it("reads the saga config: failure injection and compensation failure rate", async () => {
+        setupMocks({ "saga:failureInjection": "true", "saga:compensationFailureRate": "0.4" });
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const stack = await deploy(() => require("../index") as Record<string, pulumi.Output<string>>);
+        assert.deepEqual(Object.keys(stack).sort(), ["apiUrl", "failureQueueUrl", "stateMachineArn", "tableName"]);
+        for (const output of Object.values(stack)) assert.ok(await valueOf(output));
+        const cancel = find(Types.function, "booking-hotel-cancel").inputs;
+        assert.equal(cancel.environment.variables.SAGA_COMPENSATION_FAILURE_RATE, "0.4");
+        assert.equal(find(Types.function, "booking-start").inputs.environment.variables.SAGA_FAILURE_INJECTION, "true");
+        assert.deepEqual([cancel.tags.project, cancel.tags.stack], ["saga", "test"]);
+    });
+});
+
+describe("SagaComponent rejects bad arguments before creating anything", () => {
+    before(() => setupMocks());
+
+    const rejects = (name: string, args: Partial<SagaComponentArgs>, message: string) => {
+        resetRecords();
+        assert.throws(
+            () => new SagaComponent(name, { steps: travelSteps, start: travelStart, ...args }),
+            (error: unknown) => {
+                assert.ok(pulumi.ResourceError.isInstance(error), "a pulumi.ResourceError");
+                assert.equal((error as Error).message, message);
+                return true;
+            },
+        );
+    };
+    const hotel = travelSteps[0];
+
+    afterEach(() => {
+        // Only the component itself was registered: no child exists.
+        assert.deepEqual(recorded.filter((r) => r.type !== Types.component), []);
+    });
+
+    it("an empty list of steps", () => rejects("empty", { steps: [] }, "`steps` must be a non-empty list of saga steps."));
+
+    it("a step without a cancel (a JavaScript caller can omit it)", () =>
+        rejects(
+            "nocancel",
+            { steps: [{ name: "Hotel", reserve: hotel.reserve } as unknown as SagaStep] },
+            'Step "Hotel" has no `cancel` action: every step needs a compensating action that undoes `reserve`.',
+        ));
+
+    it("two steps with the same name (ignoring case)", () =>
+        rejects(
+            "twice",
+            { steps: [hotel, { ...hotel, name: "HOTEL" }] },
+            'Step "HOTEL" is defined twice: step names must be unique (ignoring case).',
+        ));
+
+    it("a step name that is not letters and digits", () =>
+        rejects(
+            "badname",
+            { steps: [{ ...hotel, name: "Hotel-1" }] },
+            'Step "Hotel-1" must have a `name` of letters and digits, starting with a letter, at most 24 characters.',
+        ));
+
+    it("a handler module that does not exist", () => {
+        const root = process.cwd();
+        rejects(
+            "nofile",
+            { steps: [{ ...hotel, reserve: { module: "handlers/travel/hostel.ts", export: "reserve" } }] },
+            `Step "Hotel" \`reserve\` handler module "handlers/travel/hostel.ts" does not exist: looked for ${path.join(root, "handlers/travel/hostel.ts")} (a relative \`module\` resolves against \`handlerRoot\`, here ${root}).`,
+        );
+    });
+
+    it("a handler module without the named export", () =>
+        rejects(
+            "noexport",
+            { steps: [{ ...orderSteps[0], cancel: { module: "orders.ts", export: "cancel" } }], start: orderStart, handlerRoot: fixtureRoot },
+            'Step "Order" `cancel` handler module "orders.ts" has no export "cancel" (it exports handler, place, undo): set `export` to the handler\'s name.',
+        ));
+
+    it("a start module without the named export", () =>
+        rejects(
+            "nostart",
+            { start: { module: "handlers/travel/start.ts", export: "main" } },
+            '`start` handler module "handlers/travel/start.ts" has no export "main" (it exports handler): set `export` to the handler\'s name.',
+        ));
+
+    it("a component name too long for the IAM role names, stating the maximum", () => {
+        const name = "b".repeat(36);
+        rejects(
+            name,
+            {},
+            `The component name "${name}" is too long: the IAM role of the Lambda of step "Payment" \`reserve\` would be named ` +
+                `"${name}-payment-reserve-role" plus Pulumi's 8-character random suffix, 65 characters, over the AWS limit of 64. ` +
+                "With these steps the component name can have at most 35 characters.",
+        );
+    });
+
+    it("a component name with characters AWS names do not allow", () =>
+        rejects(
+            "booking saga",
+            {},
+            "The component name \"booking saga\" must consist of letters, digits, '-' and '_', starting with a letter or digit: AWS resource names derive from it.",
+        ));
+
+    it("a compensation failure rate that is not a probability", () =>
+        rejects("rate", { compensationFailureRate: 1.5 }, "`compensationFailureRate` must be a number from 0 to 1."));
+
+    it("a Lambda timeout that is not below the task timeout", () =>
+        rejects(
+            "timeout",
+            { lambda: { timeoutSeconds: 30 } },
+            "`lambda.timeoutSeconds` (30) must be less than `definition.taskTimeoutSeconds` (30): a task that timed out while its Lambda still ran would start the compensation alongside it.",
+        ));
+
+    it("Lambda settings out of range", () => {
+        rejects("memory", { lambda: { memorySize: 64 } }, "`lambda.memorySize` must be a whole number from 128 to 10240.");
+        rejects("retention", { lambda: { logRetentionDays: 10 } }, `\`lambda.logRetentionDays\` must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.`);
+    });
+
+    it("an invalid definition option", () =>
+        rejects(
+            "retry",
+            { definition: { compensationRetry: { maxAttempts: -1, intervalSeconds: 1, backoffRate: 2 } } },
+            "`definition` is invalid: `compensationRetry.maxAttempts` must be a whole number from 0 to 99999999.",
+        ));
+
+    it("a throttle that is not a number of requests", () =>
+        rejects("throttle", { api: { throttle: { rateLimit: 50, burstLimit: 2.5 } } }, "`api.throttle.burstLimit` must be a whole number of at least 0."));
+
+    it("a shared table without its ARN", () =>
+        rejects("table", { table: { name: "bookings" } as SagaComponentArgs["table"] }, "`table` must have both `name` and `arn` of the table to share."));
+});

@@ -1,0 +1,377 @@
+// The travel stack, built through the package entry point and recorded by the Pulumi mocks: what
+// exists, how it is named, tagged and wired, and exactly what each role may do.
+import * as assert from "node:assert/strict";
+import { builtinModules } from "node:module";
+import * as path from "node:path";
+import * as saga from "../components";
+import { SagaComponent } from "../components";
+import { travelStart, travelSteps } from "../handlers/travel/steps";
+import {
+    ACCOUNT,
+    archiveText,
+    AUTONAME_SUFFIX,
+    byType,
+    deploy,
+    find,
+    policyOf,
+    recorded,
+    REGION,
+    setupMocks,
+    Types,
+    valueOf,
+} from "./support/mocks";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const validateAsl = require("asl-validator") as (definition: unknown) => { isValid: boolean; errorsText(): string };
+
+const physical = (name: string) => `${name}${AUTONAME_SUFFIX}`;
+const lambdaArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physical(name)}`;
+const logGroupArn = (name: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${physical(name)}`;
+const TABLE_ARN = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${physical("booking-table")}`;
+const MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${physical("booking-machine")}`;
+const QUEUE_NAME = physical("booking-compensation-failures");
+const USER_TAGS = { team: "bookings", "cost-center": "42" };
+const ALARM_TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:saga-alarms`;
+
+/** Every action of the travel saga: its function, its state, its export and its table grants. */
+const ACTIONS = [
+    { fn: "booking-hotel-reserve", step: "Hotel", role: "reserve", state: "Reserve Hotel", exp: "reserve", table: ["dynamodb:GetItem", "dynamodb:PutItem"] },
+    { fn: "booking-hotel-confirm", step: "Hotel", role: "confirm", state: "Confirm Hotel", exp: "confirm", table: ["dynamodb:UpdateItem"] },
+    { fn: "booking-hotel-cancel", step: "Hotel", role: "cancel", state: "Cancel Hotel", exp: "cancel", table: ["dynamodb:DeleteItem"] },
+    { fn: "booking-flight-reserve", step: "Flight", role: "reserve", state: "Reserve Flight", exp: "reserve", table: ["dynamodb:GetItem", "dynamodb:PutItem"] },
+    { fn: "booking-flight-confirm", step: "Flight", role: "confirm", state: "Confirm Flight", exp: "confirm", table: ["dynamodb:UpdateItem"] },
+    { fn: "booking-flight-cancel", step: "Flight", role: "cancel", state: "Cancel Flight", exp: "cancel", table: ["dynamodb:DeleteItem"] },
+    { fn: "booking-payment-reserve", step: "Payment", role: "reserve", state: "Take Payment", exp: "take", table: ["dynamodb:GetItem", "dynamodb:PutItem"] },
+    { fn: "booking-payment-cancel", step: "Payment", role: "cancel", state: "Refund Payment", exp: "refund", table: ["dynamodb:UpdateItem"] },
+];
+
+const ownStatements = (fn: string) => [
+    { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn(`${fn}-logs`)}:*` },
+    { Sid: "XRayTracing", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+];
+
+describe("SagaComponent: the travel stack", () => {
+    let booking: SagaComponent;
+
+    before(async () => {
+        setupMocks();
+        booking = await deploy(
+            () =>
+                new saga.SagaComponent("booking", {
+                    steps: travelSteps,
+                    start: travelStart,
+                    tags: USER_TAGS,
+                    alarmActions: [ALARM_TOPIC],
+                }),
+        );
+    });
+
+    it("is what the package's entry point exports", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const pkg = require("../package.json") as { main: string; types: string };
+        assert.equal(require.resolve(path.join(__dirname, "..", pkg.main)), require.resolve("../components"));
+        assert.equal(pkg.types, pkg.main);
+        for (const name of ["SagaComponent", "buildSagaDefinition", "validateSteps", "SagaErrors", "Tags", "Env"] as const) {
+            assert.ok(saga[name], `the entry point exports ${name}`);
+        }
+    });
+
+    it("creates 8 step Lambdas, a start Lambda, one state machine, table, REST API, queue and alarm", () => {
+        const counts = Object.fromEntries(Object.values(Types).map((type) => [type, byType(type).length]));
+        assert.deepEqual(counts, {
+            [Types.component]: 1,
+            [Types.awsxApi]: 1,
+            [Types.function]: 9,
+            [Types.permission]: 2,
+            [Types.role]: 10,
+            [Types.rolePolicy]: 10,
+            [Types.logGroup]: 10,
+            [Types.alarm]: 1,
+            [Types.queue]: 1,
+            [Types.stateMachine]: 1,
+            [Types.table]: 1,
+            [Types.restApi]: 1,
+            [Types.deployment]: 1,
+            [Types.stage]: 1,
+            [Types.methodSettings]: 1,
+        });
+        assert.equal(recorded.length, Object.values(counts).reduce((a, b) => a + b));
+    });
+
+    it("derives every child's name from the component name and the step names", () => {
+        assert.deepEqual(byType(Types.function).map((r) => r.name).sort(), [...ACTIONS.map((a) => a.fn), "booking-start"].sort());
+        for (const fn of [...ACTIONS.map((a) => a.fn), "booking-start", "booking-machine"]) {
+            find(Types.role, `${fn}-role`);
+            find(Types.rolePolicy, `${fn}-policy`);
+            find(Types.logGroup, `${fn}-logs`);
+        }
+        for (const [type, name] of [
+            [Types.stateMachine, "booking-machine"],
+            [Types.table, "booking-table"],
+            [Types.queue, "booking-compensation-failures"],
+            [Types.alarm, "booking-compensation-failures-alarm"],
+            [Types.restApi, "booking-api"],
+            [Types.methodSettings, "booking-api-throttle"],
+        ]) {
+            find(type, name);
+        }
+        for (const { type, name } of recorded.filter((r) => r.type !== Types.component)) {
+            assert.match(name, /^booking-/, `${type} ${name}`);
+        }
+    });
+
+    it("tags each step Lambda with its saga, step and role, plus the caller's tags", () => {
+        for (const { fn, step, role } of ACTIONS) {
+            assert.deepEqual(find(Types.function, fn).inputs.tags, {
+                ...USER_TAGS,
+                [saga.Tags.saga]: "booking",
+                [saga.Tags.step]: step,
+                [saga.Tags.role]: role,
+            });
+        }
+    });
+
+    it("runs each Lambda on nodejs22.x (arm64) with active tracing and JSON logs in its own log group", () => {
+        for (const fn of [...ACTIONS.map((a) => a.fn), "booking-start"]) {
+            const { inputs } = find(Types.function, fn);
+            assert.equal(inputs.runtime, "nodejs22.x");
+            assert.deepEqual(inputs.architectures, ["arm64"]);
+            assert.deepEqual(inputs.tracingConfig, { mode: "Active" });
+            assert.deepEqual(inputs.loggingConfig, { logFormat: "JSON", logGroup: physical(`${fn}-logs`) });
+            assert.equal(inputs.role, `arn:aws:iam::${ACCOUNT}:role/${physical(`${fn}-role`)}`);
+            assert.equal(inputs.memorySize, 256);
+            assert.equal(inputs.timeout, 10);
+            assert.equal(find(Types.logGroup, `${fn}-logs`).inputs.retentionInDays, 14);
+        }
+    });
+
+    it("deploys each handler bundled: the named export, with the AWS SDK left to the runtime", async () => {
+        for (const { fn, exp } of [...ACTIONS, { fn: "booking-start", exp: "handler" }]) {
+            const { inputs } = find(Types.function, fn);
+            assert.equal(inputs.handler, `index.${exp}`);
+            const files = await archiveText(inputs.code);
+            assert.deepEqual(Object.keys(files), ["index.js"]);
+            const code = files["index.js"];
+            const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+            assert.ok(required.some((id) => id.startsWith("@aws-sdk/")), `${fn} uses the SDK`);
+            for (const id of required) {
+                assert.ok(id.startsWith("@aws-sdk/") || builtinModules.includes(id.replace(/^node:/, "")), `${fn} requires ${id}`);
+            }
+            assert.ok(code.length < 100_000, `${fn}'s bundle is ${code.length} bytes: the SDK must not be in it`);
+            const module = { exports: {} as Record<string, unknown> };
+            new Function("module", "exports", "require", code)(module, module.exports, require);
+            assert.equal(typeof module.exports[exp], "function", `${fn} exports ${exp}`);
+        }
+    });
+
+    it("gives step Lambdas the table and the failure switch, and only cancels the compensation failure rate", () => {
+        for (const { fn, role } of ACTIONS) {
+            assert.deepEqual(find(Types.function, fn).inputs.environment.variables, {
+                TABLE_NAME: physical("booking-table"),
+                SAGA_FAILURE_INJECTION: "false",
+                ...(role === "cancel" ? { SAGA_COMPENSATION_FAILURE_RATE: "0" } : {}),
+            });
+        }
+    });
+
+    it("lets each step Lambda use exactly its declared table actions, on the table only", () => {
+        for (const { fn, table } of ACTIONS) {
+            assert.deepEqual(policyOf(`${fn}-policy`), {
+                Version: "2012-10-17",
+                Statement: [{ Sid: "TableAccess", Effect: "Allow", Action: table, Resource: TABLE_ARN }, ...ownStatements(fn)],
+            });
+            assert.equal(find(Types.rolePolicy, `${fn}-policy`).inputs.role, physical(`${fn}-role`));
+        }
+    });
+
+    it("lets the start Lambda only start executions of this saga's state machine", () => {
+        const start = find(Types.function, "booking-start").inputs;
+        assert.deepEqual(start.environment.variables, { STATE_MACHINE_ARN: MACHINE_ARN, SAGA_FAILURE_INJECTION: "false" });
+        assert.deepEqual(start.tags, { ...USER_TAGS, [saga.Tags.saga]: "booking", [saga.Tags.role]: "start" });
+        assert.deepEqual(policyOf("booking-start-policy").Statement, [
+            { Sid: "StartSaga", Effect: "Allow", Action: ["states:StartExecution"], Resource: MACHINE_ARN },
+            ...ownStatements("booking-start"),
+        ]);
+    });
+
+    it("lets the state machine invoke exactly the 8 step Lambdas, record failures, and deliver logs and traces", () => {
+        const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:${QUEUE_NAME}`;
+        const statements = policyOf("booking-machine-policy").Statement;
+        assert.deepEqual(statements[0], {
+            Sid: "InvokeSteps",
+            Effect: "Allow",
+            Action: ["lambda:InvokeFunction"],
+            Resource: ACTIONS.map((a) => lambdaArn(a.fn)).sort(),
+        });
+        assert.ok(!statements[0].Resource.includes(lambdaArn("booking-start")));
+        assert.deepEqual(statements[1], { Sid: "RecordCompensationFailures", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: queueArn });
+        assert.deepEqual(
+            statements.slice(2).map((s: { Sid: string; Resource: string }) => [s.Sid, s.Resource]),
+            [["DeliverLogs", "*"], ["XRayTracing", "*"]],
+        );
+    });
+
+    it("grants '*' only where AWS accepts nothing narrower (X-Ray, log delivery), and never Scan", () => {
+        const allowedOnAnyResource = /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
+        for (const policy of byType(Types.rolePolicy)) {
+            for (const statement of JSON.parse(policy.inputs.policy).Statement) {
+                assert.equal(statement.Effect, "Allow");
+                for (const action of statement.Action) {
+                    assert.ok(!action.includes("*"), `${policy.name}: ${action}`);
+                    assert.notEqual(action, "dynamodb:Scan", policy.name);
+                    if ([statement.Resource].flat().some((r: string) => r.includes("*") && !r.endsWith(":*"))) {
+                        assert.match(action, allowedOnAnyResource, `${policy.name}: ${action} on ${statement.Resource}`);
+                    }
+                }
+            }
+        }
+    });
+
+    it("lets each role be assumed only by the service that runs it", () => {
+        for (const role of byType(Types.role)) {
+            const service = role.name === "booking-machine-role" ? "states.amazonaws.com" : "lambda.amazonaws.com";
+            assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy), {
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+            });
+        }
+    });
+
+    it("defines the state machine with buildSagaDefinition and the deployed ARNs: valid ASL", () => {
+        const definition = JSON.parse(find(Types.stateMachine, "booking-machine").inputs.definition);
+        const expected = saga.buildSagaDefinition({
+            steps: travelSteps,
+            functionArns: Object.fromEntries(ACTIONS.map((a) => [a.state, lambdaArn(a.fn)])),
+            failureQueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${QUEUE_NAME}`,
+        });
+        assert.deepEqual(definition, expected);
+        const result = validateAsl(structuredClone(definition));
+        assert.ok(result.isValid, result.errorsText());
+    });
+
+    it("runs a STANDARD state machine that logs errors with their data to its own log group, and traces", () => {
+        const machine = find(Types.stateMachine, "booking-machine").inputs;
+        assert.equal(machine.type, "STANDARD");
+        assert.equal(machine.roleArn, `arn:aws:iam::${ACCOUNT}:role/${physical("booking-machine-role")}`);
+        const logGroup = find(Types.logGroup, "booking-machine-logs");
+        assert.equal(logGroup.inputs.namePrefix, "/aws/vendedlogs/states/booking-machine-");
+        assert.deepEqual(machine.loggingConfiguration, {
+            level: "ERROR",
+            includeExecutionData: true,
+            logDestination: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroup.state.name}:*`,
+        });
+        assert.deepEqual(machine.tracingConfiguration, { enabled: true });
+    });
+
+    it("records failed compensations in an encrypted queue kept 14 days, watched by an alarm", () => {
+        const queue = find(Types.queue, "booking-compensation-failures").inputs;
+        assert.equal(queue.sqsManagedSseEnabled, true);
+        assert.equal(queue.messageRetentionSeconds, 14 * 24 * 3600);
+        const alarm = find(Types.alarm, "booking-compensation-failures-alarm").inputs;
+        assert.deepEqual(
+            { ...alarm, alarmDescription: undefined, tags: undefined },
+            {
+                alarmDescription: undefined,
+                tags: undefined,
+                namespace: "AWS/SQS",
+                metricName: "ApproximateNumberOfMessagesVisible",
+                dimensions: { QueueName: QUEUE_NAME },
+                statistic: "Maximum",
+                period: 60,
+                evaluationPeriods: 1,
+                threshold: 1,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                treatMissingData: "notBreaching",
+                alarmActions: [ALARM_TOPIC],
+            },
+        );
+    });
+
+    it("creates the single table: pk and sk strings, on demand, point-in-time recovery, encryption", () => {
+        const { tags, ...table } = find(Types.table, "booking-table").inputs;
+        assert.deepEqual(table, {
+            attributes: [
+                { name: "pk", type: "S" },
+                { name: "sk", type: "S" },
+            ],
+            hashKey: "pk",
+            rangeKey: "sk",
+            billingMode: "PAY_PER_REQUEST",
+            pointInTimeRecovery: { enabled: true },
+            serverSideEncryption: { enabled: true },
+        });
+        assert.equal(tags.team, "bookings");
+    });
+
+    it("routes ANY / and ANY /{proxy+} to the start Lambda, which API Gateway may invoke", () => {
+        const swagger = JSON.parse(find(Types.restApi, "booking-api").inputs.body);
+        const uri = `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${lambdaArn("booking-start")}/invocations`;
+        assert.deepEqual(Object.keys(swagger.paths), ["/", "/{proxy+}"]);
+        for (const route of Object.values(swagger.paths) as Record<string, any>[]) {
+            assert.deepEqual(Object.keys(route), ["x-amazon-apigateway-any-method"]);
+            const integration = route["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"];
+            assert.deepEqual({ uri: integration.uri, type: integration.type }, { uri, type: "aws_proxy" });
+        }
+        const executionArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:bookingapiid`;
+        const permissions = byType(Types.permission).map((p) => ({ ...p.inputs, function: p.references?.functionId }) as Record<string, string>);
+        assert.deepEqual(
+            permissions.sort((a, b) => a.sourceArn.localeCompare(b.sourceArn)),
+            ["/*/*/", "/*/*/{proxy+}"].map((suffix) => ({
+                action: "lambda:invokeFunction",
+                function: physical("booking-start"),
+                principal: "apigateway.amazonaws.com",
+                sourceArn: `${executionArn}${suffix}`,
+            })),
+        );
+    });
+
+    it("throttles every method of the stage, with metrics", () => {
+        assert.deepEqual(find(Types.methodSettings, "booking-api-throttle").inputs, {
+            restApi: "bookingapiid",
+            stageName: "v1",
+            methodPath: "*/*",
+            settings: { throttlingRateLimit: 50, throttlingBurstLimit: 100, metricsEnabled: true },
+        });
+        const stage = find(Types.stage, "booking-api").inputs;
+        assert.equal(stage.stageName, "v1");
+        assert.equal(stage.xrayTracingEnabled, true);
+    });
+
+    it("resolves its outputs", async () => {
+        assert.deepEqual(
+            {
+                apiUrl: await valueOf(booking.apiUrl),
+                stateMachineArn: await valueOf(booking.stateMachineArn),
+                tableName: await valueOf(booking.tableName),
+                tableArn: await valueOf(booking.tableArn),
+                failureQueueUrl: await valueOf(booking.failureQueueUrl),
+                failureQueueArn: await valueOf(booking.failureQueueArn),
+                compensationAlarmArn: await valueOf(booking.compensationAlarmArn),
+            },
+            {
+                apiUrl: `https://bookingapiid.execute-api.${REGION}.amazonaws.com/v1/`,
+                stateMachineArn: MACHINE_ARN,
+                tableName: physical("booking-table"),
+                tableArn: TABLE_ARN,
+                failureQueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${QUEUE_NAME}`,
+                failureQueueArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${QUEUE_NAME}`,
+                compensationAlarmArn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${physical("booking-compensation-failures-alarm")}`,
+            },
+        );
+    });
+
+    it("puts the caller's tags and the saga's name on every taggable child", () => {
+        const tagged = recorded.filter((r) => r.inputs.tags !== undefined);
+        assert.deepEqual(
+            [...new Set(tagged.map((r) => r.type))].sort(),
+            [Types.alarm, Types.function, Types.logGroup, Types.queue, Types.restApi, Types.role, Types.stage, Types.stateMachine, Types.table].sort(),
+        );
+        for (const { type, name, inputs } of tagged) {
+            assert.deepEqual({ ...inputs.tags, [saga.Tags.step]: undefined, [saga.Tags.role]: undefined }, {
+                ...USER_TAGS,
+                [saga.Tags.saga]: "booking",
+                [saga.Tags.step]: undefined,
+                [saga.Tags.role]: undefined,
+            }, `${type} ${name}`);
+        }
+    });
+});
