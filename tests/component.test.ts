@@ -2,7 +2,6 @@
 // exists, how it is named, tagged and wired, and exactly what each role may do.
 import * as assert from "node:assert/strict";
 import { builtinModules } from "node:module";
-import * as path from "node:path";
 import * as saga from "../components";
 import { SagaComponent } from "../components";
 import { travelStart, travelSteps } from "../handlers/travel/steps";
@@ -65,14 +64,14 @@ describe("SagaComponent: the travel stack", () => {
         );
     });
 
-    it("is what the package's entry point exports", () => {
+    it("exports the component and its building blocks from the package's entry point", () => {
+        // The package's `main`: the compiled JavaScript another program loads after installing it.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const pkg = require("../package.json") as { main: string; types: string };
-        assert.equal(require.resolve(path.join(__dirname, "..", pkg.main)), require.resolve("../components"));
-        assert.equal(pkg.types, pkg.main);
+        const entry = require("..") as typeof saga;
         for (const name of ["SagaComponent", "buildSagaDefinition", "validateSteps", "SagaErrors", "Tags", "Env"] as const) {
-            assert.ok(saga[name], `the entry point exports ${name}`);
+            assert.ok(entry[name], `the entry point exports ${name}`);
         }
+        assert.equal(entry.SagaComponent.name, "SagaComponent");
     });
 
     it("creates 8 step Lambdas, a start Lambda, one state machine, table, REST API, queue and alarm", () => {

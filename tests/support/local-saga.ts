@@ -36,6 +36,8 @@ export interface LocalSagaRun {
     /** A handler for every action, keyed by the action's state name (e.g. `Reserve Hotel`). */
     handlers: Record<string, LambdaHandler>;
     input: object;
+    /** The definition to run, e.g. one a stack deployed under mocks; by default built from `steps`. */
+    definition?: AslDefinition;
     /** The execution name; the saga id, as the start Lambda names executions. */
     executionName: string;
     definitionOptions?: Partial<DefinitionOptions>;
@@ -71,15 +73,19 @@ export function loadStepHandlers(steps: SagaStep[], root = REPO_ROOT): Record<st
 }
 
 export async function runLocalSaga(run: LocalSagaRun): Promise<LocalSagaResult> {
-    const functionArns = Object.fromEntries(Object.keys(run.handlers).map((name) => [name, functionArnOf(name)]));
-    const definition = buildSagaDefinition({
-        steps: run.steps,
-        functionArns,
-        failureQueueUrl: FAILURE_QUEUE_URL,
-        options: run.definitionOptions,
-    });
+    const definition =
+        run.definition ??
+        buildSagaDefinition({
+            steps: run.steps,
+            functionArns: Object.fromEntries(Object.keys(run.handlers).map((name) => [name, functionArnOf(name)])),
+            failureQueueUrl: FAILURE_QUEUE_URL,
+            options: run.definitionOptions,
+        });
     const queue: Record<string, unknown>[] = [];
-    const handlerByArn = new Map(Object.entries(functionArns).map(([name, arn]) => [arn, run.handlers[name]]));
+    // The function each action's state invokes runs that action's handler, wherever else it is invoked.
+    const handlerByArn = new Map(
+        Object.entries(run.handlers).map(([name, handler]) => [functionOf(definition, name), handler]),
+    );
     const machine = machineFor(definition);
     const execution = machine.run(JSON.parse(JSON.stringify(run.input)), {
         overrides: {
@@ -171,6 +177,12 @@ async function invokeLikeLambda(handler: LambdaHandler, payload: unknown): Promi
         reported.name = error.name;
         throw reported;
     }
+}
+
+function functionOf(definition: AslDefinition, stateName: string): string {
+    const parameters = definition.States[stateName]?.Parameters as { FunctionName?: string } | undefined;
+    if (!parameters?.FunctionName) throw new Error(`The definition has no Lambda task named "${stateName}".`);
+    return parameters.FunctionName;
 }
 
 function functionArnOf(stateName: string): string {
