@@ -1,0 +1,40 @@
+// Every policy of the pack. Importing this module starts no server, so tests can use it.
+import { Policies } from "@pulumi/policy";
+import { apiStageThrottling } from "./api-throttling";
+import { sagaCompensationFailuresRecorded } from "./compensation-failures";
+import { sagaCompensationsRetry } from "./compensation-retries";
+import { sagaStepsHaveCompensators } from "./compensators";
+import { lambdaNodejsRuntimeSupported } from "./lambda-runtime";
+import { sagaLeastPrivilege } from "./least-privilege";
+import { logGroupRetention } from "./log-retention";
+import { stateMachineLoggingAndTracing } from "./state-machine-observability";
+import { dynamodbTableProtected } from "./table-protection";
+
+export {
+    apiStageThrottling,
+    dynamodbTableProtected,
+    lambdaNodejsRuntimeSupported,
+    logGroupRetention,
+    sagaCompensationFailuresRecorded,
+    sagaCompensationsRetry,
+    sagaLeastPrivilege,
+    sagaStepsHaveCompensators,
+    stateMachineLoggingAndTracing,
+};
+
+/** The name the pack is served and reported under. */
+export const POLICY_PACK_NAME = "saga-policies";
+
+export const policies: Policies = [
+    // Mandatory: the saga's guarantees and its blast radius.
+    sagaStepsHaveCompensators,
+    sagaCompensationsRetry,
+    sagaCompensationFailuresRecorded,
+    sagaLeastPrivilege,
+    lambdaNodejsRuntimeSupported,
+    // Advisory: operational basics.
+    stateMachineLoggingAndTracing,
+    logGroupRetention,
+    dynamodbTableProtected,
+    apiStageThrottling,
+];

@@ -1,0 +1,186 @@
+// Least privilege for every role of a saga: its step Lambdas, its start Lambda, its state machine.
+import { StackValidationPolicy } from "@pulumi/policy";
+import { ActionRole, START_ROLE, STATUS_ROLE, Tags } from "../../components/conventions";
+import { invokedFunction, parseAsl } from "../analysis/asl";
+import { Statement, broadGrants, isWithin, parseDocument, serviceOf } from "../analysis/iam";
+import { StackIndex, StackResource, Types, describeLambda, fromPolicyResources } from "../analysis/stack";
+import { NotKnownYet, UNKNOWN, str, tagsOf } from "../analysis/values";
+
+type Kind = "step" | "start" | "status" | "machine";
+
+const STEP_ROLES: readonly string[] = ["reserve", "confirm", "cancel"] satisfies ActionRole[];
+
+/** A saga role's owner: who assumes it, and for which saga. */
+interface Principal {
+    kind: Kind;
+    saga: string;
+    /** How the owner is named in messages. */
+    label: string;
+    roleArn: unknown;
+}
+
+export const sagaLeastPrivilege: StackValidationPolicy = {
+    name: "saga-least-privilege",
+    description:
+        'Checks whether the IAM policies of a saga\'s roles grant only what each needs: no "*" or service-wide actions, no "*" resources beyond X-Ray and log delivery, step Lambdas reach only their saga\'s table, the start Lambda only starts its own state machine, the status Lambda only reads the table and its machine\'s executions, and the state machine invokes only its step Lambdas.',
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const stack = new StackIndex(fromPolicyResources(args.resources));
+        const unknown: string[] = [];
+        const reported = new Set<string>();
+        const report = (message: string, urn: string) => {
+            if (reported.has(message)) return;
+            reported.add(message);
+            reportViolation(message, urn);
+        };
+
+        for (const principal of principalsOf(stack)) {
+            if (principal.roleArn === UNKNOWN) {
+                unknown.push(`the role of ${principal.label}`);
+                continue;
+            }
+            const role = typeof principal.roleArn === "string" ? stack.roleByArn(principal.roleArn) : undefined;
+            // A role defined outside the stack cannot be read here.
+            if (!role) continue;
+            for (const policy of stack.policiesOf(role)) {
+                const owner = `${capitalize(policy.label)} of ${principal.label}`;
+                if (policy.managedArn !== undefined) {
+                    report(
+                        `${owner} must not attach the managed policy "${policy.managedArn}": its grants cannot be checked, and managed policies grant on "*". Use an inline policy that names the saga's resources.`,
+                        policy.resource.urn,
+                    );
+                    continue;
+                }
+                if (policy.document === UNKNOWN || policy.document === undefined) {
+                    unknown.push(policy.label);
+                    continue;
+                }
+                const statements = parseDocument(policy.document);
+                if ("error" in statements) {
+                    report(`${owner} must be a valid policy document: it ${statements.error}.`, policy.resource.urn);
+                    continue;
+                }
+                for (const message of checkStatements(stack, principal, owner, statements)) report(message, policy.resource.urn);
+            }
+        }
+        if (unknown.length > 0) {
+            const several = unknown.length > 1;
+            throw new NotKnownYet(
+                `${unknown.join(", ")} ${several ? "are" : "is"} not known yet, so ${several ? "they were" : "it was"} not checked; ${several ? "they are" : "it is"} checked once known, e.g. by \`pulumi up\``,
+            );
+        }
+    },
+};
+
+/** The owners of saga roles: the saga's Lambdas, and state machines tagged with or invoking them. */
+function principalsOf(stack: StackIndex): Principal[] {
+    const lambdas: Principal[] = stack.sagaLambdas.map((lambda) => ({
+        kind: lambda.role === START_ROLE ? "start" : lambda.role === STATUS_ROLE ? "status" : "step",
+        saga: lambda.saga as string,
+        label: describeLambda(lambda),
+        roleArn: lambda.roleArn,
+    }));
+    const machines = stack.ofType(Types.stateMachine).flatMap((machine): Principal[] => {
+        const saga = sagaOfMachine(stack, machine);
+        return saga === undefined
+            ? []
+            : [{ kind: "machine", saga, label: `state machine "${machine.name}" (saga "${saga}")`, roleArn: machine.props.roleArn }];
+    });
+    return [...lambdas, ...machines];
+}
+
+function sagaOfMachine(stack: StackIndex, machine: StackResource): string | undefined {
+    const tagged = tagsOf(machine.props)[Tags.saga];
+    if (tagged !== undefined) return tagged;
+    const asl = machine.props.definition === UNKNOWN ? undefined : parseAsl(machine.props.definition);
+    if (asl === undefined || "error" in asl) return undefined;
+    for (const state of Object.values(asl.States)) {
+        const fn = invokedFunction(state);
+        const saga = fn === undefined ? undefined : stack.lambdaFor(fn)?.saga;
+        if (saga !== undefined) return saga;
+    }
+    return undefined;
+}
+
+const OBSERVABILITY = new Set(["logs", "xray"]);
+
+function checkStatements(stack: StackIndex, principal: Principal, owner: string, statements: Statement[]): string[] {
+    const messages: string[] = [];
+    for (const statement of statements.filter((s) => s.Effect === "Allow")) {
+        messages.push(...broadGrants(statement).map((finding) => `${owner} ${finding}.`));
+        const named = statement.Resource.filter((r) => r !== "*");
+        const actions = statement.Action.filter((a) => !a.includes("*"));
+        const tableActions = actions.filter((a) => serviceOf(a) === "dynamodb");
+        if (tableActions.length > 0 && principal.kind !== "machine") messages.push(...checkTables(stack, principal, owner, tableActions, named));
+        if (principal.kind === "start") messages.push(...checkStart(stack, principal, owner, actions, named));
+        if (principal.kind === "status") messages.push(...checkStatus(stack, principal, owner, actions, named));
+        if (principal.kind === "machine") messages.push(...checkMachine(stack, principal, owner, actions, named));
+    }
+    return messages;
+}
+
+/** Table actions only on the saga's table (and its indexes). */
+function checkTables(stack: StackIndex, principal: Principal, owner: string, actions: string[], resources: string[]): string[] {
+    const tables = stack.tablesOf(principal.saga);
+    const allowed = (resource: string) =>
+        [...tables.arns].some((arn) => isWithin(resource, arn)) ||
+        [...tables.names].some((name) => /:table\/[^/]+/.exec(resource)?.[0] === `:table/${name}`);
+    const known = [...tables.arns, ...[...tables.names].filter((n) => ![...tables.arns].some((arn) => arn.endsWith(`/${n}`)))];
+    const theTable = known.length > 0 ? ` (${known.map((t) => `"${t}"`).join(", ")})` : "";
+    return resources
+        .filter((resource) => !allowed(resource))
+        .map(
+            (resource) =>
+                `${owner} must only reach the table of saga "${principal.saga}"${theTable}: it allows ${actions.map((a) => `"${a}"`).join(", ")} on "${resource}". Grant table actions on the saga's table only.`,
+        );
+}
+
+/** The start Lambda starts its own state machine; beside its logs, traces and the saga's table, nothing else. */
+function checkStart(stack: StackIndex, principal: Principal, owner: string, actions: string[], resources: string[]): string[] {
+    const messages = actions
+        .filter((a) => a !== "states:StartExecution" && !OBSERVABILITY.has(serviceOf(a)) && serviceOf(a) !== "dynamodb")
+        .map((a) => `${owner} must only start its state machine: remove "${a}".`);
+    const machines = stack.stateMachineArnsOf(principal.saga);
+    if (actions.includes("states:StartExecution") && machines.size > 0) {
+        for (const resource of resources.filter((r) => !machines.has(r))) {
+            messages.push(
+                `${owner} must only start its own state machine (${[...machines].map((m) => `"${m}"`).join(", ")}): it allows "states:StartExecution" on "${resource}".`,
+            );
+        }
+    }
+    return messages;
+}
+
+/** Table actions that only read. */
+const READS = new Set(["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem"]);
+
+/** The status Lambda reads: the saga's table and the executions of its own state machine. */
+function checkStatus(stack: StackIndex, principal: Principal, owner: string, actions: string[], resources: string[]): string[] {
+    const messages = actions
+        .filter((a) => !OBSERVABILITY.has(serviceOf(a)) && !READS.has(a) && a !== "states:DescribeExecution")
+        .map((a) => `${owner} must only read the saga's table and its executions: remove "${a}".`);
+    // An execution ARN is its machine's ARN with `execution` for `stateMachine`, plus the execution name.
+    const executions = [...stack.stateMachineArnsOf(principal.saga)].map((arn) => `${arn.replace(":stateMachine:", ":execution:")}:`);
+    if (actions.includes("states:DescribeExecution") && executions.length > 0) {
+        for (const resource of resources.filter((r) => !executions.some((prefix) => r.startsWith(prefix)))) {
+            messages.push(
+                `${owner} must only describe executions of its own state machine (${executions.map((e) => `"${e}*"`).join(", ")}): it allows "states:DescribeExecution" on "${resource}".`,
+            );
+        }
+    }
+    return messages;
+}
+
+/** The state machine invokes only its saga's step Lambdas. */
+function checkMachine(stack: StackIndex, principal: Principal, owner: string, actions: string[], resources: string[]): string[] {
+    if (!actions.includes("lambda:InvokeFunction")) return [];
+    const steps = stack.sagaLambdas
+        .filter((l) => l.saga === principal.saga && STEP_ROLES.includes(l.role ?? ""))
+        .map((l) => l.arn)
+        .filter((arn): arn is string => arn !== undefined);
+    return resources
+        .filter((resource) => str(resource)?.startsWith("arn:aws:lambda:") && !steps.some((arn) => resource === arn || resource.startsWith(`${arn}:`)))
+        .map((resource) => `${owner} must only invoke the step Lambdas of saga "${principal.saga}": it allows "lambda:InvokeFunction" on "${resource}".`);
+}
+
+const capitalize = (text: string) => text[0].toUpperCase() + text.slice(1);

@@ -1,0 +1,24 @@
+// Reading a state machine resource as a saga, shared by the definition-based policies.
+import { Tags } from "../../components/conventions";
+import { parseAsl } from "../analysis/asl";
+import { SagaReading, readSaga } from "../analysis/saga";
+import { NotKnownYet, Props, UNKNOWN, tagsOf } from "../analysis/values";
+
+/** Why a definition-based check could not run, for the advisory the policy SDK prints. */
+export const definitionNotKnown = (machines: string[]) =>
+    `the definition of state machine ${machines.map((m) => `"${m}"`).join(", ")} is not known yet (a first preview builds it from ARNs that do not exist yet), so it was not checked; it is checked once known, e.g. by \`pulumi up\``;
+
+/**
+ * The saga in a state machine's definition, or undefined when the machine is no saga (or its
+ * definition does not parse: saga-steps-have-compensators reports that). Throws NotKnownYet
+ * while the definition is unknown. A machine is a saga when it is tagged as one or when its
+ * structure is one (see readSaga).
+ */
+export function readMachine(name: string, props: Props): SagaReading | undefined {
+    const definition = props.definition;
+    if (definition === UNKNOWN || definition === undefined) throw new NotKnownYet(definitionNotKnown([name]));
+    const asl = parseAsl(definition);
+    if ("error" in asl) return undefined;
+    const reading = readSaga(asl);
+    return reading.isSaga || tagsOf(props)[Tags.saga] !== undefined ? reading : undefined;
+}

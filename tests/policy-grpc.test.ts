@@ -1,0 +1,120 @@
+// The real pack, as its own process, over the analyzer gRPC protocol (what `npm run policy` and
+// the Pulumi CLI do), fed the travel stack of index.ts under Pulumi mocks.
+import * as assert from "node:assert/strict";
+import { Diagnostic, PolicyPackProcess, formatReport, runPack } from "../policy-pack/ci/analyzer";
+import { UNKNOWN_STRING_SENTINEL } from "../policy-pack/analysis/values";
+import { CapturedResource, travelStack } from "./support/policy-stack";
+
+/** A copy of the stack in which `change` edits one resource's inputs and outputs alike. */
+function broken(stack: CapturedResource[], type: string, name: string, change: (props: Record<string, any>) => void): CapturedResource[] {
+    const copy = structuredClone(stack);
+    const found = copy.find((r) => r.type === type && r.name === name);
+    if (!found) throw new Error(`No ${type} named ${name} in the mocked stack.`);
+    change(found.inputs);
+    change(found.outputs);
+    return copy;
+}
+
+const MACHINE = "aws:sfn/stateMachine:StateMachine";
+const editDefinition = (change: (asl: { States: Record<string, any> }) => void) => (props: Record<string, any>) => {
+    const asl = JSON.parse(props.definition);
+    change(asl);
+    props.definition = JSON.stringify(asl);
+};
+const summary = (diagnostics: Diagnostic[]) => diagnostics.map((d) => `[${d.enforcement}] ${d.policy}: ${d.message}`);
+
+describe("the policy pack over gRPC, as the Pulumi CLI runs it", function () {
+    this.timeout(60_000);
+    let pack: PolicyPackProcess;
+    let stack: CapturedResource[];
+
+    before(async () => {
+        [pack, stack] = await Promise.all([PolicyPackProcess.start(), travelStack()]);
+    });
+
+    after(async () => {
+        await pack?.close();
+    });
+
+    it("serves the pack's name, version and policies", async () => {
+        const info = await pack.info();
+        assert.equal(`${info.name}@${info.version}`, "saga-policies@0.1.0");
+        assert.deepEqual(
+            info.policies.filter((p) => p.enforcement === "mandatory").map((p) => p.name),
+            ["saga-steps-have-compensators", "saga-compensations-retry", "saga-compensation-failures-recorded", "saga-least-privilege", "lambda-nodejs-runtime-supported"],
+        );
+        assert.deepEqual(info.policies.find((p) => p.name === "saga-compensations-retry")?.configDefaults, { minimumRetries: 3 });
+    });
+
+    it("reports no violation on the travel stack", async () => {
+        const { diagnostics } = await runPack(pack, stack);
+        assert.deepEqual(summary(diagnostics), []);
+    });
+
+    it("reports every mandatory violation of a broken stack", async () => {
+        let bad = broken(stack, MACHINE, "booking-machine", editDefinition((asl) => {
+            delete asl.States["Reserve Flight"].Catch;
+            delete asl.States["Cancel Hotel"].Retry;
+            asl.States["Cancel Flight"].Catch[0].Next = "Cancel Hotel (after a failed compensation)";
+        }));
+        bad = broken(bad, "aws:iam/rolePolicy:RolePolicy", "booking-hotel-reserve-policy", (props) => {
+            const document = JSON.parse(props.policy);
+            document.Statement[0].Action = ["dynamodb:*"];
+            props.policy = JSON.stringify(document);
+        });
+        bad = broken(bad, "aws:lambda/function:Function", "booking-hotel-cancel", (props) => (props.runtime = "nodejs18.x"));
+        bad = broken(bad, "aws:lambda/function:Function", "booking-payment-cancel", (props) => (props.tags["saga:role"] = "confirm"));
+        bad = broken(bad, "aws:cloudwatch/logGroup:LogGroup", "booking-start-logs", (props) => delete props.retentionInDays);
+
+        const { pack: name, diagnostics } = await runPack(pack, bad);
+        const found = summary(diagnostics);
+        const expected = [
+            '[mandatory] saga-steps-have-compensators: Step "Payment" of saga "booking" must have a compensator: its reserve Lambda "booking-payment-reserve" has no cancel Lambda beside it (tagged saga:name=booking, saga:step=Payment, saga:role=cancel). Add a `cancel` action to the step that undoes `reserve`.',
+            '[mandatory] saga-steps-have-compensators: State machine "booking-machine" must catch every error of forward task "Reserve Flight" (step "Flight"): add a Catch on ["States.ALL"] that runs its compensator and those of every earlier step, newest first, then ends in a Fail state.',
+            '[mandatory] saga-compensations-retry: State machine "booking-machine" must retry compensation "Cancel Hotel" on every error: add a Retry on ["States.ALL"] with MaxAttempts of at least 3, so a transient failure does not leave the step undone.',
+            '[mandatory] saga-compensation-failures-recorded: State machine "booking-machine" must record the failure of compensation "Cancel Flight" durably: the path of its Catch sends nothing to a queue before it ends at "Compensation Failed". Send the failure to the dead-letter queue (an SQS sendMessage task) first.',
+            '[mandatory] saga-least-privilege: IAM policy "booking-hotel-reserve-policy" of step Lambda "booking-hotel-reserve" (saga "booking", step "Hotel", reserve) must not allow the wildcard action "dynamodb:*": list the actions the role needs.',
+            '[mandatory] lambda-nodejs-runtime-supported: Lambda "booking-hotel-cancel" must use a supported Node.js runtime: "nodejs18.x" is not one of "nodejs22.x", "nodejs24.x". Set runtime to "nodejs24.x".',
+            '[advisory] log-group-retention: Log group "booking-start-logs" must have a retention period: set retentionInDays (e.g. 14); without it the logs never expire.',
+        ];
+        for (const violation of expected) assert.ok(found.includes(violation), `missing:\n${violation}\nin:\n${found.join("\n")}`);
+        // The compensator of Payment is gone, so the definition check names it on every path that needs it.
+        assert.ok(found.some((d) => d.includes('must compensate step "Payment" when forward task "Take Payment" (step "Payment") fails')), found.join("\n"));
+        const urnOf = (text: string) => diagnostics.find((d) => d.message.includes(text))?.urn;
+        assert.equal(urnOf('must use a supported Node.js runtime'), "urn:pulumi:test::saga::aws:lambda/function:Function::booking-hotel-cancel");
+        assert.equal(urnOf('must not allow the wildcard action "dynamodb:*"'), "urn:pulumi:test::saga::aws:iam/rolePolicy:RolePolicy::booking-hotel-reserve-policy");
+
+        // What `npm run policy` prints: policy, enforcement, resource, message; mandatory first.
+        const report = formatReport(name, diagnostics, bad.length).split("\n");
+        assert.equal(report[0], `Policy pack saga-policies@0.1.0 over ${bad.length} resources`);
+        const runtime = report.indexOf("[mandatory] lambda-nodejs-runtime-supported");
+        assert.deepEqual(report.slice(runtime, runtime + 3), [
+            "[mandatory] lambda-nodejs-runtime-supported",
+            '  resource: aws:lambda/function:Function "booking-hotel-cancel"',
+            '  Lambda "booking-hotel-cancel" must use a supported Node.js runtime: "nodejs18.x" is not one of "nodejs22.x", "nodejs24.x". Set runtime to "nodejs24.x".',
+        ]);
+        const mandatory = diagnostics.filter((d) => d.enforcement === "mandatory").length;
+        assert.equal(report.at(-1), `${mandatory} mandatory, 1 advisory violation(s).`);
+    });
+
+    it("in a first preview, says which checks could not run and still runs the tag check", async () => {
+        let preview = broken(stack, MACHINE, "booking-machine", (props) => (props.definition = UNKNOWN_STRING_SENTINEL));
+        preview = broken(preview, "aws:lambda/function:Function", "booking-payment-cancel", (props) => delete props.tags["saga:step"]);
+        const { diagnostics } = await runPack(pack, preview);
+        const notKnown =
+            'the definition of state machine "booking-machine" is not known yet (a first preview builds it from ARNs that do not exist yet), so it was not checked; it is checked once known, e.g. by `pulumi up`';
+        assert.deepEqual(summary(diagnostics), [
+            `[advisory] saga-compensations-retry: can't run policy 'saga-compensations-retry' from policy pack 'saga-policies@v0.1.0' during preview: ${notKnown}`,
+            `[advisory] saga-compensation-failures-recorded: can't run policy 'saga-compensation-failures-recorded' from policy pack 'saga-policies@v0.1.0' during preview: ${notKnown}`,
+            '[mandatory] saga-steps-have-compensators: Step Lambda "booking-payment-cancel" (saga "booking", cancel) must name its step: tag it with saga:step, as every cancel Lambda of a saga is.',
+            '[mandatory] saga-steps-have-compensators: Step "Payment" of saga "booking" must have a compensator: its reserve Lambda "booking-payment-reserve" has no cancel Lambda beside it (tagged saga:name=booking, saga:step=Payment, saga:role=cancel). Add a `cancel` action to the step that undoes `reserve`.',
+            `[advisory] saga-steps-have-compensators: can't run policy 'saga-steps-have-compensators' from policy pack 'saga-policies@v0.1.0' during preview: ${notKnown}. The tag-based check did run`,
+        ]);
+    });
+
+    it("applies the configuration it is sent, as --policy-pack-config does", async () => {
+        const { diagnostics } = await runPack(pack, stack, { "saga-compensations-retry": { minimumRetries: 4 }, "log-group-retention": { enforcementLevel: "disabled" } });
+        assert.equal(diagnostics.length, 5);
+        assert.ok(diagnostics.every((d) => d.policy === "saga-compensations-retry" && d.enforcement === "mandatory"));
+    });
+});

@@ -1,0 +1,192 @@
+import * as assert from "node:assert/strict";
+import * as aws from "@pulumi/aws";
+import { Types } from "../policy-pack/analysis/stack";
+import {
+    apiStageThrottling,
+    dynamodbTableProtected,
+    lambdaNodejsRuntimeSupported,
+    logGroupRetention,
+    policies,
+    stateMachineLoggingAndTracing,
+} from "../policy-pack/policies";
+import { COMPENSATION_RETRIES_DEFAULTS } from "../policy-pack/policies/compensation-retries";
+import { LAMBDA_RUNTIME_DEFAULTS } from "../policy-pack/policies/lambda-runtime";
+import { TestResource, messages, violations } from "./support/policy-args";
+import { T, changed, sagaStack, without } from "./support/policy-fixtures";
+
+type AnyPolicy = Parameters<typeof violations>[0];
+const check = (p: AnyPolicy, resources: TestResource[], config = {}) => messages(violations(p, resources, config));
+
+describe("the policy pack", () => {
+    it("names each policy in kebab-case and describes what it checks", () => {
+        for (const p of policies) {
+            assert.match(p.name, /^[a-z0-9]+(-[a-z0-9]+)*$/);
+            assert.match(p.description, /^Checks whether /, p.name);
+        }
+        assert.equal(new Set(policies.map((p) => p.name)).size, policies.length);
+    });
+
+    it("makes the saga's guarantees and its blast radius mandatory, operational basics advisory", () => {
+        const levels = Object.fromEntries(policies.map((p) => [p.name, p.enforcementLevel]));
+        assert.deepEqual(levels, {
+            "saga-steps-have-compensators": "mandatory",
+            "saga-compensations-retry": "mandatory",
+            "saga-compensation-failures-recorded": "mandatory",
+            "saga-least-privilege": "mandatory",
+            "lambda-nodejs-runtime-supported": "mandatory",
+            "state-machine-logging-and-tracing": "advisory",
+            "log-group-retention": "advisory",
+            "dynamodb-table-recovery-and-encryption": "advisory",
+            "api-stage-throttling": "advisory",
+        });
+    });
+
+    it("declares the defaults its code applies in its config schemas", () => {
+        const schemaOf = (name: string) => policies.find((p) => p.name === name)?.configSchema?.properties;
+        assert.equal(schemaOf("saga-compensations-retry")?.minimumRetries.default, COMPENSATION_RETRIES_DEFAULTS.minimumRetries);
+        assert.deepEqual(schemaOf("lambda-nodejs-runtime-supported")?.allowedRuntimes.default, LAMBDA_RUNTIME_DEFAULTS.allowedRuntimes);
+    });
+
+    it("reads the resource types the AWS provider declares", () => {
+        const token = (cls: unknown) => (cls as { __pulumiType: string }).__pulumiType;
+        assert.deepEqual(
+            [Types.lambda, Types.role, Types.rolePolicy, Types.policy, Types.rolePolicyAttachment, Types.stateMachine, Types.table],
+            [aws.lambda.Function, aws.iam.Role, aws.iam.RolePolicy, aws.iam.Policy, aws.iam.RolePolicyAttachment, aws.sfn.StateMachine, aws.dynamodb.Table].map(token),
+        );
+        assert.deepEqual(
+            [Types.logGroup, Types.restApiStage, Types.methodSettings, Types.httpApiStage],
+            [aws.cloudwatch.LogGroup, aws.apigateway.Stage, aws.apigateway.MethodSettings, aws.apigatewayv2.Stage].map(token),
+        );
+    });
+});
+
+describe("policy state-machine-logging-and-tracing", () => {
+    const machine = (change: (p: Record<string, any>) => void) => changed(sagaStack(), "travel-machine", change);
+
+    it("passes the generated state machine", async () => {
+        assert.deepEqual(await check(stateMachineLoggingAndTracing, sagaStack()), []);
+    });
+
+    it("should fail if the state machine has no logging and no tracing", async () => {
+        const stack = machine((p) => {
+            delete p.loggingConfiguration;
+            delete p.tracingConfiguration;
+        });
+        assert.deepEqual(await check(stateMachineLoggingAndTracing, stack), [
+            'State machine "travel-machine" must send its logs to CloudWatch Logs: set loggingConfiguration with a level ("ERROR" or "ALL"), includeExecutionData and a logDestination ("<log group ARN>:*").',
+            'State machine "travel-machine" must have X-Ray tracing on: set tracingConfiguration.enabled to true.',
+        ]);
+    });
+
+    it('should fail if logging is "OFF"', async () => {
+        assert.deepEqual(await check(stateMachineLoggingAndTracing, machine((p) => (p.loggingConfiguration.level = "OFF"))), [
+            'State machine "travel-machine" must log at level "ERROR" or "ALL": loggingConfiguration.level is "OFF".',
+        ]);
+    });
+
+    it("should fail if the logs have no destination", async () => {
+        assert.deepEqual(await check(stateMachineLoggingAndTracing, machine((p) => delete p.loggingConfiguration.logDestination)), [
+            'State machine "travel-machine" must name where its logs go: set loggingConfiguration.logDestination to "<log group ARN>:*".',
+        ]);
+    });
+
+    it("should fail if tracing is off", async () => {
+        assert.deepEqual(await check(stateMachineLoggingAndTracing, machine((p) => (p.tracingConfiguration.enabled = false))), [
+            'State machine "travel-machine" must have X-Ray tracing on: set tracingConfiguration.enabled to true.',
+        ]);
+    });
+});
+
+describe("policy log-group-retention", () => {
+    it("passes log groups with a retention", async () => {
+        assert.deepEqual(await check(logGroupRetention, sagaStack()), []);
+    });
+
+    it("should fail if a log group keeps its logs forever", async () => {
+        const stack = changed(sagaStack(), "travel-machine-logs", (p) => delete p.retentionInDays);
+        assert.deepEqual(await check(logGroupRetention, stack), [
+            'Log group "travel-machine-logs" must have a retention period: set retentionInDays (e.g. 14); without it the logs never expire.',
+        ]);
+    });
+});
+
+describe("policy dynamodb-table-recovery-and-encryption", () => {
+    it("passes the generated table", async () => {
+        assert.deepEqual(await check(dynamodbTableProtected, sagaStack()), []);
+    });
+
+    it("should fail if point-in-time recovery is off", async () => {
+        const stack = changed(sagaStack(), "travel-table", (p) => delete p.pointInTimeRecovery);
+        assert.deepEqual(await check(dynamodbTableProtected, stack), [
+            'DynamoDB table "travel-table" must have point-in-time recovery: set pointInTimeRecovery.enabled to true.',
+        ]);
+    });
+
+    it("should fail if KMS encryption is off", async () => {
+        const stack = changed(sagaStack(), "travel-table", (p) => (p.serverSideEncryption.enabled = false));
+        assert.deepEqual(await check(dynamodbTableProtected, stack), [
+            'DynamoDB table "travel-table" must be encrypted with a KMS key: set serverSideEncryption.enabled to true.',
+        ]);
+    });
+});
+
+describe("policy api-stage-throttling", () => {
+    const FIX =
+        'API stage "travel-api" must be throttled: set an aws.apigateway.MethodSettings with methodPath "*/*" and settings.throttlingRateLimit and throttlingBurstLimit (requests per second and the burst above it).';
+
+    it("passes a stage with throttled method settings", async () => {
+        assert.deepEqual(await check(apiStageThrottling, sagaStack()), []);
+    });
+
+    it("should fail if a stage has no method settings", async () => {
+        assert.deepEqual(await check(apiStageThrottling, without(sagaStack(), "travel-api-throttle")), [FIX]);
+    });
+
+    it("should fail if the method settings set no throttling", async () => {
+        const stack = changed(sagaStack(), "travel-api-throttle", (p) => (p.settings = { metricsEnabled: true }));
+        assert.deepEqual(await check(apiStageThrottling, stack), [FIX]);
+    });
+
+    it("should fail if the throttled settings belong to another stage", async () => {
+        const stack = changed(sagaStack(), "travel-api-throttle", (p) => (p.stageName = "v2"));
+        assert.deepEqual(await check(apiStageThrottling, stack), [FIX]);
+    });
+
+    it("should fail if an HTTP API stage has no default route throttling", async () => {
+        const stage: TestResource = { type: T.httpStage, name: "http", props: { apiId: "abc", name: "$default" } };
+        assert.deepEqual(await check(apiStageThrottling, [stage]), [
+            'API stage "http" must be throttled: set defaultRouteSettings.throttlingRateLimit and throttlingBurstLimit (requests per second and the burst above it).',
+        ]);
+    });
+});
+
+describe("policy lambda-nodejs-runtime-supported", () => {
+    const withRuntime = (runtime: string) => changed(sagaStack(), "travel-hotel-cancel", (p) => (p.runtime = runtime));
+
+    it("passes the generated Lambdas (nodejs22.x)", async () => {
+        assert.deepEqual(await check(lambdaNodejsRuntimeSupported, sagaStack()), []);
+    });
+
+    it("should fail if a Lambda uses a deprecated Node.js runtime", async () => {
+        assert.deepEqual(await check(lambdaNodejsRuntimeSupported, withRuntime("nodejs18.x")), [
+            'Lambda "travel-hotel-cancel" must use a supported Node.js runtime: "nodejs18.x" is not one of "nodejs22.x", "nodejs24.x". Set runtime to "nodejs24.x".',
+        ]);
+    });
+
+    it("should fail if a saga Lambda is not on Node.js", async () => {
+        assert.deepEqual(await check(lambdaNodejsRuntimeSupported, withRuntime("python3.12")), [
+            'Lambda "travel-hotel-cancel" must use a supported Node.js runtime: "python3.12" is not one of "nodejs22.x", "nodejs24.x". Set runtime to "nodejs24.x".',
+        ]);
+    });
+
+    it("leaves other languages' Lambdas outside the saga alone", async () => {
+        assert.deepEqual(await check(lambdaNodejsRuntimeSupported, [{ type: T.lambda, name: "report", props: { runtime: "python3.12" } }]), []);
+    });
+
+    it("takes the allowed runtimes from its configuration", async () => {
+        const only = [{ type: T.lambda, name: "report", props: { runtime: "nodejs22.x" } }];
+        assert.deepEqual(await check(lambdaNodejsRuntimeSupported, only, { allowedRuntimes: ["nodejs24.x"] }), [
+            'Lambda "report" must use a supported Node.js runtime: "nodejs22.x" is not one of "nodejs24.x". Set runtime to "nodejs24.x".',
+        ]);
+    });
+});
