@@ -1,13 +1,15 @@
 // The default stack: the travel booking saga of the original pattern (Hotel, Flight, Payment).
 import * as pulumi from "@pulumi/pulumi";
 import { SagaComponent } from "./components";
-import { travelStart, travelSteps } from "./handlers/travel/steps";
+import { travelStart, travelStatus, travelSteps } from "./handlers/travel/steps";
 
 const config = new pulumi.Config();
 
 const booking = new SagaComponent("booking", {
     steps: travelSteps,
     start: travelStart,
+    // GET /trips/{tripId} reports a booking; every other request still starts one.
+    status: { path: "/trips/{tripId}", handler: travelStatus },
     failureInjection: config.getBoolean("failureInjection") ?? false,
     compensationFailureRate: config.getNumber("compensationFailureRate", { min: 0, max: 1 }) ?? 0,
     alarmActions: config.getObject<string[]>("alarmActions") ?? [],

@@ -44,3 +44,20 @@ export const Env = {
 
 /** The `Tags.role` of the start Lambda behind the API: it belongs to the saga but to no step. */
 export const START_ROLE = "start";
+
+/** The `Tags.role` of the status Lambda behind the API's status route: it only reads. */
+export const STATUS_ROLE = "status";
+
+const MACHINE_ARN = /^(arn:[^:]+:states:[^:]*:[^:]*:)stateMachine:([^:]+)$/;
+
+/**
+ * The ARN of an execution of a state machine, e.g.
+ * `arn:aws:states:eu-west-1:123456789012:execution:booking-machine:trip-42`: the machine's ARN
+ * with `execution` for `stateMachine`, plus the execution's name. With the name `*`, the pattern
+ * of every execution of that machine and of no other (an IAM resource).
+ */
+export function executionArnOf(stateMachineArn: string, executionName: string): string {
+    const match = MACHINE_ARN.exec(stateMachineArn);
+    if (!match) throw new Error(`"${stateMachineArn}" is not the ARN of a state machine (arn:<partition>:states:<region>:<account>:stateMachine:<name>).`);
+    return `${match[1]}execution:${match[2]}:${executionName}`;
+}

@@ -1,6 +1,8 @@
 // IAM policy documents of the saga's roles: pure functions of ARNs, so tests and the policy pack
 // can check exactly what each role may do. Every grant names its resource; "*" appears only where
-// the AWS service accepts nothing narrower (X-Ray and CloudWatch Logs delivery).
+// the AWS service accepts nothing narrower (X-Ray and CloudWatch Logs delivery), and as the
+// execution name in the ARN pattern of one state machine's executions.
+import { executionArnOf } from "./conventions";
 import { TableAccess } from "./types";
 
 export interface PolicyStatement {
@@ -56,6 +58,18 @@ export const startExecutionStatement = (stateMachineArn: string): PolicyStatemen
     Effect: "Allow",
     Action: ["states:StartExecution"],
     Resource: stateMachineArn,
+});
+
+/**
+ * Reading the status of this machine's executions. DescribeExecution takes an execution ARN, and
+ * executions are named at start (by the saga id), so the narrowest resource is the pattern of the
+ * machine's own executions: `...:execution:<machine name>:*`.
+ */
+export const describeExecutionsStatement = (stateMachineArn: string): PolicyStatement => ({
+    Sid: "DescribeSagas",
+    Effect: "Allow",
+    Action: ["states:DescribeExecution"],
+    Resource: executionArnOf(stateMachineArn, "*"),
 });
 
 /** The policy of a Lambda: its own grants, its log group and X-Ray. */

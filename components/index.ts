@@ -1,6 +1,6 @@
 // The package entry point: `import { SagaComponent } from "saga"`.
 export { SagaComponent, SAGA_COMPONENT_TYPE } from "./sagaComponent";
-export type { SagaApiOptions, SagaComponentArgs, SagaLambdaOptions } from "./sagaComponent";
+export type { SagaApiOptions, SagaComponentArgs, SagaLambdaOptions, SagaStatusOptions } from "./sagaComponent";
 export { TABLE_ACCESS } from "./types";
 export type { RetryPolicy, SagaAction, SagaStep, TableAccess } from "./types";
 export {
@@ -11,6 +11,6 @@ export {
     SagaPaths,
 } from "./definition";
 export type { AslDefinition, AslState, DefinitionOptions, SagaDefinitionInput } from "./definition";
-export { Env, SAGA_STATE_KEY, SagaErrors, START_ROLE, Tags, TRANSIENT_LAMBDA_ERRORS } from "./conventions";
+export { Env, executionArnOf, SAGA_STATE_KEY, SagaErrors, START_ROLE, STATUS_ROLE, Tags, TRANSIENT_LAMBDA_ERRORS } from "./conventions";
 export type { ActionRole } from "./conventions";
 export { FixedStates, SagaValidationError, stateNameOf, validateSteps } from "./steps";

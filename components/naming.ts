@@ -5,7 +5,7 @@
 // only from the component name and the step names, never from list positions or option values,
 // and a rename must come with an `aliases` entry.
 import * as pulumi from "@pulumi/pulumi";
-import { ActionRole, START_ROLE, Tags } from "./conventions";
+import { ActionRole, START_ROLE, STATUS_ROLE, Tags } from "./conventions";
 import { SagaStep } from "./types";
 import { actionsOf } from "./steps";
 
@@ -18,6 +18,7 @@ export function sagaNames(saga: string) {
         /** Step names are unique ignoring case (validateSteps), so lower-casing keeps them apart. */
         action: (step: string, role: ActionRole) => `${saga}-${step.toLowerCase()}-${role}`,
         start: `${saga}-${START_ROLE}`,
+        status: `${saga}-${STATUS_ROLE}`,
         stateMachine: `${saga}-machine`,
         table: `${saga}-table`,
         failureQueue: `${saga}-compensation-failures`,
@@ -39,8 +40,8 @@ export interface LimitedName {
     limit: number;
 }
 
-/** Every child whose auto-generated physical name AWS limits in length. */
-export function limitedNames(saga: string, steps: SagaStep[]): LimitedName[] {
+/** Every child whose auto-generated physical name AWS limits in length (`withStatus`: the status Lambda exists). */
+export function limitedNames(saga: string, steps: SagaStep[], withStatus = false): LimitedName[] {
     const names = sagaNames(saga);
     const owned = (what: string, owner: string, limit: number): LimitedName[] => [
         { what, name: owner, limit },
@@ -53,6 +54,7 @@ export function limitedNames(saga: string, steps: SagaStep[]): LimitedName[] {
             ),
         ),
         ...owned("the start Lambda", names.start, 64),
+        ...(withStatus ? owned("the status Lambda", names.status, 64) : []),
         ...owned("the state machine", names.stateMachine, 80),
         { what: "the failure queue", name: names.failureQueue, limit: 80 },
     ];

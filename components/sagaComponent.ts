@@ -4,11 +4,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createApi } from "./api";
-import { Env, START_ROLE, Tags } from "./conventions";
+import { Env, START_ROLE, STATUS_ROLE, Tags } from "./conventions";
 import { DefinitionOptions } from "./definition";
 import { createFailureQueue } from "./failureQueue";
-import { createFunction } from "./functions";
-import { startExecutionStatement, tableStatements } from "./iam";
+import { createFunction, FunctionSpec } from "./functions";
+import { describeExecutionsStatement, startExecutionStatement, tableStatements } from "./iam";
 import { ChildContext, childContext, sagaNames } from "./naming";
 import { createStateMachine } from "./stateMachine";
 import { actionsOf, SagaValidationError, stateNameOf } from "./steps";
@@ -38,6 +38,18 @@ export interface SagaApiOptions {
     iamAuth?: boolean;
 }
 
+/** A read-only route of the API that reports one saga: its outcome and its records. */
+export interface SagaStatusOptions {
+    /**
+     * The route's path below the stage, with exactly one path parameter, the saga id, after a
+     * fixed first segment: e.g. "/trips/{tripId}". Only GET on it reports; every other request
+     * still starts a saga.
+     */
+    path: string;
+    /** Reads the id from the path parameter, e.g. built with `createStatusHandler` of `handlers/lib/status.ts`. */
+    handler: SagaAction;
+}
+
 export interface SagaComponentArgs {
     /**
      * The saga's steps, in order. Plain data, not Inputs: they decide which resources exist (one
@@ -61,6 +73,8 @@ export interface SagaComponentArgs {
     /** Probability (0 to 1) that a compensation fails on purpose, to show its retries at work. Default 0. */
     compensationFailureRate?: pulumi.Input<number>;
     api?: SagaApiOptions;
+    /** A status route on the API (GET), with its own read-only Lambda. Default: none. */
+    status?: SagaStatusOptions;
     /** Where the alarm on failed compensations notifies, e.g. SNS topic ARNs. */
     alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
     /** Tags for every taggable child, besides the saga's own (`saga:name`, `saga:step`, `saga:role`). */
@@ -68,7 +82,7 @@ export interface SagaComponentArgs {
 }
 
 export class SagaComponent extends pulumi.ComponentResource {
-    /** The URL that starts a saga (any method, any path below it). */
+    /** The URL that starts a saga (any method, any path below it but the `status` route's GET). */
     public readonly apiUrl: pulumi.Output<string>;
     public readonly stateMachineArn: pulumi.Output<string>;
     public readonly tableName: pulumi.Output<string>;
@@ -97,7 +111,8 @@ export class SagaComponent extends pulumi.ComponentResource {
             logRetentionDays: saga.functions.logRetentionDays,
         });
         const start = createStartFunction(ctx, saga, table, machine, failureInjection);
-        const { api } = createApi(ctx, start, saga.api);
+        const status = saga.status && { path: saga.status.path, handler: createStatusFunction(ctx, saga, table, machine) };
+        const { api } = createApi(ctx, { start, status }, saga.api);
 
         this.apiUrl = api.url;
         this.stateMachineArn = machine.arn;
@@ -140,22 +155,16 @@ function createStepFunctions(
     return Object.fromEntries(
         saga.steps.flatMap((step) =>
             actionsOf(step).map(({ role, action }) => {
-                const handler = saga.handlers.get(action)!;
-                const fn = createFunction(
-                    ctx,
-                    {
-                        name: names.action(step.name, role),
-                        ...handler,
-                        environment: {
-                            [Env.tableName]: table.name,
-                            [Env.failureInjection]: failureInjection,
-                            ...(role === "cancel" ? { [Env.compensationFailureRate]: compensationFailureRate } : {}),
-                        },
-                        grants: table.arn.apply((arn) => tableStatements(arn, action.tableAccess)),
-                        tags: { [Tags.step]: step.name, [Tags.role]: role },
+                const fn = createSagaFunction(ctx, saga, action, {
+                    name: names.action(step.name, role),
+                    environment: {
+                        [Env.tableName]: table.name,
+                        [Env.failureInjection]: failureInjection,
+                        ...(role === "cancel" ? { [Env.compensationFailureRate]: compensationFailureRate } : {}),
                     },
-                    saga.functions,
-                );
+                    grants: table.arn.apply((arn) => tableStatements(arn, action.tableAccess)),
+                    tags: { [Tags.step]: step.name, [Tags.role]: role },
+                });
                 return [stateNameOf(step, role), fn] as const;
             }),
         ),
@@ -171,21 +180,41 @@ function createStartFunction(
     failureInjection: pulumi.Output<string>,
 ): aws.lambda.Function {
     const tableAccess = saga.start.tableAccess ?? [];
-    return createFunction(
-        ctx,
-        {
-            name: sagaNames(ctx.saga).start,
-            ...saga.handlers.get(saga.start)!,
-            environment: {
-                [Env.stateMachineArn]: machine.arn,
-                [Env.failureInjection]: failureInjection,
-                ...(tableAccess.length > 0 ? { [Env.tableName]: table.name } : {}),
-            },
-            grants: pulumi
-                .all([machine.arn, table.arn])
-                .apply(([machineArn, tableArn]) => [startExecutionStatement(machineArn), ...tableStatements(tableArn, tableAccess)]),
-            tags: { [Tags.role]: START_ROLE },
+    return createSagaFunction(ctx, saga, saga.start, {
+        name: sagaNames(ctx.saga).start,
+        environment: {
+            [Env.stateMachineArn]: machine.arn,
+            [Env.failureInjection]: failureInjection,
+            ...(tableAccess.length > 0 ? { [Env.tableName]: table.name } : {}),
         },
-        saga.functions,
-    );
+        grants: pulumi
+            .all([machine.arn, table.arn])
+            .apply(([machineArn, tableArn]) => [startExecutionStatement(machineArn), ...tableStatements(tableArn, tableAccess)]),
+        tags: { [Tags.role]: START_ROLE },
+    });
+}
+
+/**
+ * The function behind the status route: it may Query the saga's table and describe executions of
+ * this saga's machine, nothing more (no writes, no other machine's executions).
+ */
+function createStatusFunction(ctx: ChildContext, saga: PreparedSaga, table: SagaTable, machine: aws.sfn.StateMachine): aws.lambda.Function {
+    return createSagaFunction(ctx, saga, saga.status!.handler, {
+        name: sagaNames(ctx.saga).status,
+        environment: { [Env.tableName]: table.name, [Env.stateMachineArn]: machine.arn },
+        grants: pulumi
+            .all([machine.arn, table.arn])
+            .apply(([machineArn, tableArn]) => [describeExecutionsStatement(machineArn), ...tableStatements(tableArn, ["Query"])]),
+        tags: { [Tags.role]: STATUS_ROLE },
+    });
+}
+
+/** A function running one of the saga's bundled handlers, with the saga's function settings. */
+function createSagaFunction(
+    ctx: ChildContext,
+    saga: PreparedSaga,
+    action: SagaAction,
+    spec: Omit<FunctionSpec, "code" | "exportName">,
+): aws.lambda.Function {
+    return createFunction(ctx, { ...spec, ...saga.handlers.get(action)! }, saga.functions);
 }

@@ -9,7 +9,7 @@ import { buildSagaDefinition, DEFAULT_DEFINITION_OPTIONS, DefinitionOptions } fr
 import { FunctionSettings } from "./functions";
 import { AUTONAME_SUFFIX_LENGTH, limitedNames } from "./naming";
 import { actionsOf, SagaValidationError, stateNameOf, validateAction, validateSteps } from "./steps";
-import type { SagaApiOptions, SagaComponentArgs, SagaLambdaOptions } from "./sagaComponent";
+import type { SagaApiOptions, SagaComponentArgs, SagaLambdaOptions, SagaStatusOptions } from "./sagaComponent";
 import { SagaAction, SagaStep } from "./types";
 
 export const DEFAULT_FUNCTION_SETTINGS: FunctionSettings = {
@@ -27,6 +27,9 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 
 const COMPONENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+// One segment of the status route: fixed, or a `{parameter}` (not greedy: the id is one segment).
+const PATH_SEGMENT = /^(?:[A-Za-z0-9._-]+|\{[A-Za-z_][A-Za-z0-9_]*\})$/;
+const STATUS_PATH_EXAMPLE = '"/trips/{tripId}"';
 
 /** A handler ready to deploy: its bundled code and the export Lambda calls. */
 export interface Handler {
@@ -43,13 +46,16 @@ export interface PreparedSaga {
     definition: Partial<DefinitionOptions>;
     api: ApiSettings;
     compensationFailureRate: pulumi.Input<number>;
+    /** The status route, when the saga has one. */
+    status?: SagaStatusOptions;
 }
 
 /** Checks everything that can be checked before a child exists; throws SagaValidationError. */
 export function prepareSaga(name: string, args: SagaComponentArgs): PreparedSaga {
     validateSteps(args?.steps);
     const steps = args.steps;
-    validateComponentName(name, steps);
+    const status = validateStatus(args.status);
+    validateComponentName(name, steps, status !== undefined);
     if (args.table !== undefined && (!args.table?.name || !args.table?.arn)) {
         throw new SagaValidationError("`table` must have both `name` and `arn` of the table to share.");
     }
@@ -65,19 +71,20 @@ export function prepareSaga(name: string, args: SagaComponentArgs): PreparedSaga
         compensationFailureRate: checkedInput(args.compensationFailureRate ?? 0, (n) =>
             inRange("compensationFailureRate", n, { min: 0, max: 1 }),
         ),
+        status,
         // Last: bundling is the slowest check.
-        handlers: resolveHandlers(steps, args.start, root),
+        handlers: resolveHandlers(steps, args.start, status, root),
     };
 }
 
 /** Checks the component name: AWS resource names derive from it. */
-function validateComponentName(name: string, steps: SagaStep[]): void {
+function validateComponentName(name: string, steps: SagaStep[], withStatus: boolean): void {
     if (!COMPONENT_NAME.test(name)) {
         throw new SagaValidationError(
             `The component name "${name}" must consist of letters, digits, '-' and '_', starting with a letter or digit: AWS resource names derive from it.`,
         );
     }
-    const names = limitedNames(name, steps);
+    const names = limitedNames(name, steps, withStatus);
     const maximum = Math.min(...names.map((n) => n.limit - AUTONAME_SUFFIX_LENGTH - (n.name.length - name.length)));
     const tooLong = names.find((n) => n.name.length + AUTONAME_SUFFIX_LENGTH > n.limit);
     if (tooLong) {
@@ -89,8 +96,49 @@ function validateComponentName(name: string, steps: SagaStep[]): void {
     }
 }
 
+/**
+ * Checks the status route: a GET on `path` reports a saga, so the path needs exactly one parameter,
+ * the saga id, and a fixed first segment (a parameter first would take GET on every path of that
+ * depth from the start handler). Its handler may only Query the saga's partition.
+ */
+function validateStatus(status: unknown): SagaStatusOptions | undefined {
+    if (status === undefined) return undefined;
+    if (typeof status !== "object" || status === null) {
+        throw new SagaValidationError("`status` must be an object with the `path` of the status route and its `handler`.");
+    }
+    const { path: route, handler } = status as Partial<SagaStatusOptions>;
+    const segments = typeof route === "string" && route.startsWith("/") ? route.slice(1).split("/") : [];
+    if (segments.length === 0 || !segments.every((segment) => PATH_SEGMENT.test(segment))) {
+        throw new SagaValidationError(
+            `\`status.path\` must be an API path such as ${STATUS_PATH_EXAMPLE}: fixed segments of letters, digits, '.', '_' or '-', ` +
+                `and one \`{parameter}\` segment for the saga id; got ${JSON.stringify(route) ?? String(route)}.`,
+        );
+    }
+    const parameters = segments.filter((segment) => segment.startsWith("{")).length;
+    if (parameters !== 1) {
+        const found = parameters === 0 ? "no path parameter" : `${parameters} path parameters`;
+        throw new SagaValidationError(
+            `\`status.path\` "${route}" has ${found}: it needs exactly one, the saga id, as in ${STATUS_PATH_EXAMPLE}.`,
+        );
+    }
+    if (segments[0].startsWith("{")) {
+        throw new SagaValidationError(
+            `\`status.path\` "${route}" must start with a fixed segment, as in ${STATUS_PATH_EXAMPLE}: a parameter first would ` +
+                "take GET requests on every path of that depth from the start handler.",
+        );
+    }
+    validateAction("`status.handler`", handler as Partial<SagaAction>);
+    const write = handler!.tableAccess?.find((access) => access !== "Query");
+    if (write !== undefined) {
+        throw new SagaValidationError(
+            `\`status.handler\` asks for table access "${write}"; a status handler only reads the saga's records, so the only allowed value is Query.`,
+        );
+    }
+    return status as SagaStatusOptions;
+}
+
 /** Bundles every handler and checks that each module exists and exports its function. */
-function resolveHandlers(steps: SagaStep[], start: unknown, root: string): Map<SagaAction, Handler> {
+function resolveHandlers(steps: SagaStep[], start: unknown, status: SagaStatusOptions | undefined, root: string): Map<SagaAction, Handler> {
     if (typeof start !== "object" || start === null) {
         throw new SagaValidationError("`start` must name the API's start handler: an object with `module` and optionally `export`.");
     }
@@ -98,6 +146,7 @@ function resolveHandlers(steps: SagaStep[], start: unknown, root: string): Map<S
     const labelled: [string, SagaAction][] = [
         ...steps.flatMap((step) => actionsOf(step).map(({ role, action }) => [`Step "${step.name}" \`${role}\``, action] as [string, SagaAction])),
         ["`start`", start as SagaAction],
+        ...(status ? [["`status.handler`", status.handler] as [string, SagaAction]] : []),
     ];
     return new Map(labelled.map(([label, action]) => [action, resolveHandler(label, action, root)]));
 }

@@ -5,9 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { SagaComponent, SagaComponentArgs, SagaStep } from "../components";
-import { travelStart, travelSteps } from "../handlers/travel/steps";
-import { ACCOUNT, byType, deploy, find, policyOf, recorded, REGION, resetRecords, setupMocks, Types, valueOf } from "./support/mocks";
+import { SagaComponent, SagaComponentArgs, SagaStep, STATUS_ROLE, Tags } from "../components";
+import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
+import { ACCOUNT, AUTONAME_SUFFIX, byType, deploy, find, policyOf, recorded, REGION, resetRecords, setupMocks, Types, valueOf } from "./support/mocks";
 
 const SHARED_TABLE = { name: "shared-bookings", arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/shared-bookings` };
 
@@ -21,6 +21,19 @@ const orderSteps: SagaStep[] = [
     { name: "Order", reserve: { module: "orders.ts", export: "place", tableAccess: ["PutItem"] }, cancel: { module: "orders.ts", export: "undo" } },
 ];
 const orderStart = { module: "orders.ts" };
+const TRAVEL_STATUS = { path: "/trips/{tripId}", handler: travelStatus };
+
+/** Each route of a deployed API: its path, its method's swagger key and the function it invokes. */
+function routesOf(apiName: string): { path: string; method: string; fn: string }[] {
+    const swagger = JSON.parse(find(Types.restApi, apiName).inputs.body);
+    return Object.entries(swagger.paths as Record<string, Record<string, any>>).flatMap(([path, operations]) =>
+        Object.entries(operations).map(([method, operation]) => ({
+            path,
+            method,
+            fn: /function:([^/]+)\/invocations$/.exec(operation["x-amazon-apigateway-integration"].uri)![1].replace(AUTONAME_SUFFIX, ""),
+        })),
+    );
+}
 
 // A root hook: the fixture serves the rejection tests below too.
 after(() => fs.rmSync(fixtureRoot, { recursive: true, force: true }));
@@ -63,6 +76,7 @@ describe("SagaComponent options", () => {
                     lambda: { memorySize: 512, timeoutSeconds: 20, logRetentionDays: 30, architecture: "x86_64" },
                     definition: { taskTimeoutSeconds: 25, timeoutSeconds: 600 },
                     api: { stageName: "prod", throttle: { rateLimit: 5, burstLimit: 10 }, iamAuth: true },
+                    status: TRAVEL_STATUS,
                 }),
         );
         const fn = find(Types.function, "tuned-flight-confirm").inputs;
@@ -75,9 +89,11 @@ describe("SagaComponent options", () => {
         const throttle = find(Types.methodSettings, "tuned-api-throttle").inputs;
         assert.deepEqual([throttle.stageName, throttle.settings.throttlingRateLimit, throttle.settings.throttlingBurstLimit], ["prod", 5, 10]);
         const swagger = JSON.parse(find(Types.restApi, "tuned-api").inputs.body);
-        for (const route of Object.values(swagger.paths) as Record<string, any>[]) {
-            assert.deepEqual(route["x-amazon-apigateway-any-method"]["x-amazon-apigateway-auth"], { type: "AWS_IAM" });
-        }
+        const operations = Object.values(swagger.paths as Record<string, Record<string, any>>).flatMap((route) => Object.values(route));
+        assert.equal(operations.length, 3);
+        for (const operation of operations) assert.deepEqual(operation["x-amazon-apigateway-auth"], { type: "AWS_IAM" });
+        const status = find(Types.function, "tuned-status").inputs;
+        assert.deepEqual([status.memorySize, status.timeout, status.architectures], [512, 20, ["x86_64"]]);
     });
 
     it("resolves relative handler modules against `handlerRoot`", async () => {
@@ -91,10 +107,43 @@ describe("SagaComponent options", () => {
         assert.deepEqual(policyOf("orders-order-cancel-policy").Statement.map((s: { Sid: string }) => s.Sid), ["WriteOwnLogs", "XRayTracing"]);
     });
 
-    it("accepts the longest component name the travel steps allow (35 characters)", async () => {
+    it("accepts the longest component name the travel steps allow (35 characters), with a status Lambda", async () => {
         const name = "b".repeat(35);
-        await deploy(() => new SagaComponent(name, { steps: travelSteps, start: travelStart }));
-        assert.equal(byType(Types.function).length, 9);
+        await deploy(() => new SagaComponent(name, { steps: travelSteps, start: travelStart, status: TRAVEL_STATUS }));
+        assert.equal(byType(Types.function).length, 10);
+    });
+
+    it("creates no status Lambda and no status route without `status`", async () => {
+        await deploy(() => new SagaComponent("plain", { steps: travelSteps, start: travelStart }));
+        assert.deepEqual(byType(Types.function).filter((r) => r.inputs.tags[Tags.role] === STATUS_ROLE), []);
+        assert.deepEqual(routesOf("plain-api"), [
+            { path: "/", method: "x-amazon-apigateway-any-method", fn: "plain-start" },
+            { path: "/{proxy+}", method: "x-amazon-apigateway-any-method", fn: "plain-start" },
+        ]);
+        assert.equal(byType(Types.permission).length, 2);
+        assert.equal(find(Types.restApi, "plain-api").inputs.description, 'Starts executions of saga "plain"');
+    });
+
+    it("adds a status route on the caller's path, with the caller's handler and only the status grants", async () => {
+        const status = { path: "/orders/{orderId}/status", handler: { module: "orders.ts", tableAccess: ["Query" as const] } };
+        await deploy(() => new SagaComponent("orders", { steps: orderSteps, start: orderStart, handlerRoot: fixtureRoot, status }));
+        assert.deepEqual(routesOf("orders-api"), [
+            { path: "/", method: "x-amazon-apigateway-any-method", fn: "orders-start" },
+            { path: "/{proxy+}", method: "x-amazon-apigateway-any-method", fn: "orders-start" },
+            { path: "/orders/{orderId}/status", method: "get", fn: "orders-status" },
+        ]);
+        const fn = find(Types.function, "orders-status").inputs;
+        assert.equal(fn.handler, "index.handler");
+        assert.equal(fn.tags[Tags.role], STATUS_ROLE);
+        const statements = policyOf("orders-status-policy").Statement as { Sid: string; Action: string[]; Resource: string }[];
+        assert.deepEqual(statements.map((s) => s.Sid), ["DescribeSagas", "TableAccess", "WriteOwnLogs", "XRayTracing"]);
+        assert.deepEqual(
+            statements.slice(0, 2).map((s) => [s.Action, s.Resource]),
+            [
+                [["states:DescribeExecution"], `arn:aws:states:${REGION}:${ACCOUNT}:execution:orders-machine${AUTONAME_SUFFIX}:*`],
+                [["dynamodb:Query"], `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders-table${AUTONAME_SUFFIX}`],
+            ],
+        );
     });
 });
 
@@ -104,6 +153,7 @@ describe("the stack program (index.ts)", () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const stack = await deploy(() => require("../index") as Record<string, pulumi.Output<string>>);
         assert.deepEqual(Object.keys(stack).sort(), ["apiUrl", "failureQueueUrl", "stateMachineArn", "tableName"]);
+        assert.ok(routesOf("booking-api").some((r) => r.path === "/trips/{tripId}" && r.method === "get" && r.fn === "booking-status"));
         for (const output of Object.values(stack)) assert.ok(await valueOf(output));
         const cancel = find(Types.function, "booking-hotel-cancel").inputs;
         assert.equal(cancel.environment.variables.SAGA_COMPENSATION_FAILURE_RATE, "0.4");
@@ -221,6 +271,68 @@ describe("SagaComponent rejects bad arguments before creating anything", () => {
 
     it("a throttle that is not a number of requests", () =>
         rejects("throttle", { api: { throttle: { rateLimit: 50, burstLimit: 2.5 } } }, "`api.throttle.burstLimit` must be a whole number of at least 0."));
+
+    it("a `status` that is not an object", () =>
+        rejects(
+            "status",
+            { status: "/trips/{tripId}" as unknown as SagaComponentArgs["status"] },
+            "`status` must be an object with the `path` of the status route and its `handler`.",
+        ));
+
+    it("a status path that is not a path of fixed segments and parameters", () => {
+        for (const path of ["trips/{tripId}", "/trips/{tripId}/", "/trips//{tripId}", "/trips/{proxy+}", "/trips/{trip id}", "/trips/x{tripId}", "/"]) {
+            rejects(
+                "statuspath",
+                { status: { ...TRAVEL_STATUS, path } },
+                "`status.path` must be an API path such as \"/trips/{tripId}\": fixed segments of letters, digits, '.', '_' or '-', " +
+                    `and one \`{parameter}\` segment for the saga id; got ${JSON.stringify(path)}.`,
+            );
+        }
+        rejects(
+            "statuspath",
+            { status: { handler: travelStatus } as SagaComponentArgs["status"] },
+            "`status.path` must be an API path such as \"/trips/{tripId}\": fixed segments of letters, digits, '.', '_' or '-', " +
+                "and one `{parameter}` segment for the saga id; got undefined.",
+        );
+    });
+
+    it("a status path without exactly one parameter", () => {
+        rejects(
+            "statusparams",
+            { status: { ...TRAVEL_STATUS, path: "/trips" } },
+            '`status.path` "/trips" has no path parameter: it needs exactly one, the saga id, as in "/trips/{tripId}".',
+        );
+        rejects(
+            "statusparams",
+            { status: { ...TRAVEL_STATUS, path: "/trips/{tripId}/legs/{legId}" } },
+            '`status.path` "/trips/{tripId}/legs/{legId}" has 2 path parameters: it needs exactly one, the saga id, as in "/trips/{tripId}".',
+        );
+    });
+
+    it("a status path that starts with its parameter", () =>
+        rejects(
+            "statusfirst",
+            { status: { ...TRAVEL_STATUS, path: "/{tripId}" } },
+            '`status.path` "/{tripId}" must start with a fixed segment, as in "/trips/{tripId}": a parameter first would take GET requests on every path of that depth from the start handler.',
+        ));
+
+    it("a status handler that is missing, asks to write, or lacks its export", () => {
+        rejects(
+            "statushandler",
+            { status: { path: "/trips/{tripId}" } as SagaComponentArgs["status"] },
+            "`status.handler` must name its handler's source file in `module`.",
+        );
+        rejects(
+            "statushandler",
+            { status: { ...TRAVEL_STATUS, handler: { ...travelStatus, tableAccess: ["Query", "PutItem"] } } },
+            '`status.handler` asks for table access "PutItem"; a status handler only reads the saga\'s records, so the only allowed value is Query.',
+        );
+        rejects(
+            "statushandler",
+            { status: { ...TRAVEL_STATUS, handler: { ...travelStatus, export: "main" } } },
+            '`status.handler` handler module "handlers/travel/status.ts" has no export "main" (it exports handler): set `export` to the handler\'s name.',
+        );
+    });
 
     it("a shared table without its ARN", () =>
         rejects("table", { table: { name: "bookings" } as SagaComponentArgs["table"] }, "`table` must have both `name` and `arn` of the table to share."));

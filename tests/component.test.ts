@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import { builtinModules } from "node:module";
 import * as saga from "../components";
 import { SagaComponent } from "../components";
-import { travelStart, travelSteps } from "../handlers/travel/steps";
+import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
 import {
     ACCOUNT,
     archiveText,
@@ -27,6 +27,7 @@ const lambdaArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:functio
 const logGroupArn = (name: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${physical(name)}`;
 const TABLE_ARN = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${physical("booking-table")}`;
 const MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${physical("booking-machine")}`;
+const EXECUTIONS_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${physical("booking-machine")}:*`;
 const QUEUE_NAME = physical("booking-compensation-failures");
 const USER_TAGS = { team: "bookings", "cost-center": "42" };
 const ALARM_TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:saga-alarms`;
@@ -58,6 +59,7 @@ describe("SagaComponent: the travel stack", () => {
                 new saga.SagaComponent("booking", {
                     steps: travelSteps,
                     start: travelStart,
+                    status: { path: "/trips/{tripId}", handler: travelStatus },
                     tags: USER_TAGS,
                     alarmActions: [ALARM_TOPIC],
                 }),
@@ -74,16 +76,16 @@ describe("SagaComponent: the travel stack", () => {
         assert.equal(entry.SagaComponent.name, "SagaComponent");
     });
 
-    it("creates 8 step Lambdas, a start Lambda, one state machine, table, REST API, queue and alarm", () => {
+    it("creates 8 step Lambdas, a start and a status Lambda, one state machine, table, REST API, queue and alarm", () => {
         const counts = Object.fromEntries(Object.values(Types).map((type) => [type, byType(type).length]));
         assert.deepEqual(counts, {
             [Types.component]: 1,
             [Types.awsxApi]: 1,
-            [Types.function]: 9,
-            [Types.permission]: 2,
-            [Types.role]: 10,
-            [Types.rolePolicy]: 10,
-            [Types.logGroup]: 10,
+            [Types.function]: 10,
+            [Types.permission]: 3,
+            [Types.role]: 11,
+            [Types.rolePolicy]: 11,
+            [Types.logGroup]: 11,
             [Types.alarm]: 1,
             [Types.queue]: 1,
             [Types.stateMachine]: 1,
@@ -97,8 +99,8 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("derives every child's name from the component name and the step names", () => {
-        assert.deepEqual(byType(Types.function).map((r) => r.name).sort(), [...ACTIONS.map((a) => a.fn), "booking-start"].sort());
-        for (const fn of [...ACTIONS.map((a) => a.fn), "booking-start", "booking-machine"]) {
+        assert.deepEqual(byType(Types.function).map((r) => r.name).sort(), [...ACTIONS.map((a) => a.fn), "booking-start", "booking-status"].sort());
+        for (const fn of [...ACTIONS.map((a) => a.fn), "booking-start", "booking-status", "booking-machine"]) {
             find(Types.role, `${fn}-role`);
             find(Types.rolePolicy, `${fn}-policy`);
             find(Types.logGroup, `${fn}-logs`);
@@ -130,7 +132,7 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("runs each Lambda on nodejs22.x (arm64) with active tracing and JSON logs in its own log group", () => {
-        for (const fn of [...ACTIONS.map((a) => a.fn), "booking-start"]) {
+        for (const fn of [...ACTIONS.map((a) => a.fn), "booking-start", "booking-status"]) {
             const { inputs } = find(Types.function, fn);
             assert.equal(inputs.runtime, "nodejs22.x");
             assert.deepEqual(inputs.architectures, ["arm64"]);
@@ -144,7 +146,7 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("deploys each handler bundled: the named export, with the AWS SDK left to the runtime", async () => {
-        for (const { fn, exp } of [...ACTIONS, { fn: "booking-start", exp: "handler" }]) {
+        for (const { fn, exp } of [...ACTIONS, { fn: "booking-start", exp: "handler" }, { fn: "booking-status", exp: "handler" }]) {
             const { inputs } = find(Types.function, fn);
             assert.equal(inputs.handler, `index.${exp}`);
             const files = await archiveText(inputs.code);
@@ -192,6 +194,17 @@ describe("SagaComponent: the travel stack", () => {
         ]);
     });
 
+    it("lets the status Lambda only query the table and describe executions of this saga's state machine", () => {
+        const status = find(Types.function, "booking-status").inputs;
+        assert.deepEqual(status.environment.variables, { TABLE_NAME: physical("booking-table"), STATE_MACHINE_ARN: MACHINE_ARN });
+        assert.deepEqual(status.tags, { ...USER_TAGS, [saga.Tags.saga]: "booking", [saga.Tags.role]: "status" });
+        assert.deepEqual(policyOf("booking-status-policy").Statement, [
+            { Sid: "DescribeSagas", Effect: "Allow", Action: ["states:DescribeExecution"], Resource: EXECUTIONS_ARN },
+            { Sid: "TableAccess", Effect: "Allow", Action: ["dynamodb:Query"], Resource: TABLE_ARN },
+            ...ownStatements("booking-status"),
+        ]);
+    });
+
     it("lets the state machine invoke exactly the 8 step Lambdas, record failures, and deliver logs and traces", () => {
         const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:${QUEUE_NAME}`;
         const statements = policyOf("booking-machine-policy").Statement;
@@ -202,6 +215,7 @@ describe("SagaComponent: the travel stack", () => {
             Resource: ACTIONS.map((a) => lambdaArn(a.fn)).sort(),
         });
         assert.ok(!statements[0].Resource.includes(lambdaArn("booking-start")));
+        assert.ok(!statements[0].Resource.includes(lambdaArn("booking-status")));
         assert.deepEqual(statements[1], { Sid: "RecordCompensationFailures", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: queueArn });
         assert.deepEqual(
             statements.slice(2).map((s: { Sid: string; Resource: string }) => [s.Sid, s.Resource]),
@@ -301,25 +315,44 @@ describe("SagaComponent: the travel stack", () => {
         assert.equal(tags.team, "bookings");
     });
 
-    it("routes ANY / and ANY /{proxy+} to the start Lambda, which API Gateway may invoke", () => {
-        const swagger = JSON.parse(find(Types.restApi, "booking-api").inputs.body);
-        const uri = `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${lambdaArn("booking-start")}/invocations`;
-        assert.deepEqual(Object.keys(swagger.paths), ["/", "/{proxy+}"]);
-        for (const route of Object.values(swagger.paths) as Record<string, any>[]) {
-            assert.deepEqual(Object.keys(route), ["x-amazon-apigateway-any-method"]);
-            const integration = route["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"];
-            assert.deepEqual({ uri: integration.uri, type: integration.type }, { uri, type: "aws_proxy" });
-        }
+    it("routes ANY / and ANY /{proxy+} to the start Lambda and GET /trips/{tripId} to the status Lambda, which API Gateway may invoke", () => {
+        const api = find(Types.restApi, "booking-api").inputs;
+        assert.equal(api.description, 'Starts and reports executions of saga "booking"');
+        const swagger = JSON.parse(api.body);
+        const integration = (fn: string) => ({
+            uri: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${lambdaArn(fn)}/invocations`,
+            type: "aws_proxy",
+        });
+        const routes = Object.entries(swagger.paths as Record<string, Record<string, any>>).flatMap(([path, operations]) =>
+            Object.entries(operations).map(([method, operation]) => {
+                const { uri, type } = operation["x-amazon-apigateway-integration"];
+                return { path, method, integration: { uri, type } };
+            }),
+        );
+        // API Gateway resolves a request on resource and method together: GET /trips/42 reports,
+        // POST /trips/42 and GET /trips find no better match than ANY /{proxy+} and start a saga.
+        assert.deepEqual(routes, [
+            { path: "/", method: "x-amazon-apigateway-any-method", integration: integration("booking-start") },
+            { path: "/{proxy+}", method: "x-amazon-apigateway-any-method", integration: integration("booking-start") },
+            { path: "/trips/{tripId}", method: "get", integration: integration("booking-status") },
+        ]);
         const executionArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:bookingapiid`;
-        const permissions = byType(Types.permission).map((p) => ({ ...p.inputs, function: p.references?.functionId }) as Record<string, string>);
+        const permission = (fn: string, suffix: string) => ({
+            action: "lambda:invokeFunction",
+            function: physical(fn),
+            principal: "apigateway.amazonaws.com",
+            sourceArn: `${executionArn}${suffix}`,
+        });
+        const bySource = (a: { sourceArn: string }, b: { sourceArn: string }) => (a.sourceArn < b.sourceArn ? -1 : 1);
         assert.deepEqual(
-            permissions.sort((a, b) => a.sourceArn.localeCompare(b.sourceArn)),
-            ["/*/*/", "/*/*/{proxy+}"].map((suffix) => ({
-                action: "lambda:invokeFunction",
-                function: physical("booking-start"),
-                principal: "apigateway.amazonaws.com",
-                sourceArn: `${executionArn}${suffix}`,
-            })),
+            byType(Types.permission)
+                .map((p) => ({ ...p.inputs, function: p.references?.functionId }) as ReturnType<typeof permission>)
+                .sort(bySource),
+            [
+                permission("booking-start", "/*/*/"),
+                permission("booking-start", "/*/*/{proxy+}"),
+                permission("booking-status", "/*/GET/trips/{tripId}"),
+            ].sort(bySource),
         );
     });
 

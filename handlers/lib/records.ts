@@ -7,6 +7,7 @@ import {
     DeleteItemCommand,
     DynamoDBClient,
     GetItemCommand,
+    paginateQuery,
     PutItemCommand,
     UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -102,6 +103,25 @@ export async function getRecord(key: RecordKey): Promise<RecordItem | undefined>
         new GetItemCommand({ TableName: tableName(), Key: keyAttributes(key), ConsistentRead: true }),
     );
     return Item ? fromAttributes(Item) : undefined;
+}
+
+/**
+ * Every record of a saga, sorted by sort key: one Query on its partition key, read consistently
+ * (so a saga that has ended shows its final records), followed page by page past DynamoDB's 1 MB.
+ */
+export async function queryRecords(sagaId: string): Promise<RecordItem[]> {
+    const records: RecordItem[] = [];
+    const pages = paginateQuery(
+        { client: dynamo },
+        {
+            TableName: tableName(),
+            KeyConditionExpression: "pk = :pk",
+            ExpressionAttributeValues: toAttributes({ ":pk": sagaId }),
+            ConsistentRead: true,
+        },
+    );
+    for await (const page of pages) records.push(...(page.Items ?? []).map(fromAttributes));
+    return records;
 }
 
 /**

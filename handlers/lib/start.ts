@@ -6,22 +6,13 @@ import { randomUUID } from "node:crypto";
 import { Env } from "../../components/conventions";
 import { log, requireEnv } from "./env";
 import { failureInjectionEnabled } from "./failures";
+import { ApiGatewayProxyEvent, ApiGatewayProxyResult, respond } from "./http";
 import { SAGA_ID_PATTERN, SAGA_ID_RULE } from "./saga-event";
 
 // Created once per container; the SDK reads AWS_ENDPOINT_URL_SFN itself, as on Lambda.
 const sfn = new SFNClient({});
 
-/** The parts of an API Gateway REST (v1) proxy event this handler reads. */
-export interface ApiGatewayProxyEvent {
-    queryStringParameters?: Record<string, string | undefined> | null;
-    requestContext?: { requestId?: string };
-}
-
-export interface ApiGatewayProxyResult {
-    statusCode: number;
-    headers: Record<string, string>;
-    body: string;
-}
+export type { ApiGatewayProxyEvent, ApiGatewayProxyResult } from "./http";
 
 export interface StartHandlerOptions {
     /** Query parameter carrying the saga id, e.g. `tripID`. A new UUID is used when absent. */
@@ -94,8 +85,4 @@ export function parseRequest(query: Record<string, string | undefined>, options:
         }
     }
     return { id: rawId ?? randomUUID(), ...(runType !== undefined ? { runType } : {}) };
-}
-
-function respond(statusCode: number, body: Record<string, unknown>): ApiGatewayProxyResult {
-    return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }

@@ -25,3 +25,6 @@ export const travelSteps: SagaStep[] = [
 
 /** The start Lambda behind the API. */
 export const travelStart = { module: "handlers/travel/start.ts", export: "handler" };
+
+/** The status Lambda behind GET /trips/{tripId}; the component grants it Query on the table. */
+export const travelStatus = { module: "handlers/travel/status.ts", export: "handler" };

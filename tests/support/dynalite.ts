@@ -16,6 +16,8 @@ export interface LocalTable {
     close(): Promise<void>;
     endpoint: string;
     tableName: string;
+    /** The operation of every request the store received (e.g. `Query`), in order. */
+    operations: string[];
     /** Every record of a saga (one Query on its partition key), sorted by sort key. */
     itemsOf(sagaId: string): Promise<Record<string, string>[]>;
 }
@@ -39,6 +41,9 @@ async function start(): Promise<LocalTable> {
         server.listen(0, "127.0.0.1", resolve);
     });
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const operations: string[] = [];
+    // The target header names the operation, e.g. "DynamoDB_20120810.Query".
+    server.on("request", (request) => operations.push(String(request.headers["x-amz-target"]).split(".").pop()!));
     const client = new DynamoDBClient({ endpoint });
     await client.send(
         new CreateTableCommand({
@@ -60,6 +65,7 @@ async function start(): Promise<LocalTable> {
     return {
         endpoint,
         tableName: TEST_TABLE,
+        operations,
         async close() {
             client.destroy();
             await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));

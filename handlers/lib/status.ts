@@ -1,0 +1,142 @@
+// The status Lambda behind the API's status route (e.g. GET /trips/{tripId}): what became of one
+// saga, from its execution, and its records, from one Query on its partition. Generic: a saga
+// passes the name of the path parameter that carries its id.
+import {
+    DescribeExecutionCommand,
+    DescribeExecutionCommandOutput,
+    ExecutionDoesNotExist,
+    ExecutionStatus,
+    SFNClient,
+} from "@aws-sdk/client-sfn";
+import { Env, executionArnOf, SagaErrors } from "../../components/conventions";
+import { log, requireEnv } from "./env";
+import { ApiGatewayProxyEvent, ApiGatewayProxyResult, respond } from "./http";
+import { queryRecords } from "./records";
+import { SAGA_ID_PATTERN, SAGA_ID_RULE } from "./saga-event";
+
+// Created once per container; the SDK reads AWS_ENDPOINT_URL_SFN itself, as on Lambda.
+const sfn = new SFNClient({});
+
+/** What became of a saga, as the status route reports it. */
+export const SagaOutcomes = {
+    /** The execution is still going: forward, or compensating. */
+    running: "running",
+    /** Every step reserved and confirmed. */
+    succeeded: "succeeded",
+    /** A step failed and every compensation succeeded: nothing is left behind. */
+    rolledBack: "rolled_back",
+    /** A compensation still failed after its retries: data may be left behind (see the failure queue). */
+    compensationFailed: "compensation_failed",
+    /** The execution failed with an error other than the saga's own two, e.g. a state nothing caught. */
+    failed: "failed",
+    /** The execution ran past the definition's `TimeoutSeconds`. */
+    timedOut: "timed_out",
+    /** Someone stopped the execution (StopExecution). */
+    aborted: "aborted",
+} as const;
+export type SagaOutcome = (typeof SagaOutcomes)[keyof typeof SagaOutcomes];
+
+export interface StatusHandlerOptions {
+    /** The path parameter carrying the saga id, as named in the component's `status.path`, e.g. `tripId`. */
+    idPathParameter: string;
+}
+
+export function createStatusHandler(options: StatusHandlerOptions) {
+    const parameter = options.idPathParameter;
+    return async function handler(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
+        const id = event.pathParameters?.[parameter];
+        if (id === undefined) {
+            log("error", "The status route passes no such path parameter", { parameter, received: Object.keys(event.pathParameters ?? {}) });
+            return respond(500, { message: "The status route is misconfigured; the details are in the status function's logs." });
+        }
+        if (!SAGA_ID_PATTERN.test(id)) return respond(400, { message: `\`${parameter}\` must be ${SAGA_ID_RULE}.` });
+
+        const ids = { id, [parameter]: id };
+        try {
+            // The execution first, the records after: once the execution has ended, the records
+            // read next are its final ones.
+            const execution = await describeExecution(id);
+            const records = await queryRecords(id);
+            if (!execution) {
+                // Step Functions forgets an execution 90 days after it ends, while its records
+                // stay: they are listed, since they are what an operator then looks for.
+                return respond(404, {
+                    ...ids,
+                    message: `No saga with ${parameter} "${id}" was found: it was never started, or it ended more than 90 days ago.`,
+                    records,
+                });
+            }
+            const report = summarize(execution);
+            log("info", "Saga reported", { id, outcome: report.outcome });
+            return respond(200, { ...ids, ...report, records });
+        } catch (error) {
+            // Details stay in the logs: they may name the account, the machine or the role.
+            log("error", "Could not report the saga", { id, error: String(error), requestId: event.requestContext?.requestId });
+            return respond(500, { message: "Could not report the saga; the details are in the status function's logs." });
+        }
+    };
+}
+
+/** The saga's execution (named after the saga id by the start handler); undefined when there is none. */
+async function describeExecution(id: string): Promise<DescribeExecutionCommandOutput | undefined> {
+    const executionArn = executionArnOf(requireEnv(Env.stateMachineArn), id);
+    try {
+        return await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    } catch (error) {
+        if (error instanceof ExecutionDoesNotExist) return undefined;
+        throw error;
+    }
+}
+
+type Execution = Pick<DescribeExecutionCommandOutput, "status" | "executionArn" | "startDate" | "stopDate" | "error" | "cause">;
+
+/** The outcome and the execution's own fields; absent ones are null, so every report has one shape. */
+export function summarize(execution: Execution) {
+    if (execution.status === undefined) throw new Error(`DescribeExecution returned no status for ${execution.executionArn}.`);
+    return {
+        outcome: outcomeOf(execution.status, execution.error),
+        status: execution.status,
+        executionArn: execution.executionArn ?? null,
+        startDate: execution.startDate?.toISOString() ?? null,
+        stopDate: execution.stopDate?.toISOString() ?? null,
+        error: execution.error ?? null,
+        cause: parseCause(execution.cause),
+    };
+}
+
+/** The saga's outcome from its execution's status, and for a failed one the error it ended with. */
+export function outcomeOf(status: ExecutionStatus, error: string | undefined): SagaOutcome {
+    switch (status) {
+        case "RUNNING":
+        // A failed execution someone redrives is about to run again.
+        case "PENDING_REDRIVE":
+            return SagaOutcomes.running;
+        case "SUCCEEDED":
+            return SagaOutcomes.succeeded;
+        case "FAILED":
+            if (error === SagaErrors.RolledBack) return SagaOutcomes.rolledBack;
+            if (error === SagaErrors.CompensationFailed) return SagaOutcomes.compensationFailed;
+            return SagaOutcomes.failed;
+        case "TIMED_OUT":
+            return SagaOutcomes.timedOut;
+        case "ABORTED":
+            return SagaOutcomes.aborted;
+        default:
+            return unknownStatus(status);
+    }
+}
+
+// A status this code does not know (a newer API) fails the request loudly rather than mislabel it.
+function unknownStatus(status: never): never {
+    throw new Error(`Unknown execution status "${String(status)}".`);
+}
+
+/** The execution's cause, parsed when it is JSON (the saga's own causes are), else as given. */
+function parseCause(cause: string | undefined): unknown {
+    if (cause === undefined) return null;
+    try {
+        return JSON.parse(cause);
+    } catch {
+        return cause;
+    }
+}
