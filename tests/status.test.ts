@@ -207,8 +207,9 @@ describe("travel status handler", () => {
         assert.deepEqual(sfn.described, []);
     });
 
-    it("answers 500 when the route passes no such path parameter (a path that does not match the handler)", async () => {
-        for (const pathParameters of [null, { tripID: "trip-1" }]) {
+    it("answers 500 when the route does not pass exactly one path parameter (a misconfigured route)", async () => {
+        const misconfigured: (Record<string, string> | null)[] = [null, {}, { tripId: "trip-1", legId: "leg-1" }];
+        for (const pathParameters of misconfigured) {
             const response = await request(pathParameters);
             assert.equal(response.statusCode, 500);
             assert.match(bodyOf(response).message, /status route is misconfigured/);

@@ -1,6 +1,6 @@
 // The status Lambda behind the API's status route (e.g. GET /trips/{tripId}): what became of one
-// saga, from its execution, and its records, from one Query on its partition. Generic: a saga
-// passes the name of the path parameter that carries its id.
+// saga, from its execution, and its records, from one Query on its partition. Generic: any saga's
+// status route works with it unchanged.
 import {
     DescribeExecutionCommand,
     DescribeExecutionCommandOutput,
@@ -36,19 +36,18 @@ export const SagaOutcomes = {
 } as const;
 export type SagaOutcome = (typeof SagaOutcomes)[keyof typeof SagaOutcomes];
 
-export interface StatusHandlerOptions {
-    /** The path parameter carrying the saga id, as named in the component's `status.path`, e.g. `tripId`. */
-    idPathParameter: string;
-}
-
-export function createStatusHandler(options: StatusHandlerOptions) {
-    const parameter = options.idPathParameter;
+/**
+ * The status route has exactly one path parameter, the saga id (the component checks its path),
+ * so the handler reads whichever it is: the name is written once, in the route's path.
+ */
+export function createStatusHandler() {
     return async function handler(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
-        const id = event.pathParameters?.[parameter];
-        if (id === undefined) {
-            log("error", "The status route passes no such path parameter", { parameter, received: Object.keys(event.pathParameters ?? {}) });
+        const parameters = Object.entries(event.pathParameters ?? {});
+        if (parameters.length !== 1 || parameters[0][1] === undefined) {
+            log("error", "The status route must pass exactly one path parameter, the saga id", { received: parameters.map(([name]) => name) });
             return respond(500, { message: "The status route is misconfigured; the details are in the status function's logs." });
         }
+        const [parameter, id] = parameters[0] as [string, string];
         if (!SAGA_ID_PATTERN.test(id)) return respond(400, { message: `\`${parameter}\` must be ${SAGA_ID_RULE}.` });
 
         const ids = { id, [parameter]: id };

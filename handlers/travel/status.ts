@@ -1,4 +1,4 @@
 // The status Lambda of the travel saga: GET /trips/{tripId} reports one booking.
 import { createStatusHandler } from "../lib/status";
 
-export const handler = createStatusHandler({ idPathParameter: "tripId" });
+export const handler = createStatusHandler();
