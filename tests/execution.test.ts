@@ -61,7 +61,7 @@ describe("the travel saga executed locally", () => {
         return { tripId, input, run, records, summary };
     }
 
-    // Also the proof that the Promise.withResolvers polyfill in local-saga.ts works: without it
+    // Also the proof that the Promise.withResolvers polyfill (in local/sfn/tasks.ts) works: without it
     // every Task throws a TypeError on Node 20, and this run ends Saga.RolledBack after Reserve Hotel.
     it("books the trip: reserves, confirms and succeeds in 6 states, leaving three confirmed records", async () => {
         const { input, run, records, summary } = await book();

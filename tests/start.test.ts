@@ -79,7 +79,7 @@ describe("travel start handler", () => {
         assert.equal(bodyOf(repeat).executionArn, first.executionArn);
         const conflicting = await request({ tripID: "trip-45", runType: "failPayment" }, injectionOn);
         assert.equal(conflicting.statusCode, 409);
-        assert.match(bodyOf(conflicting).message, /trip-45.*already started with a different input/);
+        assert.match(bodyOf(conflicting).message, /trip-45.*already exists: it has ended, or was started with another input/);
     });
 
     it("answers 500 without internals when Step Functions refuses for another reason", async () => {

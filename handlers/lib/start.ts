@@ -55,9 +55,11 @@ export function createStartHandler(options: StartHandlerOptions) {
                 hint: `Follow the execution in the Step Functions console by its ARN; every record of this saga is in the table under pk = "${id}".`,
             });
         } catch (error) {
+            // Step Functions returns the running execution for a repeat with the same input, and
+            // refuses the name once that execution has ended, or for another input.
             if (error instanceof ExecutionAlreadyExists) {
                 return respond(409, {
-                    message: `A saga with ${options.idParameter} "${id}" was already started with a different input (e.g. another ${RUN_TYPE_PARAMETER}); use a new ${options.idParameter}.`,
+                    message: `A saga with ${options.idParameter} "${id}" already exists: it has ended, or was started with another input (e.g. another ${RUN_TYPE_PARAMETER}). Use a new ${options.idParameter} for a new saga.`,
                 });
             }
             // Details stay in the logs: they may name the account, the machine or the role.

@@ -1,30 +1,17 @@
 // Runs the state machine that buildSagaDefinition generates on a local ASL engine
 // (aws-local-stepfunctions), with each Lambda task bound to a handler function called the way the
 // Lambda integration calls it, and the failure queue kept in memory.
-import { ExecutionError, RunOptions, StateMachine, StateMachineDefinition } from "aws-local-stepfunctions";
-import { createHash, randomUUID } from "node:crypto";
+import { ExecutionError, StateMachine, StateMachineDefinition } from "aws-local-stepfunctions";
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { AslDefinition, buildSagaDefinition, DefinitionOptions } from "../../components/definition";
 import { actionsOf, stateNameOf } from "../../components/steps";
 import type { SagaStep } from "../../components/types";
-
-// aws-local-stepfunctions 3 calls Promise.withResolvers (Node 22+) in every Task state. On Node 20
-// each Task would then throw a TypeError, and the definition's Catch on States.ALL would quietly
-// turn the success path into a rollback.
-const promiseWithResolvers = Promise as unknown as { withResolvers?: () => unknown };
-promiseWithResolvers.withResolvers ??= function withResolvers<T>() {
-    let resolve!: (value: T | PromiseLike<T>) => void;
-    let reject!: (reason?: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-    });
-    return { promise, resolve, reject };
-};
+// The binding of Tasks to local targets, the Lambda-style error mapping and the engine's Node 20
+// polyfill are the local cloud's own (`npm start`); these tests reuse them.
+import { bindTasks, invokeInProcess } from "../../local/sfn/tasks";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
-const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
-const SQS_SEND = "arn:aws:states:::sqs:sendMessage";
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
 export const FAILURE_QUEUE_URL = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/saga-compensation-failures`;
@@ -89,7 +76,14 @@ export async function runLocalSaga(run: LocalSagaRun): Promise<LocalSagaResult> 
     const machine = machineFor(definition);
     const execution = machine.run(JSON.parse(JSON.stringify(run.input)), {
         overrides: {
-            taskResourceLocalHandlers: bindTasks(definition, handlerByArn, queue),
+            taskResourceLocalHandlers: bindTasks(definition, {
+                hasFunction: (name) => handlerByArn.has(name),
+                invokeFunction: (name, payload) => invokeInProcess(handlerByArn.get(name)!, payload),
+                sendMessage: (_queueUrl, body) => {
+                    queue.push(JSON.parse(body));
+                    return { MessageId: randomUUID() };
+                },
+            }),
             retryIntervalOverrides: Object.fromEntries(Object.keys(definition.States).map((name) => [name, 0])),
         },
         context: {
@@ -130,53 +124,6 @@ function machineFor(definition: AslDefinition): StateMachine {
         machines.set(key, machine);
     }
     return machine;
-}
-
-type TaskHandlers = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>;
-// The engine hands a task its JSON input; these fields are what the definition's Parameters build.
-type TaskInput = { Payload?: unknown; MessageBody?: unknown };
-type JsonValue = Parameters<TaskHandlers[string]>[0];
-
-/** One local handler per Task state, by state name, as the engine wants; unknown tasks fail loudly. */
-function bindTasks(definition: AslDefinition, handlerByArn: Map<string, LambdaHandler>, queue: Record<string, unknown>[]): TaskHandlers {
-    const bound: TaskHandlers = {};
-    for (const [stateName, state] of Object.entries(definition.States)) {
-        if (state.Type !== "Task") continue;
-        const parameters = state.Parameters as Record<string, unknown>;
-        if (state.Resource === LAMBDA_INVOKE) {
-            const handler = handlerByArn.get(parameters.FunctionName as string);
-            if (!handler) throw new Error(`No handler bound for the function of the state "${stateName}".`);
-            bound[stateName] = (input) => invokeLikeLambda(handler, (input as TaskInput).Payload);
-        } else if (state.Resource === SQS_SEND) {
-            bound[stateName] = async (input) => {
-                // Step Functions serialises an object MessageBody to a JSON string.
-                const body = JSON.stringify((input as TaskInput).MessageBody);
-                queue.push(JSON.parse(body));
-                return { MessageId: randomUUID(), MD5OfMessageBody: createHash("md5").update(body).digest("hex") };
-            };
-        } else {
-            throw new Error(`Mock not implemented: the Task "${stateName}" uses ${String(state.Resource)}.`);
-        }
-    }
-    return bound;
-}
-
-/**
- * Calls a handler as the lambda:invoke integration does: a JSON copy of the payload in, the result
- * wrapped as { StatusCode, Payload }. A thrown error reaches the engine as Lambda reports it: the
- * state's Error is the error's name (what Retry and Catch match), its Cause the JSON error.
- */
-async function invokeLikeLambda(handler: LambdaHandler, payload: unknown): Promise<{ StatusCode: number; Payload: JsonValue }> {
-    try {
-        const result = await handler(JSON.parse(JSON.stringify(payload)));
-        const returned: JsonValue = result === undefined ? null : JSON.parse(JSON.stringify(result));
-        return { StatusCode: 200, Payload: returned };
-    } catch (thrown) {
-        const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-        const reported = new Error(JSON.stringify({ errorType: error.name, errorMessage: error.message }));
-        reported.name = error.name;
-        throw reported;
-    }
 }
 
 function functionOf(definition: AslDefinition, stateName: string): string {

@@ -1,0 +1,103 @@
+// The REST APIs the program deployed, served over HTTP: a request to a stage is routed as API
+// Gateway routes it and handed to the integrated function as a proxy event.
+// A stage answers at http://<host>/<stage>/..., or at /restapis/<api id>/<stage>/_user_request_/...
+// when another API already took that stage name.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody } from "../http";
+import type { InvokeResult } from "../lambda/function";
+import { proxyEvent, proxyResponse } from "./proxy";
+import { gatewayResponse, GatewayResponse, matchRoute, RestApiSpec } from "./routes";
+
+export interface LocalStage {
+    restApiId: string;
+    stageName: string;
+    variables: Record<string, string>;
+    /** The path prefix it answers under: `/v1`, or the long form. */
+    prefix: string;
+}
+
+export interface GatewayHost {
+    accountId: string;
+    /** Invokes the function with this ARN; undefined when no such function is deployed. */
+    invoke(functionArn: string, event: unknown): Promise<InvokeResult> | undefined;
+    log(line: string): void;
+}
+
+export class ApiGatewayService {
+    readonly apis = new Map<string, { name: string; spec: RestApiSpec }>();
+    readonly stages: LocalStage[] = [];
+
+    constructor(private readonly host: GatewayHost) {}
+
+    addRestApi(id: string, name: string, spec: RestApiSpec): void {
+        this.apis.set(id, { name, spec });
+    }
+
+    /** Serves a stage of an API; answers the path it is served under. */
+    addStage(restApiId: string, stageName: string, variables: Record<string, string> = {}): LocalStage {
+        const short = `/${stageName}`;
+        const prefix = this.stages.some((stage) => stage.prefix === short) ? `/restapis/${restApiId}/${stageName}/_user_request_` : short;
+        const stage = { restApiId, stageName, variables, prefix };
+        this.stages.push(stage);
+        return stage;
+    }
+
+    /** Whether a request path belongs to a stage (else it is no API's). */
+    stageOf(pathname: string): { stage: LocalStage; path: string } | undefined {
+        // The longest prefix first: a long form is never shadowed by a short one.
+        const stages = [...this.stages].sort((a, b) => b.prefix.length - a.prefix.length);
+        for (const stage of stages) {
+            if (pathname === stage.prefix || pathname.startsWith(`${stage.prefix}/`)) {
+                return { stage, path: pathname.slice(stage.prefix.length) || "/" };
+            }
+        }
+        return undefined;
+    }
+
+    async handle(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+        const started = Date.now();
+        const method = request.method ?? "GET";
+        const send = (answer: GatewayResponse | { statusCode: number; headers: Record<string, string | string[]>; body: Buffer | string }, requestId: string) => {
+            response.writeHead(answer.statusCode, { ...answer.headers, "x-amzn-requestid": requestId });
+            response.end(answer.body);
+            this.host.log(`${method} ${url.pathname}${url.search} -> ${answer.statusCode} (${Date.now() - started} ms)`);
+        };
+        const requestId = randomUUID();
+        const target = this.stageOf(url.pathname);
+        if (!target) {
+            return send({ statusCode: 403, headers: { "content-type": "application/json" }, body: JSON.stringify({ message: "Forbidden" }) }, requestId);
+        }
+        const { spec } = this.apis.get(target.stage.restApiId)!;
+        const match = matchRoute(spec, method, target.path);
+        if (!match) {
+            return send(gatewayResponse(spec, "MISSING_AUTHENTICATION_TOKEN", { statusCode: 403, message: "Missing Authentication Token" }), requestId);
+        }
+        const body = await readBody(request);
+        const failed = (why: string) => {
+            this.host.log(`${method} ${target.path}: ${why}`);
+            send(gatewayResponse(spec, "DEFAULT_5XX", { statusCode: 502, message: "Internal server error" }), requestId);
+        };
+        const functionArn = match.integration.functionArn;
+        if (!functionArn) return failed(`the ${match.integration.type} integration of ${match.resource.path} is not served locally (Lambda proxy integrations only)`);
+        const event = proxyEvent(
+            { method, path: target.path, rawHeaders: request.rawHeaders, headers: request.headers, query: url.searchParams, body, sourceIp: request.socket.remoteAddress ?? "127.0.0.1" },
+            {
+                match,
+                stage: target.stage.stageName,
+                stageVariables: target.stage.variables,
+                restApiId: target.stage.restApiId,
+                accountId: this.host.accountId,
+                requestId,
+                binaryMediaTypes: spec.binaryMediaTypes,
+            },
+        );
+        const invoked = this.host.invoke(functionArn, event);
+        if (!invoked) return failed(`no function ${functionArn} is deployed`);
+        const result = await invoked;
+        if (!result.ok) return failed(`the function failed: ${result.error.errorType}: ${result.error.errorMessage}`);
+        const mapped = proxyResponse(result.payload);
+        if ("malformed" in mapped) return failed(`malformed Lambda proxy response: ${mapped.malformed}`);
+        send(mapped, requestId);
+    }
+}

@@ -1,0 +1,91 @@
+// What `npm start` prints once the local cloud serves: where everything is, what was and was not
+// provisioned, and requests to copy and paste.
+import { RUN_TYPES } from "../handlers/travel/trip";
+import { executionArnOf } from "./arns";
+import type { LocalCloud } from "./cloud";
+import type { ResourceEntry } from "./provision";
+
+export interface BannerOptions {
+    /** What retries wait locally, in ms; undefined: the definition's own intervals. */
+    retryIntervalMs?: number;
+    dataDir?: string;
+}
+
+function byType(entries: ResourceEntry[]): Map<string, ResourceEntry[]> {
+    const groups = new Map<string, ResourceEntry[]>();
+    for (const entry of entries) groups.set(entry.type, [...(groups.get(entry.type) ?? []), entry]);
+    return groups;
+}
+
+/** The API's base URL: the program's `apiUrl` output, else the first stage. */
+export function apiUrlOf(cloud: LocalCloud): string | undefined {
+    if (typeof cloud.outputs.apiUrl === "string") return cloud.outputs.apiUrl;
+    const first = Object.keys(cloud.routes)[0];
+    return first ? `${first}/` : undefined;
+}
+
+export function banner(cloud: LocalCloud, options: BannerOptions): string {
+    const { settings, resources } = cloud;
+    const lines = [
+        "",
+        `Local cloud: the ${settings.project} program (${settings.programFile}), stack "${settings.stack}", deployed in ${(cloud.deployMs / 1000).toFixed(1)} s`,
+        "",
+        "Provisioned locally:",
+        ...[...byType(resources.provisioned)].flatMap(([type, entries]) => [`  ${type}`, ...entries.map((e) => `      ${e.name}: ${e.local}`)]),
+        "",
+        "Not provisioned locally (acknowledged; no local effect: IAM is not enforced, logs go to this console, alarms never fire):",
+        ...[...byType(resources.notProvisioned)].map(([type, entries]) => `  ${type} (${entries.length}): ${entries.map((e) => e.name).join(", ")}`),
+        ...(resources.warnings.length > 0 ? ["", "Warnings:", ...resources.warnings.map((w) => `  ${w}`)] : []),
+        "",
+        "Stack outputs:",
+        ...Object.entries(cloud.outputs).map(([name, value]) => `  ${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`),
+        "",
+        "Routes:",
+        ...Object.entries(cloud.routes).map(([url, routes]) => `  ${url}: ${routes.join(", ")}`),
+        "",
+        `Config: ${Object.entries(settings.config).map(([key, value]) => `${key}=${value}`).join(", ")}`,
+        options.retryIntervalMs === undefined
+            ? "Retries wait as the definition says."
+            : `Retries wait ${options.retryIntervalMs} ms here, not the definition's intervals (--retry-interval <ms>, or --retry-interval definition).`,
+        options.dataDir ? `Data folder: ${options.dataDir} (tables, finished executions and queued messages survive a restart)` : "Data: in memory (--data <dir> keeps it).",
+        "",
+        ...examples(cloud),
+        "",
+        "Ctrl-C stops.",
+        "",
+    ];
+    return lines.join("\n");
+}
+
+function examples(cloud: LocalCloud): string[] {
+    const api = apiUrlOf(cloud);
+    if (!api) return [];
+    const injection = cloud.settings.config[`${cloud.settings.project}:failureInjection`] === "true";
+    const status = Object.values(cloud.routes)
+        .flat()
+        .map((route) => /^GET \/([\w-]+)\/\{[\w-]+\}$/.exec(route)?.[1])
+        .find((collection) => collection !== undefined);
+    const requests: [string, string][] = [
+        [`${api}?tripID=trip-1`, "books a trip: hotel, flight, payment"],
+        ...(injection ? RUN_TYPES.map((runType, i): [string, string] => [`${api}?tripID=trip-${i + 2}&runType=${runType}`, "fails on purpose, rolls back"]) : []),
+        ...(status ? [[`${api}${status}/trip-1`, "the saga's outcome and records"] as [string, string]] : []),
+        [`${cloud.url}/_local/queues`, "compensations that failed all their retries"],
+    ];
+    const width = Math.max(...requests.map(([url]) => url.length));
+    const lines = ["Try it (the reference saga's requests):", ...requests.map(([url, what]) => `  curl '${url}'${" ".repeat(width - url.length)}  # ${what}`)];
+    if (!injection) lines.push("  (runType is refused: failure injection is off in this stack's config.)");
+    lines.push(`  Random compensation failures, to watch retries: npm start -- --config ${cloud.settings.project}:compensationFailureRate=0.4`);
+    const machine = cloud.outputs.stateMachineArn;
+    if (typeof machine === "string") {
+        lines.push(
+            "",
+            `The AWS CLI works against it too (DynamoDB and Step Functions on ${cloud.url}):`,
+            `  export AWS_ENDPOINT_URL=${cloud.url} AWS_REGION=${cloud.settings.config["aws:region"] ?? "us-east-1"} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+            `  aws stepfunctions describe-execution --execution-arn ${executionArnOf(machine, "trip-1")}`,
+            ...(typeof cloud.outputs.tableName === "string"
+                ? [`  aws dynamodb query --table-name ${cloud.outputs.tableName} --key-condition-expression 'pk = :t' --expression-attribute-values '{":t":{"S":"trip-1"}}'`]
+                : []),
+        );
+    }
+    return lines;
+}

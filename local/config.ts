@@ -1,0 +1,81 @@
+// The stack configuration the Pulumi CLI would hand the program: the project's defaults from
+// Pulumi.yaml, the stack's file Pulumi.<stack>.yaml over them, and overrides (`--config`) on top.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+export interface ProjectSettings {
+    /** The project name: the namespace of its own config keys. */
+    project: string;
+    /** Where Pulumi.yaml is: the program runs with it as working directory. */
+    programDir: string;
+    /** The program file Pulumi runs (Pulumi.yaml `main`, else index.ts). */
+    programFile: string;
+    stack: string;
+    /** Fully qualified keys (`saga:failureInjection`, `aws:region`) to string values, as the CLI passes them. */
+    config: Record<string, string>;
+    /** Keys left out because their values are secrets the local cloud cannot decrypt. */
+    skippedSecrets: string[];
+}
+
+export class ConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ConfigError";
+    }
+}
+
+type YamlObject = Record<string, unknown>;
+
+/** Reads the project and stack files of the program in `programDir`. */
+export function loadProjectSettings(programDir: string, stack: string, overrides: Record<string, string> = {}): ProjectSettings {
+    const projectFile = path.join(programDir, "Pulumi.yaml");
+    const project = readYaml(projectFile);
+    if (!project || typeof project.name !== "string") {
+        throw new ConfigError(`${projectFile} must exist and name the project (\`name: ...\`).`);
+    }
+    const name = project.name;
+    const qualify = (key: string) => (key.includes(":") ? key : `${name}:${key}`);
+
+    const config: Record<string, string> = {};
+    for (const [key, spec] of Object.entries((project.config ?? {}) as YamlObject)) {
+        const value = typeof spec === "object" && spec !== null && !Array.isArray(spec) ? (spec as YamlObject).default : spec;
+        if (value !== undefined) config[qualify(key)] = configValue(value);
+    }
+    const skippedSecrets: string[] = [];
+    const stackFile = path.join(programDir, `Pulumi.${stack}.yaml`);
+    const stackSettings = fs.existsSync(stackFile) ? readYaml(stackFile) : undefined;
+    for (const [key, value] of Object.entries((stackSettings?.config ?? {}) as YamlObject)) {
+        if (typeof value === "object" && value !== null && "secure" in value) skippedSecrets.push(qualify(key));
+        else config[qualify(key)] = configValue(value);
+    }
+    for (const [key, value] of Object.entries(overrides)) config[qualify(key)] = value;
+
+    const main = typeof project.main === "string" ? project.main : "index.ts";
+    return { project: name, programDir: path.resolve(programDir), programFile: path.resolve(programDir, main), stack, config, skippedSecrets };
+}
+
+/** Parses `--config` arguments: `key=value`, the key qualified or not. */
+export function parseConfigOverrides(pairs: string[]): Record<string, string> {
+    const overrides: Record<string, string> = {};
+    for (const pair of pairs) {
+        const at = pair.indexOf("=");
+        if (at <= 0) throw new ConfigError(`\`--config\` takes key=value (e.g. saga:compensationFailureRate=0.4), not "${pair}".`);
+        overrides[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+    return overrides;
+}
+
+function readYaml(file: string): YamlObject | undefined {
+    if (!fs.existsSync(file)) return undefined;
+    try {
+        return parse(fs.readFileSync(file, "utf8")) as YamlObject;
+    } catch (error) {
+        throw new ConfigError(`${file} is not valid YAML: ${(error as Error).message}`);
+    }
+}
+
+// The CLI hands config to a program as strings; structured values as JSON (what getObject parses).
+function configValue(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}

@@ -1,0 +1,65 @@
+// What the user watches in the console: one line per saga event as it happens (the execution
+// name is the saga id, e.g. the trip id): started, each state entered, each failed attempt and
+// its retry, the outcome; and the functions' own log lines, with the function's name.
+import { SagaErrors } from "../components/conventions";
+import type { ExecutionRecord } from "./sfn/execution";
+import type { EngineEvent } from "./sfn/history";
+
+type RetryEvent = EngineEvent & { retry?: { attempt: number; retrier: { MaxAttempts?: number } } };
+
+/** What a saga's Fail state means, for the outcome line. */
+const OUTCOMES: Record<string, string> = {
+    [SagaErrors.RolledBack]: "ROLLED BACK: every completed step was compensated",
+    [SagaErrors.CompensationFailed]: "COMPENSATION FAILED: data may be left behind, recorded on the failure queue (GET /_local/queues)",
+};
+
+export function sagaLogger(log: (line: string) => void): (execution: ExecutionRecord, event: EngineEvent) => void {
+    return (execution, event) => {
+        const saga = `saga ${execution.name}`;
+        const elapsed = () => `${Date.now() - execution.startDate.getTime()} ms`;
+        const stateName = event.state?.name ?? "";
+        switch (event.type) {
+            case "ExecutionStarted":
+                return log(`${saga} started on ${execution.stateMachineArn.split(":").pop()}`);
+            case "StateEntered":
+                return log(`${saga}   -> ${stateName}`);
+            case "StateFailed":
+                if (event.state?.type !== "Task") return;
+                return log(`${saga}   x  ${stateName} failed: ${event.Error}`);
+            case "StateRetried": {
+                const { attempt, retrier } = (event as RetryEvent).retry ?? { attempt: 0, retrier: {} };
+                return log(`${saga}   ~  retrying ${stateName} (retry ${attempt} of ${retrier.MaxAttempts ?? 3})`);
+            }
+            case "ExecutionSucceeded":
+                return log(`${saga} SUCCEEDED in ${elapsed()}`);
+            case "ExecutionFailed": {
+                const outcome = OUTCOMES[String(event.Error)] ?? `FAILED: ${event.Error}`;
+                return log(`${saga} ${outcome} (${event.Error}, ${elapsed()})`);
+            }
+            case "ExecutionAborted":
+                return log(`${saga} ABORTED after ${elapsed()}`);
+            case "ExecutionTimeout":
+                return log(`${saga} TIMED OUT after ${elapsed()}`);
+        }
+    };
+}
+
+/**
+ * A function's log line: its name, then the line. The saga handlers write JSON lines (timestamp,
+ * level, message, fields); those are shortened to `LEVEL message {fields}`, others shown as written.
+ */
+export function formatFunctionLog(functionName: string, line: string): string {
+    return `  fn ${functionName}: ${readable(line)}`;
+}
+
+function readable(line: string): string {
+    if (!line.startsWith("{")) return line;
+    try {
+        const { timestamp: _timestamp, level, message, ...fields } = JSON.parse(line) as Record<string, unknown>;
+        if (typeof message !== "string") return line;
+        const rest = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : "";
+        return `${String(level ?? "").toUpperCase()} ${message}${rest}`.trim();
+    } catch {
+        return line;
+    }
+}

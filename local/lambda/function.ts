@@ -1,0 +1,182 @@
+// A Lambda function on this machine: its code archive runs in a worker thread of its own, with
+// the environment the function declares (like a Lambda execution environment), and is invoked by
+// message. Errors come back as Lambda reports them: errorType, errorMessage, trace.
+import * as esbuild from "esbuild";
+import { randomUUID } from "node:crypto";
+import * as path from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { Worker } from "node:worker_threads";
+
+// The messages between a LocalFunction and the runtime in its worker (runtime.ts).
+
+/** What a worker is started with. */
+export interface RuntimeData {
+    /** The code archive, file path -> text (e.g. `index.js`). */
+    files: Record<string, string>;
+    /** Lambda's `handler` setting, e.g. `index.reserve`. */
+    handler: string;
+    functionName: string;
+    functionArn: string;
+    memorySize: number;
+    timeoutSeconds: number;
+    /** Where modules the archive does not hold (the AWS SDK) are resolved from. */
+    projectRoot: string;
+}
+
+export type ToRuntime = { type: "invoke"; id: number; requestId: string; event: string };
+
+export interface RuntimeError {
+    errorType: string;
+    errorMessage: string;
+    trace: string[];
+}
+
+export type FromRuntime =
+    | { type: "ready" }
+    | ({ type: "init-error" } & RuntimeError)
+    | { type: "result"; id: number; payload: string }
+    | ({ type: "error"; id: number } & RuntimeError);
+
+export interface FunctionSpec {
+    name: string;
+    arn: string;
+    /** The code archive: file path -> text. */
+    files: Record<string, string>;
+    /** Lambda's `handler` setting, e.g. `index.reserve`. */
+    handler: string;
+    /** The variables the function declares. */
+    environment: Record<string, string>;
+    timeoutSeconds: number;
+    memorySize: number;
+}
+
+export interface FunctionHost {
+    projectRoot: string;
+    /** What the local cloud sets in every function: region, credentials, endpoints. Wins over the function's own. */
+    environment: Record<string, string>;
+    /** One line the function's code wrote to stdout or stderr. */
+    onLog(functionName: string, line: string): void;
+}
+
+export type InvokeResult = { ok: true; payload: unknown } | { ok: false; error: RuntimeError };
+
+type Pending = { resolve(result: InvokeResult): void; timer: NodeJS.Timeout };
+
+let runtimeCode: string | undefined;
+/** The worker's code: runtime.ts bundled once per process (workers cannot load TypeScript). */
+function runtimeSource(): string {
+    runtimeCode ??= esbuild.buildSync({
+        entryPoints: [path.join(__dirname, "runtime.ts")],
+        bundle: true,
+        platform: "node",
+        format: "cjs",
+        target: "node20",
+        write: false,
+        logLevel: "silent",
+    }).outputFiles[0].text;
+    return runtimeCode;
+}
+
+export class LocalFunction {
+    private worker?: Worker;
+    private ready?: Promise<RuntimeError | undefined>;
+    private readonly pending = new Map<number, Pending>();
+    private nextId = 0;
+    private stopped = false;
+
+    constructor(
+        readonly spec: FunctionSpec,
+        private readonly host: FunctionHost,
+    ) {}
+
+    /** Starts the execution environment and loads the code; resolves to the init error, if any. */
+    start(): Promise<RuntimeError | undefined> {
+        if (this.ready) return this.ready;
+        const data: RuntimeData = {
+            files: this.spec.files,
+            handler: this.spec.handler,
+            functionName: this.spec.name,
+            functionArn: this.spec.arn,
+            memorySize: this.spec.memorySize,
+            timeoutSeconds: this.spec.timeoutSeconds,
+            projectRoot: this.host.projectRoot,
+        };
+        const worker = new Worker(runtimeSource(), {
+            eval: true,
+            workerData: data,
+            env: {
+                ...this.spec.environment,
+                ...this.host.environment,
+                AWS_LAMBDA_FUNCTION_NAME: this.spec.name,
+                AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+                AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(this.spec.memorySize),
+                LAMBDA_TASK_ROOT: "/var/task",
+            },
+            stdout: true,
+            stderr: true,
+            // Lambda's memory setting bounds the whole environment; the heap is the part a worker can bound.
+            resourceLimits: { maxOldGenerationSizeMb: Math.max(this.spec.memorySize, 128) },
+        });
+        this.worker = worker;
+        this.forwardLines(worker.stdout);
+        this.forwardLines(worker.stderr);
+        this.ready = new Promise((resolve) => {
+            worker.on("message", (message: FromRuntime) => {
+                if (message.type === "ready") resolve(undefined);
+                else if (message.type === "init-error") resolve(message);
+                else this.settle(message.id, message.type === "result" ? { ok: true, payload: JSON.parse(message.payload) } : { ok: false, error: message });
+            });
+            const crashed = (reason: string) => {
+                const error = { errorType: "Runtime.ExitError", errorMessage: `The execution environment stopped: ${reason}`, trace: [] };
+                resolve(error);
+                for (const id of [...this.pending.keys()]) this.settle(id, { ok: false, error });
+                // The next invocation starts a fresh environment, as Lambda would.
+                if (this.worker === worker) [this.worker, this.ready] = [undefined, undefined];
+            };
+            worker.on("error", (error) => crashed(error.message));
+            worker.on("exit", (code) => crashed(`exit code ${code}`));
+        });
+        return this.ready;
+    }
+
+    /** Invokes the function with an event (sent as JSON, as Lambda does). */
+    async invoke(event: unknown): Promise<InvokeResult> {
+        if (this.stopped) return { ok: false, error: { errorType: "Runtime.ExitError", errorMessage: "The local cloud stopped.", trace: [] } };
+        const initError = await this.start();
+        if (initError) return { ok: false, error: initError };
+        const id = this.nextId++;
+        const requestId = randomUUID();
+        return new Promise<InvokeResult>((resolve) => {
+            // A timed-out invocation is answered as Lambda answers it; its code is not interrupted.
+            const timer = setTimeout(() => {
+                const message = `${requestId} Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`;
+                this.settle(id, { ok: false, error: { errorType: "Sandbox.Timedout", errorMessage: message, trace: [] } });
+            }, this.spec.timeoutSeconds * 1000);
+            this.pending.set(id, { resolve, timer });
+            this.worker!.postMessage({ type: "invoke", id, requestId, event: JSON.stringify(event ?? null) });
+        });
+    }
+
+    async stop(): Promise<void> {
+        this.stopped = true;
+        const worker = this.worker;
+        [this.worker, this.ready] = [undefined, undefined];
+        for (const id of [...this.pending.keys()]) {
+            this.settle(id, { ok: false, error: { errorType: "Runtime.ExitError", errorMessage: "The local cloud stopped.", trace: [] } });
+        }
+        await worker?.terminate();
+    }
+
+    private settle(id: number, result: InvokeResult): void {
+        const pending = this.pending.get(id);
+        if (!pending) return;
+        this.pending.delete(id);
+        clearTimeout(pending.timer);
+        pending.resolve(result);
+    }
+
+    private forwardLines(stream: Readable): void {
+        createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => this.host.onLog(this.spec.name, line));
+    }
+}

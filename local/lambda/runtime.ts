@@ -1,0 +1,107 @@
+// One Lambda execution environment, run inside a worker thread (its own process.env, its own
+// module-scope clients): loads the function's code archive from memory, then answers invocations
+// posted by LocalFunction. Bundled by esbuild at start-up and run as an `eval` worker, so it must
+// import nothing but Node's own modules (and types).
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import * as vm from "node:vm";
+import { parentPort, workerData } from "node:worker_threads";
+import type { FromRuntime, RuntimeData, ToRuntime } from "./function";
+
+const data = workerData as RuntimeData;
+/** Where Lambda unpacks the archive; stack traces name the files as they would be on Lambda. */
+const TASK_ROOT = "/var/task";
+// Anything the archive does not hold (the AWS SDK, which the Node.js runtime provides on Lambda)
+// comes from the project's node_modules.
+const projectRequire = createRequire(path.join(data.projectRoot, "index.js"));
+const loaded = new Map<string, { exports: unknown }>();
+
+function fileIn(from: string, specifier: string): string | undefined {
+    const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), specifier));
+    return [base, `${base}.js`, `${base}.cjs`, `${base}.json`, `${base}/index.js`].find((file) => file in data.files);
+}
+
+function load(file: string): unknown {
+    const cached = loaded.get(file);
+    if (cached) return cached.exports;
+    const module = { exports: {} as unknown };
+    loaded.set(file, module);
+    if (file.endsWith(".json")) {
+        module.exports = JSON.parse(data.files[file]);
+        return module.exports;
+    }
+    const filename = path.posix.join(TASK_ROOT, file);
+    const compiled = vm.compileFunction(data.files[file], ["exports", "require", "module", "__filename", "__dirname"], { filename });
+    const require = (specifier: string) => {
+        const local = specifier.startsWith(".") ? fileIn(file, specifier) : undefined;
+        return local ? load(local) : projectRequire(specifier);
+    };
+    compiled.call(module.exports, module.exports, require, module, filename, path.posix.dirname(filename));
+    return module.exports;
+}
+
+type Handler = (event: unknown, context: object, callback?: (error: unknown, result?: unknown) => void) => unknown;
+
+/** `index.reserve` -> the export `reserve` of `index.js`, as the Node.js runtime resolves it. */
+function resolveHandler(): Handler {
+    const at = data.handler.lastIndexOf(".");
+    const [modulePath, exportName] = at > 0 ? [data.handler.slice(0, at), data.handler.slice(at + 1)] : [data.handler, "handler"];
+    const file = [`${modulePath}.js`, `${modulePath}.cjs`].find((candidate) => candidate in data.files);
+    if (!file) throw Object.assign(new Error(`Cannot find module '${modulePath}'`), { name: "Runtime.ImportModuleError" });
+    const handler = (load(file) as Record<string, unknown>)[exportName];
+    if (typeof handler !== "function") {
+        throw Object.assign(new Error(`${data.handler} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
+    }
+    return handler as Handler;
+}
+
+function describeError(thrown: unknown): { errorType: string; errorMessage: string; trace: string[] } {
+    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+    return { errorType: error.name || "Error", errorMessage: error.message, trace: (error.stack ?? "").split("\n") };
+}
+
+const post = (message: FromRuntime) => parentPort!.postMessage(message);
+
+function call(handler: Handler, event: unknown, context: object): Promise<unknown> {
+    // A handler with three parameters answers through its callback, as on Lambda.
+    if (handler.length >= 3) {
+        return new Promise((resolve, reject) => {
+            const returned = handler(event, context, (error, result) => (error ? reject(error) : resolve(result)));
+            if (returned instanceof Promise) returned.then(resolve, reject);
+        });
+    }
+    return Promise.resolve(handler(event, context));
+}
+
+async function invoke(handler: Handler, message: Extract<ToRuntime, { type: "invoke" }>): Promise<void> {
+    const deadline = Date.now() + data.timeoutSeconds * 1000;
+    const context = {
+        functionName: data.functionName,
+        functionVersion: "$LATEST",
+        invokedFunctionArn: data.functionArn,
+        memoryLimitInMB: String(data.memorySize),
+        awsRequestId: message.requestId,
+        logGroupName: `/aws/lambda/${data.functionName}`,
+        logStreamName: "local",
+        callbackWaitsForEmptyEventLoop: true,
+        getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    };
+    try {
+        const result = await call(handler, JSON.parse(message.event), context);
+        post({ type: "result", id: message.id, payload: JSON.stringify(result ?? null) });
+    } catch (error) {
+        post({ type: "error", id: message.id, ...describeError(error) });
+    }
+}
+
+let handler: Handler | undefined;
+try {
+    handler = resolveHandler();
+    post({ type: "ready" });
+} catch (error) {
+    post({ type: "init-error", ...describeError(error) });
+}
+
+parentPort!.on("message", (message: ToRuntime) => {
+    if (message.type === "invoke" && handler) void invoke(handler, message);
+});

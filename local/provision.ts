@@ -1,0 +1,179 @@
+// Provisions each resource the program registers, from that resource's own inputs, on the local
+// stand-ins, and answers the outputs the AWS provider would compute (ARNs, URLs, names), pointing
+// at the local services. Called by the Pulumi mocks' newResource, in the program's dependency
+// order: a function exists before the state machine whose definition names its ARN.
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ApiGatewayService } from "./apigateway/gateway";
+import { parseRestApiBody } from "./apigateway/routes";
+import { ArnContext, genericArn, lambdaArn, lambdaInvokeArn, physicalName, stateMachineArn } from "./arns";
+import type { LocalDynamoDb } from "./dynamodb";
+import { archiveFiles } from "./lambda/archive";
+import { FunctionHost, LocalFunction } from "./lambda/function";
+import type { StepFunctionsService } from "./sfn/service";
+import { LocalQueue } from "./sqs";
+
+export interface ProvisionContext {
+    stack: string;
+    arns: ArnContext;
+    /** The local cloud's URL, e.g. http://127.0.0.1:3000. */
+    baseUrl: string;
+    /** Where queues keep their messages across restarts; in memory when absent. */
+    dataDir?: string;
+    dynamo: LocalDynamoDb;
+    stepFunctions: StepFunctionsService;
+    gateway: ApiGatewayService;
+    functionHost: FunctionHost;
+}
+
+export interface ResourceEntry {
+    type: string;
+    name: string;
+    /** What the resource is locally: a URL, a physical name. */
+    local?: string;
+}
+
+type Inputs = Record<string, any>;
+type Result = { id: string | undefined; state: Record<string, unknown> };
+type Provision = (args: { name: string; inputs: Inputs; physical: string }) => Promise<Result>;
+
+export class Provisioner {
+    readonly functions = new Map<string, LocalFunction>();
+    readonly queues = new Map<string, LocalQueue>();
+    readonly provisioned: ResourceEntry[] = [];
+    readonly notProvisioned: ResourceEntry[] = [];
+    readonly components: ResourceEntry[] = [];
+    /** Problems that do not stop the start-up (a function whose code fails to load). */
+    readonly warnings: string[] = [];
+    private readonly byType: Record<string, Provision>;
+
+    constructor(private readonly ctx: ProvisionContext) {
+        this.byType = {
+            "aws:dynamodb/table:Table": (args) => this.table(args),
+            "aws:lambda/function:Function": (args) => this.lambda(args),
+            "aws:sqs/queue:Queue": (args) => this.queue(args),
+            "aws:sfn/stateMachine:StateMachine": (args) => this.stateMachine(args),
+            "aws:apigateway/restApi:RestApi": (args) => this.restApi(args),
+            "aws:apigateway/stage:Stage": (args) => this.stage(args),
+        };
+    }
+
+    async newResource(args: pulumi.runtime.MockResourceArgs): Promise<Result> {
+        if (args.custom === false || args.type.startsWith("pulumi:")) {
+            this.components.push({ type: args.type, name: args.name });
+            return { id: undefined, state: {} };
+        }
+        const physical = args.type === "aws:sqs/queue:Queue" && args.inputs.fifoQueue ? `${this.physical(args)}.fifo` : this.physical(args);
+        const provision = this.byType[args.type];
+        if (!provision) {
+            this.notProvisioned.push({ type: args.type, name: args.name });
+            // Plausible outputs only, so the program's interpolations do not read "undefined".
+            return { id: physical, state: { ...args.inputs, name: physical, arn: genericArn(this.ctx.arns, args.type, physical) } };
+        }
+        return provision({ name: args.name, inputs: args.inputs, physical });
+    }
+
+    /** Waits until every function has loaded its code; a function that failed to is a warning. */
+    async functionsLoaded(): Promise<void> {
+        for (const fn of this.functions.values()) {
+            const initError = await fn.start();
+            if (initError) this.warnings.push(`The function ${fn.spec.name} fails to load (${initError.errorType}: ${initError.errorMessage}); every invocation will report it.`);
+        }
+    }
+
+    private physical(args: pulumi.runtime.MockResourceArgs): string {
+        return physicalName(this.ctx.stack, args.type, args.name, args.inputs);
+    }
+
+    private done(type: string, name: string, local: string, id: string, state: Record<string, unknown>): Result {
+        this.provisioned.push({ type, name, local });
+        return { id, state };
+    }
+
+    private async table({ name, inputs, physical }: Parameters<Provision>[0]): Promise<Result> {
+        const { created } = await this.ctx.dynamo.createTable(physical, inputs);
+        const arn = `arn:aws:dynamodb:${this.ctx.arns.region}:${this.ctx.arns.account}:table/${physical}`;
+        const local = `DynamoDB table ${physical}${created ? "" : " (kept from the data folder)"}`;
+        return this.done("aws:dynamodb/table:Table", name, local, physical, { ...inputs, name: physical, arn });
+    }
+
+    private async lambda({ name, inputs, physical }: Parameters<Provision>[0]): Promise<Result> {
+        const arn = lambdaArn(this.ctx.arns, physical);
+        if (typeof inputs.runtime === "string" && !inputs.runtime.startsWith("nodejs")) {
+            throw new Error(`The function ${name} uses the runtime ${inputs.runtime}; the local cloud runs Node.js functions only.`);
+        }
+        const fn = new LocalFunction(
+            {
+                name: physical,
+                arn,
+                files: await archiveFiles(inputs.code),
+                handler: inputs.handler ?? "index.handler",
+                environment: Object.fromEntries(Object.entries(inputs.environment?.variables ?? {}).map(([key, value]) => [key, String(value)])),
+                timeoutSeconds: inputs.timeout ?? 3,
+                memorySize: inputs.memorySize ?? 128,
+            },
+            this.ctx.functionHost,
+        );
+        // Started now, awaited once the program is deployed (`functionsLoaded`): functions that
+        // depend on each other's ARNs would otherwise load one after the other.
+        void fn.start();
+        this.functions.set(arn, fn);
+        const state = { ...inputs, name: physical, arn, invokeArn: lambdaInvokeArn(this.ctx.arns, physical), qualifiedArn: `${arn}:$LATEST`, version: "$LATEST" };
+        return this.done("aws:lambda/function:Function", name, `function ${physical} (${inputs.handler}, in a worker thread)`, physical, state);
+    }
+
+    private async queue({ name, inputs, physical }: Parameters<Provision>[0]): Promise<Result> {
+        const url = `${this.ctx.baseUrl}/_local/queues/${physical}`;
+        const arn = `arn:aws:sqs:${this.ctx.arns.region}:${this.ctx.arns.account}:${physical}`;
+        const file = this.ctx.dataDir ? path.join(this.ctx.dataDir, "sqs", `${physical}.jsonl`) : undefined;
+        if (file) fs.mkdirSync(path.dirname(file), { recursive: true });
+        this.queues.set(url, new LocalQueue(physical, url, arn, file));
+        // A queue's ID is its URL.
+        return this.done("aws:sqs/queue:Queue", name, url, url, { ...inputs, name: physical, url, arn });
+    }
+
+    private async stateMachine({ name, inputs, physical }: Parameters<Provision>[0]): Promise<Result> {
+        const arn = stateMachineArn(this.ctx.arns, physical);
+        const type = inputs.type ?? "STANDARD";
+        this.ctx.stepFunctions.createStateMachine({ name: physical, arn, definition: inputs.definition, roleArn: inputs.roleArn ?? "", type });
+        const state = { ...inputs, name: physical, arn, status: "ACTIVE", creationDate: new Date().toISOString() };
+        return this.done("aws:sfn/stateMachine:StateMachine", name, `${type} state machine ${physical}`, arn, state);
+    }
+
+    private async restApi({ name, inputs, physical }: Parameters<Provision>[0]): Promise<Result> {
+        const id = createHash("sha256").update(`${this.ctx.stack}\n${name}`).digest("hex").slice(0, 10);
+        if (typeof inputs.body !== "string") {
+            this.warnings.push(`The REST API ${name} has no OpenAPI body; routes declared by separate Resource and Method resources are not served locally.`);
+        }
+        const spec = parseRestApiBody(typeof inputs.body === "string" ? inputs.body : "{}", inputs.binaryMediaTypes ?? []);
+        this.ctx.gateway.addRestApi(id, physical, spec);
+        const { region, account } = this.ctx.arns;
+        const state = {
+            ...inputs,
+            name: physical,
+            rootResourceId: "root",
+            executionArn: `arn:aws:execute-api:${region}:${account}:${id}`,
+            arn: `arn:aws:apigateway:${region}::/restapis/${id}`,
+            createdDate: new Date().toISOString(),
+        };
+        return this.done("aws:apigateway/restApi:RestApi", name, `REST API ${physical} (${spec.resources.length} resources)`, id, state);
+    }
+
+    private async stage({ name, inputs }: Parameters<Provision>[0]): Promise<Result> {
+        const restApiId = String(await idOf(inputs.restApi));
+        if (!this.ctx.gateway.apis.has(restApiId)) throw new Error(`The stage ${name} belongs to the REST API ${restApiId}, which is not deployed.`);
+        const stage = this.ctx.gateway.addStage(restApiId, inputs.stageName, inputs.variables ?? {});
+        const invokeUrl = `${this.ctx.baseUrl}${stage.prefix}`;
+        const { region, account } = this.ctx.arns;
+        const state = { ...inputs, invokeUrl, executionArn: `arn:aws:execute-api:${region}:${account}:${restApiId}/${inputs.stageName}` };
+        return this.done("aws:apigateway/stage:Stage", name, invokeUrl, `ags-${restApiId}-${inputs.stageName}`, state);
+    }
+}
+
+/** The ID behind an input that references a resource (the mocks receive the resource itself). */
+async function idOf(value: unknown): Promise<unknown> {
+    if (!pulumi.CustomResource.isInstance(value)) return value;
+    return new Promise((resolve) => value.id.apply(resolve));
+}

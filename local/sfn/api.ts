@@ -1,0 +1,140 @@
+// The Step Functions API (AWS JSON 1.0: POST /, `X-Amz-Target: AWSStepFunctions.<Operation>`)
+// served from the local service, so the handlers' SDK clients (AWS_ENDPOINT_URL_SFN) and the AWS
+// CLI (`--endpoint-url`) reach it unchanged. Timestamps are epoch seconds, as the protocol has them.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
+import { readBody } from "../http";
+import type { ExecutionRecord, ExecutionStatus } from "./execution";
+import { SfnError, StepFunctionsService } from "./service";
+
+export const SFN_TARGET_PREFIX = "AWSStepFunctions.";
+
+type Request = Record<string, unknown>;
+type Operation = (service: StepFunctionsService, request: Request) => unknown;
+
+const seconds = (date: Date | undefined) => (date ? date.getTime() / 1000 : undefined);
+
+function required(request: Request, field: string): string {
+    const value = request[field];
+    if (typeof value !== "string" || value === "") {
+        throw new SfnError("ValidationException", `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+    }
+    return value;
+}
+
+/** One page of `items`: `nextToken` is the offset of the next page. */
+function page<T>(items: T[], request: Request, defaultSize = 100): { items: T[]; nextToken?: string } {
+    const size = Math.min(Number(request.maxResults) || defaultSize, 1000);
+    const start = typeof request.nextToken === "string" ? Number(Buffer.from(request.nextToken, "base64url").toString()) : 0;
+    if (!Number.isInteger(start) || start < 0) throw new SfnError("InvalidToken", "Invalid Token");
+    const end = start + size;
+    return { items: items.slice(start, end), ...(end < items.length ? { nextToken: Buffer.from(String(end)).toString("base64url") } : {}) };
+}
+
+const summary = (e: ExecutionRecord) => ({
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: seconds(e.startDate),
+    stopDate: seconds(e.stopDate),
+});
+
+const OPERATIONS: Record<string, Operation> = {
+    StartExecution(service, request) {
+        const input = typeof request.input === "string" ? request.input : undefined;
+        const name = typeof request.name === "string" ? request.name : undefined;
+        const execution = service.startExecution(required(request, "stateMachineArn"), name, input);
+        return { executionArn: execution.executionArn, startDate: seconds(execution.startDate) };
+    },
+    DescribeExecution(service, request) {
+        const e = service.describeExecution(required(request, "executionArn"));
+        return {
+            ...summary(e),
+            input: e.input,
+            inputDetails: { included: true },
+            ...(e.output !== undefined ? { output: e.output, outputDetails: { included: true } } : {}),
+            ...(e.error !== undefined ? { error: e.error } : {}),
+            ...(e.cause !== undefined ? { cause: e.cause } : {}),
+            redriveCount: 0,
+            redriveStatus: "NOT_REDRIVABLE",
+        };
+    },
+    GetExecutionHistory(service, request) {
+        const events = service.describeExecution(required(request, "executionArn")).history;
+        const ordered = request.reverseOrder === true ? [...events].reverse() : events;
+        const { items, nextToken } = page(ordered, request);
+        const withoutData = request.includeExecutionData === false;
+        return {
+            events: items.map((event) => ({ ...(withoutData ? stripData(event) : event), timestamp: seconds(event.timestamp) })),
+            ...(nextToken ? { nextToken } : {}),
+        };
+    },
+    ListExecutions(service, request) {
+        const filter = typeof request.statusFilter === "string" ? (request.statusFilter as ExecutionStatus) : undefined;
+        const { items, nextToken } = page(service.listExecutions(required(request, "stateMachineArn"), filter), request);
+        return { executions: items.map(summary), ...(nextToken ? { nextToken } : {}) };
+    },
+    StopExecution(service, request) {
+        const error = typeof request.error === "string" ? request.error : undefined;
+        const cause = typeof request.cause === "string" ? request.cause : undefined;
+        service.stopExecution(required(request, "executionArn"), error, cause);
+        return { stopDate: Date.now() / 1000 };
+    },
+    DescribeStateMachine(service, request) {
+        const machine = service.machine(required(request, "stateMachineArn"));
+        return {
+            stateMachineArn: machine.arn,
+            name: machine.name,
+            status: "ACTIVE",
+            definition: machine.definition,
+            roleArn: machine.roleArn,
+            type: machine.type,
+            creationDate: seconds(machine.creationDate),
+        };
+    },
+    ListStateMachines(service) {
+        return {
+            stateMachines: [...service.machines.values()].map((m) => ({
+                stateMachineArn: m.arn,
+                name: m.name,
+                type: m.type,
+                creationDate: seconds(m.creationDate),
+            })),
+        };
+    },
+};
+
+/** Drops the input and output strings of an event (`includeExecutionData: false`). */
+function stripData(event: object): object {
+    return Object.fromEntries(
+        Object.entries(event).map(([key, value]) => {
+            if (!key.endsWith("EventDetails") || typeof value !== "object" || value === null) return [key, value];
+            const { input: _input, output: _output, ...rest } = value as Record<string, unknown>;
+            return [key, rest];
+        }),
+    );
+}
+
+export async function handleSfnRequest(service: StepFunctionsService, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const operation = String(request.headers["x-amz-target"]).slice(SFN_TARGET_PREFIX.length);
+    const reply = (statusCode: number, body: unknown) => {
+        const text = JSON.stringify(body);
+        response.writeHead(statusCode, {
+            "content-type": "application/x-amz-json-1.0",
+            "content-length": Buffer.byteLength(text),
+            "x-amzn-requestid": randomUUID(),
+        });
+        response.end(text);
+    };
+    try {
+        const handler = OPERATIONS[operation];
+        if (!handler) throw new SfnError("UnknownOperationException", `The local cloud does not serve ${operation}; it serves ${Object.keys(OPERATIONS).join(", ")}.`);
+        const text = (await readBody(request)).toString("utf8");
+        reply(200, await handler(service, text.trim() === "" ? {} : (JSON.parse(text) as Request)));
+    } catch (error) {
+        if (error instanceof SfnError) reply(400, { __type: `com.amazonaws.swf.service.v2.model#${error.type}`, message: error.message });
+        else if (error instanceof SyntaxError) reply(400, { __type: "SerializationException", message: error.message });
+        else reply(500, { __type: "InternalFailure", message: String(error) });
+    }
+}

@@ -1,0 +1,127 @@
+// Binds the Task states of a definition to local targets, the way Step Functions calls AWS: the
+// lambda:invoke integration (and a plain Lambda ARN as Resource) calls a function, the
+// sqs:sendMessage integration sends to a queue. aws-local-stepfunctions takes one local handler
+// per state name; a Task left unbound would call real AWS, so every Task must bind or fail here.
+// Also: the Lambda-style error mapping, and the engine's Node 20 polyfill (every run binds its
+// Tasks here, so the polyfill is in place before the first Task runs).
+import type { RunOptions } from "aws-local-stepfunctions";
+import { createHash } from "node:crypto";
+
+// aws-local-stepfunctions 3 calls Promise.withResolvers (Node 22+) in every Task state. On Node 20
+// each Task would then throw a TypeError, and a definition's Catch on States.ALL would quietly
+// turn a success path into a rollback.
+const promiseWithResolvers = Promise as unknown as { withResolvers?: () => unknown };
+promiseWithResolvers.withResolvers ??= function withResolvers<T>() {
+    let resolve!: (value: T | PromiseLike<T>) => void;
+    let reject!: (reason?: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+    });
+    return { promise, resolve, reject };
+};
+
+export const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
+export const SQS_SEND = "arn:aws:states:::sqs:sendMessage";
+
+export type TaskHandlers = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>;
+type JsonValue = Parameters<TaskHandlers[string]>[0];
+
+/** What the Tasks reach. */
+export interface TaskTargets {
+    /** Runs the function named (by ARN or name) with a JSON payload; rejects with `lambdaTaskError`. */
+    invokeFunction(functionName: string, payload: unknown): Promise<unknown>;
+    /** Whether the function exists, to fail at binding rather than at the first call. */
+    hasFunction(functionName: string): boolean;
+    /** Enqueues a message body; rejects when the queue does not exist. */
+    sendMessage(queueUrl: string, body: string): Promise<{ MessageId: string }> | { MessageId: string };
+}
+
+/** One call of a Task's resource, as the execution history reports it. */
+export interface TaskCall {
+    state: string;
+    /** `lambda` / `invoke`, `sqs` / `sendMessage`: the history's resourceType and resource. */
+    resourceType: string;
+    resource: string;
+    parameters: unknown;
+    scheduledAt: number;
+    endedAt?: number;
+    output?: unknown;
+    error?: { error: string; cause: string };
+}
+
+export interface DefinitionLike {
+    States: Record<string, Record<string, unknown>>;
+}
+
+/** One local handler per Task state; `onCall` sees every call (each retry is a call). */
+export function bindTasks(definition: DefinitionLike, targets: TaskTargets, onCall?: (call: TaskCall) => void): TaskHandlers {
+    const bound: TaskHandlers = {};
+    for (const [state, spec] of Object.entries(definition.States)) {
+        if (spec.Type !== "Task") continue;
+        const resource = String(spec.Resource);
+        const staticFunction = (spec.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName;
+        const call = (resourceType: string, name: string, run: (input: Record<string, unknown>) => Promise<unknown>) => {
+            bound[state] = async (input) => {
+                const record: TaskCall = { state, resourceType, resource: name, parameters: input, scheduledAt: Date.now() };
+                onCall?.(record);
+                try {
+                    record.output = await run((input ?? {}) as Record<string, unknown>);
+                    return record.output as JsonValue;
+                } catch (error) {
+                    record.error = { error: (error as Error).name, cause: (error as Error).message };
+                    throw error;
+                } finally {
+                    record.endedAt = Date.now();
+                }
+            };
+        };
+        if (resource === LAMBDA_INVOKE) {
+            if (typeof staticFunction === "string" && !targets.hasFunction(staticFunction)) {
+                throw new Error(`The Task "${state}" invokes ${staticFunction}, which is not deployed.`);
+            }
+            call("lambda", "invoke", async (input) => ({
+                ExecutedVersion: "$LATEST",
+                Payload: await targets.invokeFunction(String(input.FunctionName), input.Payload ?? null),
+                StatusCode: 200,
+            }));
+        } else if (resource.startsWith("arn:aws:lambda:")) {
+            if (!targets.hasFunction(resource)) throw new Error(`The Task "${state}" invokes ${resource}, which is not deployed.`);
+            call("lambda", "invokeFunction", (input) => targets.invokeFunction(resource, input));
+        } else if (resource === SQS_SEND) {
+            call("sqs", "sendMessage", async (input) => {
+                // Step Functions serialises an object MessageBody to a JSON string.
+                const body = typeof input.MessageBody === "string" ? input.MessageBody : JSON.stringify(input.MessageBody);
+                const { MessageId } = await targets.sendMessage(String(input.QueueUrl), body);
+                return { MessageId, MD5OfMessageBody: createHash("md5").update(body).digest("hex") };
+            });
+        } else {
+            throw new Error(`The Task "${state}" uses ${resource}, which the local cloud does not run (lambda:invoke and sqs:sendMessage only).`);
+        }
+    }
+    return bound;
+}
+
+/**
+ * An error as the Lambda integration reports it to the state machine: the state's Error is the
+ * function's errorType (what Retry and Catch match), its Cause the function's JSON error.
+ */
+export function lambdaTaskError(errorType: string, errorMessage: string, trace?: string[]): Error {
+    const error = new Error(JSON.stringify({ errorType, errorMessage, ...(trace ? { trace } : {}) }));
+    error.name = errorType;
+    return error;
+}
+
+/**
+ * Calls an in-process handler as Lambda would: a JSON copy of the payload in, a JSON copy of the
+ * result out (undefined becomes null), a thrown error reported by `lambdaTaskError`.
+ */
+export async function invokeInProcess(handler: (event: unknown) => unknown, payload: unknown): Promise<unknown> {
+    try {
+        const result = await handler(JSON.parse(JSON.stringify(payload ?? null)));
+        return result === undefined ? null : JSON.parse(JSON.stringify(result));
+    } catch (thrown) {
+        const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+        throw lambdaTaskError(error.name, error.message);
+    }
+}

@@ -1,0 +1,158 @@
+// The local cloud's Step Functions API, driven over HTTP by the AWS SDK as the handlers drive it:
+// StartExecution's idempotency by name, the statuses and errors DescribeExecution reports, the
+// history, listing and paging. A small machine whose task the test holds open or fails at will.
+import "./support/aws-env";
+import {
+    DescribeExecutionCommand,
+    ExecutionAlreadyExists,
+    ExecutionDoesNotExist,
+    GetExecutionHistoryCommand,
+    InvalidArn,
+    InvalidExecutionInput,
+    InvalidName,
+    ListExecutionsCommand,
+    SFNClient,
+    StartExecutionCommand,
+    StateMachineDoesNotExist,
+    StopExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import assert from "node:assert/strict";
+import { ApiGatewayService } from "../local/apigateway/gateway";
+import { LocalServer } from "../local/server";
+import { StepFunctionsService } from "../local/sfn/service";
+import { lambdaTaskError } from "../local/sfn/tasks";
+
+const MACHINE = "arn:aws:states:us-east-1:000000000000:stateMachine:probe";
+const DEFINITION = {
+    StartAt: "Work",
+    States: {
+        Work: {
+            Type: "Task",
+            Resource: "arn:aws:states:::lambda:invoke",
+            Parameters: { FunctionName: "work", "Payload.$": "$" },
+            ResultSelector: { "result.$": "$.Payload" },
+            Retry: [{ ErrorEquals: ["Flaky"], MaxAttempts: 1 }],
+            Catch: [{ ErrorEquals: ["States.ALL"], Next: "Failed", ResultPath: "$.failure" }],
+            Next: "Done",
+        },
+        Done: { Type: "Succeed" },
+        Failed: { Type: "Fail", Error: "Work.Failed", CausePath: "$.failure.Cause" },
+    },
+};
+
+describe("the local Step Functions API (AWS JSON 1.0 over HTTP)", () => {
+    let server: LocalServer;
+    let sfn: SFNClient;
+    /** Tasks whose input says `{ "hold": "<key>" }` wait until the test releases that key. */
+    const held = new Map<string, () => void>();
+    const release = (key: string) => held.get(key)?.();
+    const executionArn = (name: string) => `arn:aws:states:us-east-1:000000000000:execution:probe:${name}`;
+    const start = (name: string, input: object) => sfn.send(new StartExecutionCommand({ stateMachineArn: MACHINE, name, input: JSON.stringify(input) }));
+    const describe_ = (name: string) => sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(name) }));
+
+    let service: StepFunctionsService;
+    before(async () => {
+        service = new StepFunctionsService({
+            region: "us-east-1",
+            retryIntervalMs: 0,
+            targets: {
+                hasFunction: (name) => name === "work",
+                async invokeFunction(_name, payload) {
+                    const input = payload as { hold?: string; fail?: string; flakyOnce?: string };
+                    if (input.hold) await new Promise<void>((resolve) => held.set(input.hold!, resolve));
+                    if (input.flakyOnce && !held.has(`flaky:${input.flakyOnce}`)) {
+                        held.set(`flaky:${input.flakyOnce}`, () => undefined);
+                        throw lambdaTaskError("Flaky", "Try again.");
+                    }
+                    if (input.fail) throw lambdaTaskError(input.fail, "It broke.");
+                    return { worked: true };
+                },
+                sendMessage: () => ({ MessageId: "unused" }),
+            },
+        });
+        service.createStateMachine({ name: "probe", arn: MACHINE, definition: JSON.stringify(DEFINITION), roleArn: "arn:aws:iam::000000000000:role/probe", type: "STANDARD" });
+        service.validateDefinitions();
+        server = await LocalServer.listen(0, () => undefined);
+        server.serve({
+            dynamo: (_request, response) => response.writeHead(501).end(),
+            stepFunctions: service,
+            gateway: new ApiGatewayService({ accountId: "000000000000", invoke: () => undefined, log: () => undefined }),
+            inspect: (_request, response) => void response.writeHead(404).end(),
+        });
+        sfn = new SFNClient({ endpoint: server.url });
+    });
+    after(async () => {
+        sfn.destroy();
+        await service.stop();
+        await server.close();
+    });
+
+    it("starts an execution named by the caller, RUNNING while its task runs; the same name and input again is the same execution", async () => {
+        const first = await start("same", { hold: "same" });
+        assert.equal(first.executionArn, executionArn("same"));
+        assert.ok(first.startDate instanceof Date);
+        assert.equal((await describe_("same")).status, "RUNNING");
+        const again = await start("same", { hold: "same" });
+        assert.deepEqual([again.executionArn, again.startDate], [first.executionArn, first.startDate]);
+        await assert.rejects(start("same", { hold: "other" }), ExecutionAlreadyExists);
+        release("same");
+        await service.idle();
+        const done = await describe_("same");
+        assert.deepEqual([done.status, JSON.parse(done.output!)], ["SUCCEEDED", { result: { worked: true } }]);
+        assert.ok(done.stopDate! >= done.startDate!);
+        // As on AWS: once an execution has closed, its name cannot start another, whatever the input.
+        await assert.rejects(start("same", { hold: "same" }), ExecutionAlreadyExists);
+    });
+
+    it("reports a failed execution's error and cause, and each task attempt in its history", async () => {
+        await start("fails", { flakyOnce: "fails", fail: "Broken" });
+        await service.idle();
+        const failed = await describe_("fails");
+        assert.deepEqual([failed.status, failed.error], ["FAILED", "Work.Failed"]);
+        assert.deepEqual(JSON.parse(failed.cause!), { errorType: "Broken", errorMessage: "It broke." });
+
+        const { events = [] } = await sfn.send(new GetExecutionHistoryCommand({ executionArn: executionArn("fails") }));
+        assert.deepEqual(
+            events.map((e) => e.type),
+            ["ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskFailed", "TaskScheduled", "TaskStarted", "TaskFailed", "TaskStateExited", "FailStateEntered", "ExecutionFailed"],
+        );
+        assert.deepEqual(events.map((e) => e.id), events.map((_e, i) => i + 1));
+        assert.ok(events.every((e) => e.timestamp instanceof Date));
+        assert.deepEqual(events[4].taskFailedEventDetails, { resourceType: "lambda", resource: "invoke", error: "Flaky", cause: '{"errorType":"Flaky","errorMessage":"Try again."}' });
+        assert.equal(JSON.parse(events[2].taskScheduledEventDetails!.parameters!).FunctionName, "work");
+        assert.equal(events[1].stateEnteredEventDetails?.name, "Work");
+        assert.equal(events[10].executionFailedEventDetails?.error, "Work.Failed");
+    });
+
+    it("lists executions newest first, filters by status, and pages with nextToken", async () => {
+        const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE }));
+        assert.deepEqual(executions.map((e) => [e.name, e.status]), [["fails", "FAILED"], ["same", "SUCCEEDED"]]);
+        const failedOnly = await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, statusFilter: "FAILED" }));
+        assert.deepEqual(failedOnly.executions?.map((e) => e.name), ["fails"]);
+        const page1 = await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, maxResults: 1 }));
+        const page2 = await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, maxResults: 1, nextToken: page1.nextToken }));
+        assert.deepEqual([page1.executions?.[0].name, page2.executions?.[0].name, page2.nextToken], ["fails", "same", undefined]);
+        const newestEvent = await sfn.send(new GetExecutionHistoryCommand({ executionArn: executionArn("fails"), reverseOrder: true, maxResults: 1 }));
+        assert.deepEqual([newestEvent.events?.map((e) => e.type), typeof newestEvent.nextToken], [["ExecutionFailed"], "string"]);
+    });
+
+    it("stops a running execution: ABORTED, with the given error and cause", async () => {
+        await start("stopped", { hold: "stopped" });
+        await sfn.send(new StopExecutionCommand({ executionArn: executionArn("stopped"), error: "Operator", cause: "Changed my mind" }));
+        await service.idle();
+        const stopped = await describe_("stopped");
+        assert.deepEqual([stopped.status, stopped.error, stopped.cause], ["ABORTED", "Operator", "Changed my mind"]);
+        release("stopped");
+    });
+
+    it("answers AWS's errors: unknown execution or machine, malformed ARN, name or input", async () => {
+        await assert.rejects(describe_("never"), ExecutionDoesNotExist);
+        await assert.rejects(sfn.send(new DescribeExecutionCommand({ executionArn: "not-an-arn" })), InvalidArn);
+        await assert.rejects(sfn.send(new StartExecutionCommand({ stateMachineArn: `${MACHINE}-gone` })), StateMachineDoesNotExist);
+        await assert.rejects(start("has space", {}), InvalidName);
+        await assert.rejects(sfn.send(new StartExecutionCommand({ stateMachineArn: MACHINE, input: "{not json" })), InvalidExecutionInput);
+        const unknown = await fetch(server.url, { method: "POST", headers: { "x-amz-target": "AWSStepFunctions.CreateActivity" }, body: "{}" });
+        assert.equal(unknown.status, 400);
+        assert.match(((await unknown.json()) as { __type: string }).__type, /UnknownOperationException$/);
+    });
+});
