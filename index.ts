@@ -13,6 +13,7 @@ const booking = new SagaComponent("booking", {
     failureInjection: config.getBoolean("failureInjection") ?? false,
     compensationFailureRate: config.getNumber("compensationFailureRate", { min: 0, max: 1 }) ?? 0,
     alarmActions: config.getObject<string[]>("alarmActions") ?? [],
+    api: { iamAuth: !(config.getBoolean("publicApi") ?? false) },
     tags: { project: pulumi.getProject(), stack: pulumi.getStack() },
 });
 

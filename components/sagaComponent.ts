@@ -34,7 +34,11 @@ export interface SagaApiOptions {
     stageName?: pulumi.Input<string>;
     /** Requests per second across the stage, and the burst above it. Default 50 and 100. */
     throttle?: { rateLimit: pulumi.Input<number>; burstLimit: pulumi.Input<number> };
-    /** Require SigV4-signed requests (AWS_IAM authorization). Default false: a public, throttled endpoint. */
+    /**
+     * Require SigV4-signed requests (AWS_IAM authorization). Default true: the API starts sagas,
+     * which change data and are billed per transition, so it is not public unless you say so
+     * (false: anyone can call it, within the throttle).
+     */
     iamAuth?: boolean;
 }
 

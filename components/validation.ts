@@ -19,7 +19,7 @@ export const DEFAULT_FUNCTION_SETTINGS: FunctionSettings = {
     architecture: "arm64",
 };
 
-export const DEFAULT_API_SETTINGS = { stageName: "v1", rateLimit: 50, burstLimit: 100, iamAuth: false } as const;
+export const DEFAULT_API_SETTINGS = { stageName: "v1", rateLimit: 50, burstLimit: 100, iamAuth: true } as const;
 
 /** The retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [

@@ -75,7 +75,7 @@ describe("SagaComponent options", () => {
                     start: travelStart,
                     lambda: { memorySize: 512, timeoutSeconds: 20, logRetentionDays: 30, architecture: "x86_64" },
                     definition: { taskTimeoutSeconds: 25, timeoutSeconds: 600 },
-                    api: { stageName: "prod", throttle: { rateLimit: 5, burstLimit: 10 }, iamAuth: true },
+                    api: { stageName: "prod", throttle: { rateLimit: 5, burstLimit: 10 }, iamAuth: false },
                     status: TRAVEL_STATUS,
                 }),
         );
@@ -91,7 +91,7 @@ describe("SagaComponent options", () => {
         const swagger = JSON.parse(find(Types.restApi, "tuned-api").inputs.body);
         const operations = Object.values(swagger.paths as Record<string, Record<string, any>>).flatMap((route) => Object.values(route));
         assert.equal(operations.length, 3);
-        for (const operation of operations) assert.deepEqual(operation["x-amazon-apigateway-auth"], { type: "AWS_IAM" });
+        for (const operation of operations) assert.equal(operation["x-amazon-apigateway-auth"], undefined, "a public API");
         const status = find(Types.function, "tuned-status").inputs;
         assert.deepEqual([status.memorySize, status.timeout, status.architectures], [512, 20, ["x86_64"]]);
     });

@@ -326,6 +326,8 @@ describe("SagaComponent: the travel stack", () => {
         const routes = Object.entries(swagger.paths as Record<string, Record<string, any>>).flatMap(([path, operations]) =>
             Object.entries(operations).map(([method, operation]) => {
                 const { uri, type } = operation["x-amazon-apigateway-integration"];
+                // Secure by default: every route needs a SigV4-signed request.
+                assert.deepEqual(operation["x-amazon-apigateway-auth"], { type: "AWS_IAM" }, `${method} ${path}`);
                 return { path, method, integration: { uri, type } };
             }),
         );
