@@ -1,12 +1,17 @@
 // `npm run bench`: prints the figures users choose a saga implementation by, and writes the same
-// figures as JSON to bench/results.json (with the machine they came from).
+// figures as JSON to bench/results.json (with the machine they came from). Options: bench/options.ts.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { measureBundles } from "./bundles";
+import { measureCompensationFailures } from "./compensation-failures";
+import { LIST_PRICES, measurePathCosts } from "./cost";
+import { measureLocalThroughput } from "./local-throughput";
+import { parseBenchOptions, USAGE, UsageError } from "./options";
+import { bundlesTable, compensationFailureTable, pathCostTable, scaleTable, throughputTables } from "./report";
 import { measureScale } from "./scale";
 import { round } from "./stats";
-import { formatTable } from "./table";
+import { progress } from "./table";
 
 const RESULTS = path.join(__dirname, "results.json");
 
@@ -17,36 +22,46 @@ function machine() {
         platform: `${os.platform()} ${os.arch()}`,
         cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? "unknown"}`,
         memoryGiB: round(os.totalmem() / 2 ** 30),
+        // Other work on the machine skews the timings; this says whether it was quiet at the start.
+        loadAverage1m: round(os.loadavg()[0], 2),
     };
 }
 
 async function main() {
-    const bundles = measureBundles();
-    console.log(
-        formatTable(
-            "Lambda bundles (as deployed; the AWS SDK comes from the runtime)",
-            ["module", "bytes", "gzip bytes", "cold import ms (median of 5)"],
-            bundles.map((b) => [b.module, b.bytes, b.gzipBytes, round(b.coldImportMs)]),
-        ),
-        "\n",
-    );
+    const options = parseBenchOptions(process.argv.slice(2));
+    if (options === "help") return console.log(USAGE);
+    const { sections } = options;
+    const results: Record<string, unknown> = { machine: machine(), options: { ...options, sections: [...sections] } };
+    const print = (table: string) => console.log(`${table}\n`);
 
-    const scale = measureScale();
-    console.log(
-        formatTable(
-            "Program scale (building the stack under Pulumi mocks, one fresh process per size)",
-            ["steps", "resources", "build ms", "heap MB", "ms per step"],
-            scale.map((s) => [s.steps, s.resources, round(s.buildMs), round(s.heapMB), round(s.buildMs / s.steps)]),
-        ),
-        "\n",
-    );
+    if (sections.has("bundles")) {
+        progress("bundles: building each handler and importing it in fresh processes");
+        print(bundlesTable((results.bundles = measureBundles())));
+    }
+    if (sections.has("scale")) {
+        progress("scale: building the stack under mocks for 3, 10, 30 and 100 steps");
+        print(scaleTable((results.scale = measureScale())));
+    }
+    if (sections.has("cost")) {
+        const pathCosts = await measurePathCosts(options.costRuns);
+        print(pathCostTable(pathCosts));
+        const failureOptions = { runs: options.failureRuns, rate: options.failureRate, seed: options.seed };
+        const compensationFailures = await measureCompensationFailures(pathCosts, failureOptions);
+        print(compensationFailureTable(compensationFailures, failureOptions));
+        Object.assign(results, { listPrices: LIST_PRICES, pathCosts, compensationFailures });
+    }
+    if (sections.has("throughput")) {
+        const throughput = await measureLocalThroughput(options.sagas, options.concurrency);
+        print(throughputTables(throughput));
+        results.throughput = throughput;
+    }
 
-    const results = { machine: machine(), bundles, scale };
     fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
     console.log(`Figures written to ${path.relative(process.cwd(), RESULTS)}`);
 }
 
 main().catch((error) => {
-    console.error(error);
+    const usage = error instanceof UsageError || String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS");
+    console.error(usage ? `${(error as Error).message}\n${USAGE}` : error);
     process.exit(1);
 });

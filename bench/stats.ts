@@ -10,4 +10,8 @@ export function percentile(samples: number[], p: number): number {
 
 export const median = (samples: number[]) => percentile(samples, 50);
 
+/** Each count divided by `by`, e.g. totals over runs into means per run. */
+export const dividedBy = (counts: Record<string, number>, by: number): Record<string, number> =>
+    Object.fromEntries(Object.entries(counts).map(([name, count]) => [name, count / by]));
+
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;

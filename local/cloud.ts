@@ -10,6 +10,7 @@ import { deployProgram } from "./deploy";
 import { LocalDynamoDb } from "./dynamodb";
 import { inspectHandler } from "./http";
 import { LocalFunction } from "./lambda/function";
+import { CloudMetrics, MetricsSnapshot } from "./metrics";
 import { Provisioner, ResourceEntry } from "./provision";
 import { LocalServer } from "./server";
 import { ExecutionStore } from "./sfn/execution";
@@ -34,6 +35,10 @@ export interface LocalCloudOptions {
     functionLogLevel?: string;
     /** Where the local cloud's lines go. Default: console.log. */
     log?: (line: string) => void;
+    /** Where each line a function writes goes, as written (JSON lines of the saga handlers). Default: shortened, to `log`. */
+    onFunctionLog?: (functionName: string, line: string) => void;
+    /** Seeds each function's Math.random (per function), so runs with random failure injection repeat. Default: unseeded. */
+    randomSeed?: number;
 }
 
 export interface LocalCloud {
@@ -47,6 +52,10 @@ export interface LocalCloud {
     routes: Record<string, string[]>;
     deployMs: number;
     queues(): QueueSummary[];
+    /** What the services have done since start-up or the last reset (also GET /_local/metrics). */
+    metrics(): MetricsSnapshot;
+    /** Starts counting afresh; answers the counts until now (also DELETE /_local/metrics). */
+    resetMetrics(): MetricsSnapshot;
     /** Resolves when every execution started so far has ended. */
     idle(): Promise<void>;
     /** Aborts running executions, stops the functions and closes every port; idempotent. */
@@ -70,17 +79,30 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const dynamo = await LocalDynamoDb.start(dataDir);
         cleanup.push(() => dynamo.close());
         const store = dataDir ? new ExecutionStore(dataDir) : undefined;
+        const metrics = new CloudMetrics();
+        // Every Lambda request goes through here, whoever makes it: a state machine or the API.
+        const invoke = (fn: LocalFunction, event: unknown) => {
+            metrics.countInvocation(fn.spec.name);
+            return fn.invoke(event);
+        };
+        const logSagaEvent = sagaLogger(log);
         let provisioner: Provisioner | undefined;
         const stepFunctions = new StepFunctionsService({
             region,
-            targets: taskTargets(() => provisioner!),
+            targets: taskTargets(() => provisioner!, invoke),
             retryIntervalMs: options.retryIntervalMs,
-            onEvent: sagaLogger(log),
+            onEvent: (execution, event) => {
+                metrics.countExecutionEvent(execution, event);
+                logSagaEvent(execution, event);
+            },
             onClosed: (execution) => store?.save(execution),
         });
         const gateway = new ApiGatewayService({
             accountId: LOCAL_ACCOUNT,
-            invoke: (arn, event) => findFunction(provisioner!.functions, arn)?.invoke(event),
+            invoke: (arn, event) => {
+                const fn = findFunction(provisioner!.functions, arn);
+                return fn && invoke(fn, event);
+            },
             log: (line) => log(`api ${line}`),
         });
         provisioner = new Provisioner({
@@ -94,7 +116,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             functionHost: {
                 projectRoot: settings.programDir,
                 environment: functionEnvironment(region, server.url, options.functionLogLevel ?? "warn"),
-                onLog: (name, line) => log(formatFunctionLog(name, line)),
+                randomSeed: options.randomSeed,
+                onLog: options.onFunctionLog ?? ((name, line) => log(formatFunctionLog(name, line))),
             },
         });
         const functions = provisioner.functions;
@@ -115,10 +138,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         };
         const routes = routesOf(gateway, server.url);
         server.serve({
-            dynamo: dynamo.handle,
+            dynamo: metrics.countingDynamoDb(dynamo.handle),
             stepFunctions,
             gateway,
-            inspect: inspectHandler({ overview: () => ({ project: settings.project, stack: settings.stack, outputs, routes, ...resources }), queues }),
+            inspect: inspectHandler({
+                overview: () => ({ project: settings.project, stack: settings.stack, outputs, routes, ...resources }),
+                queues,
+                metrics,
+            }),
         });
         let stopping: Promise<void> | undefined;
         return {
@@ -129,6 +156,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             routes,
             deployMs: Date.now() - started,
             queues: () => queues().map((queue) => queue.summary()),
+            metrics: () => metrics.snapshot(),
+            resetMetrics: () => metrics.reset(),
             idle: () => stepFunctions.idle(),
             stop: () => (stopping ??= stopAll()),
         };
@@ -167,13 +196,13 @@ function routesOf(gateway: ApiGatewayService, url: string): Record<string, strin
 }
 
 /** What the state machines' Tasks reach: the deployed functions and queues. */
-function taskTargets(provisioner: () => Provisioner): TaskTargets {
+function taskTargets(provisioner: () => Provisioner, invoke: (fn: LocalFunction, event: unknown) => ReturnType<LocalFunction["invoke"]>): TaskTargets {
     return {
         hasFunction: (name) => findFunction(provisioner().functions, name) !== undefined,
         async invokeFunction(name, payload) {
             const fn = findFunction(provisioner().functions, name);
             if (!fn) throw lambdaTaskError("Lambda.ResourceNotFoundException", `Function not found: ${name}`);
-            const result = await fn.invoke(payload);
+            const result = await invoke(fn, payload);
             if (!result.ok) throw lambdaTaskError(result.error.errorType, result.error.errorMessage, result.error.trace);
             return result.payload;
         },

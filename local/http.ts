@@ -4,7 +4,10 @@
 //   GET    /_local/queues         every queue with its messages (the saga's failure records)
 //   GET    /_local/queues/<name>  one queue (its `url` output points here)
 //   DELETE /_local/queues/<name>  purges it
+//   GET    /_local/metrics        Lambda requests, DynamoDB requests, Step Functions transitions (metrics.ts)
+//   DELETE /_local/metrics        starts counting afresh; answers the counts until then
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CloudMetrics } from "./metrics";
 import type { LocalQueue } from "./sqs";
 
 export function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -25,6 +28,7 @@ export function sendJson(response: ServerResponse, statusCode: number, body: unk
 export interface CloudView {
     overview(): object;
     queues(): LocalQueue[];
+    metrics: CloudMetrics;
 }
 
 export function inspectHandler(view: CloudView) {
@@ -32,6 +36,8 @@ export function inspectHandler(view: CloudView) {
         const method = request.method ?? "GET";
         const [, , collection, name, ...rest] = url.pathname.split("/");
         if (collection === undefined && method === "GET") return sendJson(response, 200, view.overview());
+        if (collection === "metrics" && name === undefined && method === "GET") return sendJson(response, 200, view.metrics.snapshot());
+        if (collection === "metrics" && name === undefined && method === "DELETE") return sendJson(response, 200, view.metrics.reset());
         if (collection === "queues" && name === undefined && method === "GET") {
             return sendJson(response, 200, { queues: view.queues().map((queue) => queue.summary()) });
         }
@@ -41,6 +47,8 @@ export function inspectHandler(view: CloudView) {
             if (method === "GET") return sendJson(response, 200, queue.summary());
             if (method === "DELETE") return sendJson(response, 200, { purged: queue.purge() });
         }
-        sendJson(response, 404, { message: "The local endpoints are GET /_local, GET /_local/queues, GET and DELETE /_local/queues/<name>." });
+        sendJson(response, 404, {
+            message: "The local endpoints are GET /_local, GET /_local/queues, GET and DELETE /_local/queues/<name>, GET and DELETE /_local/metrics.",
+        });
     };
 }

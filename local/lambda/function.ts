@@ -22,6 +22,8 @@ export interface RuntimeData {
     timeoutSeconds: number;
     /** Where modules the archive does not hold (the AWS SDK) are resolved from. */
     projectRoot: string;
+    /** Seeds Math.random before the code loads; unseeded when absent. */
+    randomSeed?: number;
 }
 
 export type ToRuntime = { type: "invoke"; id: number; requestId: string; event: string };
@@ -57,6 +59,8 @@ export interface FunctionHost {
     environment: Record<string, string>;
     /** One line the function's code wrote to stdout or stderr. */
     onLog(functionName: string, line: string): void;
+    /** Seeds every function's Math.random (each from the seed and its name); unseeded when absent. */
+    randomSeed?: number;
 }
 
 export type InvokeResult = { ok: true; payload: unknown } | { ok: false; error: RuntimeError };
@@ -101,6 +105,7 @@ export class LocalFunction {
             memorySize: this.spec.memorySize,
             timeoutSeconds: this.spec.timeoutSeconds,
             projectRoot: this.host.projectRoot,
+            randomSeed: this.host.randomSeed,
         };
         const worker = new Worker(runtimeSource(), {
             eval: true,

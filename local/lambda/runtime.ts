@@ -2,6 +2,7 @@
 // module-scope clients): loads the function's code archive from memory, then answers invocations
 // posted by LocalFunction. Bundled by esbuild at start-up and run as an `eval` worker, so it must
 // import nothing but Node's own modules (and types).
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as vm from "node:vm";
@@ -93,6 +94,22 @@ async function invoke(handler: Handler, message: Extract<ToRuntime, { type: "inv
         post({ type: "error", id: message.id, ...describeError(error) });
     }
 }
+
+/**
+ * Math.random as a seeded generator (mulberry32), so random failure injection repeats run after
+ * run. Replaced before the code loads, since code may keep a reference to Math.random.
+ */
+function seedMathRandom(seed: string): void {
+    let state = createHash("sha256").update(seed).digest().readUInt32LE(0);
+    Math.random = () => {
+        state = (state + 0x6d2b79f5) | 0;
+        let t = Math.imul(state ^ (state >>> 15), 1 | state);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+}
+
+if (data.randomSeed !== undefined) seedMathRandom(`${data.randomSeed}/${data.functionName}`);
 
 let handler: Handler | undefined;
 try {

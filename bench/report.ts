@@ -1,0 +1,92 @@
+// The report's tables, one per section, from the figures the sections measure.
+import type { BundleFigure } from "./bundles";
+import type { CompensationFailureCost, CompensationFailureOptions } from "./compensation-failures";
+import type { PathCost } from "./cost";
+import type { LocalThroughput } from "./local-throughput";
+import type { ScaleFigure } from "./scale";
+import { round } from "./stats";
+import { formatTable } from "./table";
+
+const percent = (share: number) => `${round(share * 100)}%`;
+const dollars = (value: number) => `$${value.toFixed(2)}`;
+
+export function bundlesTable(bundles: BundleFigure[]): string {
+    return formatTable(
+        "Lambda bundles (as deployed; the AWS SDK comes from the runtime)",
+        ["module", "bytes", "gzip bytes", "cold import ms (median of 5)"],
+        bundles.map((b) => [b.module, b.bytes, b.gzipBytes, round(b.coldImportMs)]),
+    );
+}
+
+export function scaleTable(scale: ScaleFigure[]): string {
+    return formatTable(
+        "Program scale (building the stack under Pulumi mocks, one fresh process per size)",
+        ["steps", "resources", "build ms", "heap MB", "ms per step"],
+        scale.map((s) => [s.steps, s.resources, round(s.buildMs), round(s.heapMB), round(s.buildMs / s.steps)]),
+    );
+}
+
+export function pathCostTable(costs: PathCost[]): string {
+    return formatTable(
+        `Cost per saga path (per saga over ${costs[0]?.runs} runs on the local cloud; transitions as billed: states entered, retries included; ` +
+            "$ at us-east-1 list prices)",
+        ["path", "original states", "transitions", "ratio", "Lambda requests", "DynamoDB reads", "DynamoDB writes", "$ per 1M sagas"],
+        costs.map((c) => [
+            c.path,
+            c.originalStatesEntered,
+            round(c.stateTransitions, 2),
+            round(c.ratioToOriginal, 2),
+            round(c.lambdaInvocations, 2),
+            round(c.dynamoDbReads, 2),
+            round(c.dynamoDbWrites, 2),
+            dollars(c.dollarsPerMillion),
+        ]),
+    );
+}
+
+export function compensationFailureTable(figures: CompensationFailureCost[], options: CompensationFailureOptions): string {
+    return formatTable(
+        `With random compensation failures (rate ${options.rate}, ${options.runs} sagas per path, seed ${options.seed}): ` +
+            "means per saga, measured and as the retry policy predicts",
+        ["path", "compensations", "transitions", "extra transitions", "expected", "extra Lambda requests", "expected", "compensation failed", "expected", "$ per 1M sagas"],
+        figures.map((f) => [
+            f.path,
+            round(f.compensations, 2),
+            round(f.meanStateTransitions, 2),
+            round(f.meanExtraTransitions, 2),
+            round(f.expectedExtraTransitions, 2),
+            round(f.meanExtraLambdaInvocations, 2),
+            round(f.expectedExtraLambdaInvocations, 2),
+            percent(f.compensationFailedShare),
+            percent(f.expectedCompensationFailedShare),
+            dollars(f.dollarsPerMillion),
+        ]),
+    );
+}
+
+export function throughputTables(throughput: LocalThroughput): string {
+    const requests = (perSaga: Record<string, number>) =>
+        Object.entries(perSaga)
+            .map(([operation, count]) => `${operation} ${round(count, 2)}`)
+            .join(", ");
+    const figures = formatTable(
+        `Local throughput and latency (${throughput.figures[0]?.sagas} successful sagas per row; latency: start request sent -> execution ended)`,
+        ["workload", "concurrency", "sagas/s", "p50 ms", "p95 ms", "p99 ms", "status polls/saga", "DynamoDB requests/saga"],
+        throughput.figures.map((f) => [
+            f.workload,
+            f.concurrency,
+            round(f.sagasPerSecond),
+            round(f.p50Ms),
+            round(f.p95Ms),
+            round(f.p99Ms),
+            f.statusPollsPerSaga === undefined ? "-" : round(f.statusPollsPerSaga, 2),
+            requests(f.dynamoDbPerSaga),
+        ]),
+    );
+    const ratios = formatTable(
+        "Saga machinery vs storage floor (same run, same store)",
+        ["concurrency", "floor sagas/s / saga sagas/s", "saga p50 / floor p50"],
+        throughput.ratios.map((r) => [r.concurrency, `${round(r.throughputFloorOverSaga)}x`, `${round(r.p50SagaOverFloor)}x`]),
+    );
+    return `${figures}\n\n${ratios}`;
+}

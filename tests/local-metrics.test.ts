@@ -1,0 +1,126 @@
+// What the local cloud counts (GET /_local/metrics, LocalCloud.metrics()): Lambda requests,
+// DynamoDB requests by operation, Step Functions transitions as STANDARD workflows bill them
+// (states entered plus retries); and its seeded Math.random, which makes runs with random
+// failures repeat. `npm run bench` costs each saga path from these counts.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { FixedStates } from "../components/steps";
+import { afterFailedCompensation, recordFailureStateName } from "../components/definition";
+import { LocalFunction } from "../local/lambda/function";
+import type { MetricsSnapshot } from "../local/metrics";
+import { travelSteps } from "../handlers/travel/steps";
+import { bootCloud, Booted, PROJECT_ROOT } from "./support/local-cloud";
+
+const FORWARD = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Confirm Hotel", "Confirm Flight"];
+
+describe("the local cloud's metrics", function () {
+    let booted: Booted;
+    // Every compensation fails, so a rollback shows every retry; they wait 0 ms.
+    before(async () => {
+        booted = await bootCloud({ config: { "saga:compensationFailureRate": "1" } });
+    });
+    after(() => booted?.cloud.stop());
+
+    /** Runs one saga from a clean count, and answers what it cost. */
+    async function costOf(query: Record<string, string>): Promise<MetricsSnapshot> {
+        const reset = await fetch(`${booted.cloud.url}/_local/metrics`, { method: "DELETE" });
+        assert.equal(reset.status, 200);
+        assert.equal((await booted.client.start(query)).status, 202);
+        await booted.cloud.idle();
+        const { status, body } = await booted.client.get(`${booted.cloud.url}/_local/metrics`);
+        assert.equal(status, 200);
+        assert.deepEqual(body, booted.cloud.metrics());
+        return body;
+    }
+
+    const machineOf = (metrics: MetricsSnapshot) => Object.values(metrics.stepFunctions.byStateMachine)[0];
+
+    it("counts a booking: 6 transitions, 6 Lambda requests (start and 5 steps), 3 puts and 2 updates", async () => {
+        const metrics = await costOf({ tripID: `trip-${randomUUID().slice(0, 8)}` });
+        assert.deepEqual(metrics.stepFunctions, {
+            ...{ executionsStarted: 1, statesEntered: 6, retries: 0, stateTransitions: 6 },
+            byStateMachine: {
+                [String(booted.cloud.outputs.stateMachineArn).split(":").pop()!]: {
+                    ...{ executionsStarted: 1, statesEntered: 6, retries: 0, stateTransitions: 6 },
+                    byState: Object.fromEntries([...FORWARD, FixedStates.succeeded].sort().map((state) => [state, 1])),
+                },
+            },
+        });
+        assert.equal(metrics.lambda.invocations, 6);
+        assert.deepEqual(Object.values(metrics.lambda.byFunction), [1, 1, 1, 1, 1, 1]);
+        assert.deepEqual(metrics.dynamodb, { requests: 5, byOperation: { PutItem: 3, UpdateItem: 2 } });
+    });
+
+    it("counts every retry of a failing compensation as a transition and a Lambda request", async () => {
+        const metrics = await costOf({ tripID: `trip-${randomUUID().slice(0, 8)}`, runType: "failPayment" });
+        const [hotel, flight, payment] = travelSteps;
+        const cancels = ["Refund Payment", afterFailedCompensation("Cancel Flight"), afterFailedCompensation("Cancel Hotel")];
+        // Each compensation: 1 attempt and 3 retries, then its failure recorded on the queue.
+        assert.deepEqual(machineOf(metrics).byState, {
+            ...Object.fromEntries(["Reserve Hotel", "Reserve Flight", "Take Payment"].map((state) => [state, 1])),
+            ...Object.fromEntries(cancels.map((state) => [state, 4])),
+            ...Object.fromEntries([payment, flight, hotel].map((step) => [recordFailureStateName(step), 1])),
+            [FixedStates.summarizeFailures]: 1,
+            [FixedStates.compensationFailed]: 1,
+        });
+        assert.deepEqual([machineOf(metrics).statesEntered, machineOf(metrics).retries, metrics.stepFunctions.stateTransitions], [11, 9, 20]);
+        assert.equal(metrics.lambda.invocations, 1 + 3 + 12);
+        // The payment failed before its write, and every compensation before touching the table.
+        assert.deepEqual(metrics.dynamodb.byOperation, { PutItem: 2 });
+    });
+
+    it("counts whoever calls: the status route's function and its Query; DELETE answers the counts and starts afresh", async () => {
+        const tripId = `trip-${randomUUID().slice(0, 8)}`;
+        await costOf({ tripID: tripId });
+        const before = booted.cloud.metrics();
+        assert.equal((await booted.client.status(tripId)).status, 200);
+        const after = booted.cloud.metrics();
+        assert.equal(after.lambda.invocations, before.lambda.invocations + 1);
+        assert.equal(after.dynamodb.byOperation.Query, 1);
+
+        const reset = await fetch(`${booted.cloud.url}/_local/metrics`, { method: "DELETE" });
+        assert.deepEqual(await reset.json(), after);
+        const fresh = booted.cloud.metrics();
+        assert.deepEqual([fresh.lambda.invocations, fresh.dynamodb.requests, fresh.stepFunctions.stateTransitions], [0, 0, 0]);
+        assert.ok(fresh.since >= after.since);
+    });
+});
+
+describe("the local cloud's seeded Math.random", function () {
+    const started: LocalFunction[] = [];
+    after(() => Promise.all(started.map((fn) => fn.stop())));
+
+    /** Three draws of Math.random in a fresh function named `name`. */
+    async function draws(name: string, randomSeed?: number): Promise<number[]> {
+        const fn = new LocalFunction(
+            {
+                name,
+                arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+                // Kept at load, as code may keep it: the seed must already be in place.
+                files: { "index.js": "const random = Math.random; exports.handler = async () => [random(), random(), random()];" },
+                handler: "index.handler",
+                environment: {},
+                timeoutSeconds: 3,
+                memorySize: 128,
+            },
+            { projectRoot: PROJECT_ROOT, environment: {}, onLog: () => undefined, randomSeed },
+        );
+        started.push(fn);
+        const result = await fn.invoke({});
+        assert.ok(result.ok);
+        return result.payload as number[];
+    }
+
+    it("repeats with the same seed, and differs between functions and seeds", async () => {
+        const [first, again, otherFunction, otherSeed] = await Promise.all([draws("a", 7), draws("a", 7), draws("b", 7), draws("a", 8)]);
+        assert.deepEqual(again, first);
+        assert.notDeepEqual(otherFunction, first);
+        assert.notDeepEqual(otherSeed, first);
+        assert.ok(first.every((value) => value >= 0 && value < 1));
+    });
+
+    it("is Node's own without a seed", async () => {
+        const [first, second] = await Promise.all([draws("c"), draws("c")]);
+        assert.notDeepEqual(second, first);
+    });
+});
