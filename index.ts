@@ -1,6 +1,6 @@
 // The default stack: the travel booking saga of the original pattern (Hotel, Flight, Payment).
 import * as pulumi from "@pulumi/pulumi";
-import { SagaComponent } from "./components";
+import { SagaChaosOptions, SagaComponent } from "./components";
 import { travelStart, travelStatus, travelSteps } from "./handlers/travel/steps";
 
 const config = new pulumi.Config();
@@ -12,6 +12,7 @@ const booking = new SagaComponent("booking", {
     status: { path: "/trips/{tripId}", handler: travelStatus },
     failureInjection: config.getBoolean("failureInjection") ?? false,
     compensationFailureRate: config.getNumber("compensationFailureRate", { min: 0, max: 1 }) ?? 0,
+    chaos: config.getObject<SagaChaosOptions>("chaos"),
     alarmActions: config.getObject<string[]>("alarmActions") ?? [],
     api: { iamAuth: !(config.getBoolean("publicApi") ?? false) },
     tags: { project: pulumi.getProject(), stack: pulumi.getStack() },

@@ -40,6 +40,11 @@ export const Env = {
     failureInjection: "SAGA_FAILURE_INJECTION",
     /** Probability (0..1) that a compensation fails on purpose, to show retries at work. */
     compensationFailureRate: "SAGA_COMPENSATION_FAILURE_RATE",
+    /**
+     * Chaos testing, on step Lambdas only: one JSON object, the component's checked `chaos`
+     * settings (`ChaosSettings` of chaos.ts), e.g. {"seed":7,"failBeforeWrite":0.1,...}. Absent: off.
+     */
+    chaos: "SAGA_CHAOS",
 } as const;
 
 /** The `Tags.role` of the start Lambda behind the API: it belongs to the saga but to no step. */

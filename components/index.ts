@@ -1,6 +1,8 @@
 // The package entry point: `import { SagaComponent } from "saga"`.
 export { SagaComponent, SAGA_COMPONENT_TYPE } from "./sagaComponent";
 export type { SagaApiOptions, SagaComponentArgs, SagaLambdaOptions, SagaStatusOptions } from "./sagaComponent";
+export { CHAOS_FAULTS } from "./chaos";
+export type { ChaosSettings, SagaChaosOptions } from "./chaos";
 export { TABLE_ACCESS } from "./types";
 export type { RetryPolicy, SagaAction, SagaStep, TableAccess } from "./types";
 export {

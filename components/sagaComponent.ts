@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createApi } from "./api";
+import { SagaChaosOptions } from "./chaos";
 import { Env, START_ROLE, STATUS_ROLE, Tags } from "./conventions";
 import { DefinitionOptions } from "./definition";
 import { createFailureQueue } from "./failureQueue";
@@ -76,6 +77,11 @@ export interface SagaComponentArgs {
     failureInjection?: pulumi.Input<boolean>;
     /** Probability (0 to 1) that a compensation fails on purpose, to show its retries at work. Default 0. */
     compensationFailureRate?: pulumi.Input<number>;
+    /**
+     * Chaos testing: faults the step Lambdas inject at random into their record writes (see
+     * `npm run chaos`). Plain: checked up front. Default: off. Never on a production stack.
+     */
+    chaos?: SagaChaosOptions;
     api?: SagaApiOptions;
     /** A status route on the API (GET), with its own read-only Lambda. Default: none. */
     status?: SagaStatusOptions;
@@ -165,6 +171,7 @@ function createStepFunctions(
                         [Env.tableName]: table.name,
                         [Env.failureInjection]: failureInjection,
                         ...(role === "cancel" ? { [Env.compensationFailureRate]: compensationFailureRate } : {}),
+                        ...(saga.chaos ? { [Env.chaos]: JSON.stringify(saga.chaos) } : {}),
                     },
                     grants: table.arn.apply((arn) => tableStatements(arn, action.tableAccess)),
                     tags: { [Tags.step]: step.name, [Tags.role]: role },

@@ -113,3 +113,18 @@ export function validateRetryPolicy(label: string, policy: RetryPolicy): void {
         throw new SagaValidationError(`\`${label}.backoffRate\` must be at least 1.`);
     }
 }
+
+/** Checks a number option against its range; the message names the option (in backticks) and the range. */
+export function inRange(label: string, value: unknown, range: { min: number; max?: number; whole?: boolean }): void {
+    const ok =
+        typeof value === "number" &&
+        Number.isFinite(value) &&
+        (!range.whole || Number.isInteger(value)) &&
+        value >= range.min &&
+        value <= (range.max ?? Infinity);
+    if (!ok) {
+        const kind = range.whole ? "a whole number" : "a number";
+        const bounds = range.max === undefined ? `of at least ${range.min}` : `from ${range.min} to ${range.max}`;
+        throw new SagaValidationError(`\`${label}\` must be ${kind} ${bounds}.`);
+    }
+}

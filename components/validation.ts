@@ -5,10 +5,11 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiSettings } from "./api";
 import { BundleError, bundleHandler } from "./bundle";
+import { ChaosSettings, resolveChaos } from "./chaos";
 import { buildSagaDefinition, DEFAULT_DEFINITION_OPTIONS, DefinitionOptions } from "./definition";
 import { FunctionSettings } from "./functions";
 import { AUTONAME_SUFFIX_LENGTH, limitedNames } from "./naming";
-import { actionsOf, SagaValidationError, stateNameOf, validateAction, validateSteps } from "./steps";
+import { actionsOf, inRange, SagaValidationError, stateNameOf, validateAction, validateSteps } from "./steps";
 import type { SagaApiOptions, SagaComponentArgs, SagaLambdaOptions, SagaStatusOptions } from "./sagaComponent";
 import { SagaAction, SagaStep } from "./types";
 
@@ -46,6 +47,8 @@ export interface PreparedSaga {
     definition: Partial<DefinitionOptions>;
     api: ApiSettings;
     compensationFailureRate: pulumi.Input<number>;
+    /** Faults the step Lambdas inject, when chaos is on. */
+    chaos?: ChaosSettings;
     /** The status route, when the saga has one. */
     status?: SagaStatusOptions;
 }
@@ -71,6 +74,7 @@ export function prepareSaga(name: string, args: SagaComponentArgs): PreparedSaga
         compensationFailureRate: checkedInput(args.compensationFailureRate ?? 0, (n) =>
             inRange("compensationFailureRate", n, { min: 0, max: 1 }),
         ),
+        chaos: resolveChaos(args.chaos),
         status,
         // Last: bundling is the slowest check.
         handlers: resolveHandlers(steps, args.start, status, root),
@@ -231,18 +235,4 @@ function checkedInput<T>(value: pulumi.Input<T>, check: (value: T) => void): pul
         check(known as T);
         return known;
     }) as pulumi.Input<T>;
-}
-
-function inRange(label: string, value: unknown, range: { min: number; max?: number; whole?: boolean }): void {
-    const ok =
-        typeof value === "number" &&
-        Number.isFinite(value) &&
-        (!range.whole || Number.isInteger(value)) &&
-        value >= range.min &&
-        value <= (range.max ?? Infinity);
-    if (!ok) {
-        const kind = range.whole ? "a whole number" : "a number";
-        const bounds = range.max === undefined ? `of at least ${range.min}` : `from ${range.min} to ${range.max}`;
-        throw new SagaValidationError(`\`${label}\` must be ${kind} ${bounds}.`);
-    }
 }

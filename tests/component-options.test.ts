@@ -148,8 +148,8 @@ describe("SagaComponent options", () => {
 });
 
 describe("the stack program (index.ts)", () => {
-    it("reads the saga config: failure injection and compensation failure rate", async () => {
-        setupMocks({ "saga:failureInjection": "true", "saga:compensationFailureRate": "0.4" });
+    it("reads the saga config: failure injection, compensation failure rate and chaos", async () => {
+        setupMocks({ "saga:failureInjection": "true", "saga:compensationFailureRate": "0.4", "saga:chaos": '{"seed":3,"failAfterWrite":0.2}' });
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const stack = await deploy(() => require("../index") as Record<string, pulumi.Output<string>>);
         assert.deepEqual(Object.keys(stack).sort(), ["apiUrl", "failureQueueUrl", "stateMachineArn", "tableName"]);
@@ -158,6 +158,7 @@ describe("the stack program (index.ts)", () => {
         const cancel = find(Types.function, "booking-hotel-cancel").inputs;
         assert.equal(cancel.environment.variables.SAGA_COMPENSATION_FAILURE_RATE, "0.4");
         assert.equal(find(Types.function, "booking-start").inputs.environment.variables.SAGA_FAILURE_INJECTION, "true");
+        assert.deepEqual(JSON.parse(cancel.environment.variables.SAGA_CHAOS), { seed: 3, failBeforeWrite: 0, failAfterWrite: 0.2, duplicateDelivery: 0, maxDuplicateDelayMs: 200 });
         assert.deepEqual([cancel.tags.project, cancel.tags.stack], ["saga", "test"]);
     });
 });

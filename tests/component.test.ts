@@ -36,12 +36,12 @@ const ALARM_TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:saga-alarms`;
 const ACTIONS = [
     { fn: "booking-hotel-reserve", step: "Hotel", role: "reserve", state: "Reserve Hotel", exp: "reserve", table: ["dynamodb:GetItem", "dynamodb:PutItem"] },
     { fn: "booking-hotel-confirm", step: "Hotel", role: "confirm", state: "Confirm Hotel", exp: "confirm", table: ["dynamodb:UpdateItem"] },
-    { fn: "booking-hotel-cancel", step: "Hotel", role: "cancel", state: "Cancel Hotel", exp: "cancel", table: ["dynamodb:DeleteItem"] },
+    { fn: "booking-hotel-cancel", step: "Hotel", role: "cancel", state: "Cancel Hotel", exp: "cancel", table: ["dynamodb:PutItem"] },
     { fn: "booking-flight-reserve", step: "Flight", role: "reserve", state: "Reserve Flight", exp: "reserve", table: ["dynamodb:GetItem", "dynamodb:PutItem"] },
     { fn: "booking-flight-confirm", step: "Flight", role: "confirm", state: "Confirm Flight", exp: "confirm", table: ["dynamodb:UpdateItem"] },
-    { fn: "booking-flight-cancel", step: "Flight", role: "cancel", state: "Cancel Flight", exp: "cancel", table: ["dynamodb:DeleteItem"] },
+    { fn: "booking-flight-cancel", step: "Flight", role: "cancel", state: "Cancel Flight", exp: "cancel", table: ["dynamodb:PutItem"] },
     { fn: "booking-payment-reserve", step: "Payment", role: "reserve", state: "Take Payment", exp: "take", table: ["dynamodb:GetItem", "dynamodb:PutItem"] },
-    { fn: "booking-payment-cancel", step: "Payment", role: "cancel", state: "Refund Payment", exp: "refund", table: ["dynamodb:UpdateItem"] },
+    { fn: "booking-payment-cancel", step: "Payment", role: "cancel", state: "Refund Payment", exp: "refund", table: ["dynamodb:PutItem", "dynamodb:UpdateItem"] },
 ];
 
 const ownStatements = (fn: string) => [

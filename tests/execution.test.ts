@@ -15,20 +15,26 @@ import { LambdaHandler, loadStepHandlers, runLocalSaga } from "./support/local-s
 const FORWARD = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Confirm Hotel", "Confirm Flight"];
 const COMPENSATE_ALL = ["Refund Payment", "Cancel Flight", "Cancel Hotel", "Rolled Back"];
 
+/** The tombstone a compensated step leaves: it keeps a late duplicate of the reserve from writing the record again. */
+const cancelled = (type: string) => ({ type, transaction_status: "cancelled" });
+
 /** For every run type: the states a run enters, and what is left in the table after the rollback. */
 const ROLLBACKS: Record<RunType, { states: string[]; left: { type: string; transaction_status: string }[] }> = {
-    failHotelReservation: { states: ["Reserve Hotel", "Cancel Hotel", "Rolled Back"], left: [] },
-    failFlightsReservation: { states: ["Reserve Hotel", "Reserve Flight", "Cancel Flight", "Cancel Hotel", "Rolled Back"], left: [] },
-    // The payment failed before it was recorded: the refund finds nothing and leaves nothing.
-    failPayment: { states: [...FORWARD.slice(0, 3), ...COMPENSATE_ALL], left: [] },
+    failHotelReservation: { states: ["Reserve Hotel", "Cancel Hotel", "Rolled Back"], left: [cancelled("Hotel")] },
+    failFlightsReservation: {
+        states: ["Reserve Hotel", "Reserve Flight", "Cancel Flight", "Cancel Hotel", "Rolled Back"],
+        left: [cancelled("Flight"), cancelled("Hotel")],
+    },
+    // The payment failed before it was recorded: the refund finds nothing to refund and voids it.
+    failPayment: { states: [...FORWARD.slice(0, 3), ...COMPENSATE_ALL], left: [cancelled("Flight"), cancelled("Hotel"), cancelled("Payment")] },
     // A taken payment stays as the audit record of its refund.
     failHotelConfirmation: {
         states: [...FORWARD.slice(0, 4), ...COMPENSATE_ALL],
-        left: [{ type: "Payment", transaction_status: "refunded" }],
+        left: [cancelled("Flight"), cancelled("Hotel"), { type: "Payment", transaction_status: "refunded" }],
     },
     failFlightsConfirmation: {
         states: [...FORWARD, ...COMPENSATE_ALL],
-        left: [{ type: "Payment", transaction_status: "refunded" }],
+        left: [cancelled("Flight"), cancelled("Hotel"), { type: "Payment", transaction_status: "refunded" }],
     },
 };
 
@@ -91,14 +97,57 @@ describe("the travel saga executed locally", () => {
         });
     }
 
-    it("deletes a booking whose reserve wrote and then failed (the key is derived, not passed on)", async () => {
+    it("cancels a booking whose reserve wrote and then failed (the key is derived, not passed on)", async () => {
         const writesThenFails: LambdaHandler = async (event) => {
             await handlers["Reserve Flight"](event);
             throw new Error("The response was lost after the write.");
         };
         const { run, summary } = await book(undefined, { "Reserve Flight": writesThenFails });
         assert.deepEqual(run.statesEntered, ["Reserve Hotel", "Reserve Flight", "Cancel Flight", "Cancel Hotel", "Rolled Back"]);
-        assert.deepEqual(summary, []);
+        assert.deepEqual(summary, [cancelled("Flight"), cancelled("Hotel")]);
+    });
+
+    // Found by the chaos run (at-least-once delivery): a reserve or a take that failed before its
+    // write, delivered again after its compensation had found nothing to undo, wrote into a saga
+    // that had rolled back: a pending booking, or a payment taken and never refunded.
+    for (const state of ["Reserve Flight", "Take Payment"]) {
+        it(`a late duplicate of "${state}", delivered after the rollback, writes nothing into the rolled-back saga`, async () => {
+            let duplicate: unknown;
+            const failsBeforeWriting: LambdaHandler = (event) => {
+                duplicate = event;
+                throw new Error("The first delivery failed before its write.");
+            };
+            const { tripId, run } = await book(undefined, { [state]: failsBeforeWriting });
+            assert.equal(run.error?.name, SagaErrors.RolledBack);
+            await assert.rejects(Promise.resolve(handlers[state](duplicate)), { name: "RecordConflict" });
+            const left = (await table.itemsOf(tripId)).map((record) => record.transaction_status);
+            assert.ok(left.every((status) => status === "cancelled"), `left: ${left.join(", ")}`);
+        });
+    }
+
+    it("refunds a payment whose take did its work and then failed (as after a timeout)", async () => {
+        const takesThenFails: LambdaHandler = async (event) => {
+            await handlers["Take Payment"](event);
+            throw Object.assign(new Error("Task timed out after the payment was taken."), { name: "States.Timeout" });
+        };
+        const { run, summary } = await book(undefined, { "Take Payment": takesThenFails });
+        assert.deepEqual(run.statesEntered, [...FORWARD.slice(0, 3), ...COMPENSATE_ALL]);
+        assert.deepEqual(summary, [cancelled("Flight"), cancelled("Hotel"), { type: "Payment", transaction_status: "refunded" }]);
+    });
+
+    // A compensation that does its work and then fails in every attempt cannot tell the saga that
+    // it worked: the failure queue names the step (it did not report success), and the table shows
+    // that nothing of it is left. The chaos run's invariant accepts exactly that pairing.
+    it("a cancel that fails after its write in every attempt is recorded as failed, though it left nothing", async () => {
+        const cancelsThenFails: LambdaHandler = async (event) => {
+            await handlers["Cancel Flight"](event);
+            throw new FlightSupplierDown();
+        };
+        const { run, summary } = await book("failFlightsConfirmation", { "Cancel Flight": cancelsThenFails });
+        assert.equal(run.error?.name, SagaErrors.CompensationFailed);
+        assert.deepEqual(run.retriesByState, { "Cancel Flight": 3 });
+        assert.deepEqual(run.queue.map((message) => message.step), ["Flight"]);
+        assert.deepEqual(summary, [cancelled("Flight"), cancelled("Hotel"), { type: "Payment", transaction_status: "refunded" }]);
     });
 
     it("retries a forward action after a transient Lambda service error and still books the trip", async () => {
@@ -132,8 +181,8 @@ describe("the travel saga executed locally", () => {
             "Compensation Failed",
         ]);
         assert.deepEqual(run.retriesByState, { "Cancel Flight": 3 });
-        // The hotel is gone; the flight booking is left behind, and the queue message says which step.
-        assert.deepEqual(summary, [{ type: "Flight", transaction_status: "pending" }]);
+        // The hotel is cancelled; the flight booking is left behind, and the queue message says which step.
+        assert.deepEqual(summary, [{ type: "Flight", transaction_status: "pending" }, cancelled("Hotel"), cancelled("Payment")]);
         assert.equal(run.queue.length, 1);
         const [message] = run.queue as { sagaId: string; executionArn: string; step: string; state: string; error: { Error: string; Cause: string } }[];
         assert.equal(message.sagaId, tripId);
@@ -160,7 +209,7 @@ describe("the travel saga executed locally", () => {
             assert.deepEqual(run.statesEntered, ROLLBACKS.failPayment.states);
             assert.deepEqual(run.retriesByState, { "Refund Payment": 2, "Cancel Flight": 2, "Cancel Hotel": 2 });
             assert.equal(run.error?.name, SagaErrors.RolledBack);
-            assert.deepEqual([summary, run.queue], [[], []]);
+            assert.deepEqual([summary, run.queue], [ROLLBACKS.failPayment.left, []]);
         } finally {
             restoreRate();
             restoreRandom();

@@ -2,25 +2,18 @@
 // First: the fake AWS environment must be in place before the handlers create their SDK clients.
 import "./support/aws-env";
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { Env } from "../components/conventions";
 import { setRandomSource } from "../handlers/lib/failures";
 import { recordId } from "../handlers/lib/records";
 import * as flight from "../handlers/travel/flight";
 import * as hotel from "../handlers/travel/hotel";
 import * as payment from "../handlers/travel/payment";
-import { demoTrip, INJECTED_FAILURES, RUN_TYPES } from "../handlers/travel/trip";
+import { INJECTED_FAILURES, RUN_TYPES } from "../handlers/travel/trip";
 import { withEnv } from "./support/aws-env";
 import { LocalTable, localTable } from "./support/dynalite";
+import { newTrip, rejectsWith, statusesOf } from "./support/records";
 
-const newTrip = (runType?: string) => demoTrip(`trip-${randomUUID()}`, runType);
 const injectionOn = { [Env.failureInjection]: "true" };
-const rejectsWith = (promise: Promise<unknown>, name: string, message?: RegExp) =>
-    assert.rejects(promise, (error: Error) => {
-        assert.equal(error.name, name);
-        if (message) assert.match(error.message, message);
-        return true;
-    });
 
 describe("travel step handlers", () => {
     let table: LocalTable;
@@ -94,21 +87,40 @@ describe("travel step handlers", () => {
             assert.deepEqual(items.map((item) => item.transaction_status), ["confirmed"]);
         });
 
-        it("a cancel twice succeeds: the first deletes, the second finds nothing to delete", async () => {
+        it("a cancel replaces the booking with a tombstone that keeps its identity, not its details; a second finds it cancelled", async () => {
             const trip = newTrip();
             await hotel.reserve(trip);
             assert.equal((await hotel.cancel(trip)).deleted, true);
+            const [tombstone] = await table.itemsOf(trip.trip_id);
             assert.equal((await hotel.cancel(trip)).deleted, false);
-            assert.deepEqual(await table.itemsOf(trip.trip_id), []);
+            const id = recordId(trip.trip_id, "HOTEL");
+            const { cancelled_at, ...rest } = tombstone;
+            assert.deepEqual(rest, { pk: trip.trip_id, sk: `HOTEL#${id}`, trip_id: trip.trip_id, type: "Hotel", id, transaction_status: "cancelled" });
+            assert.ok(!Number.isNaN(Date.parse(cancelled_at)), cancelled_at);
+            // The repeat keeps the first cancellation.
+            assert.deepEqual(await table.itemsOf(trip.trip_id), [tombstone]);
         });
 
-        it("a cancel after a reserve that wrote and then failed still finds and deletes the record", async () => {
+        it("a cancel after a reserve that wrote and then failed still finds and cancels the record", async () => {
             // The reserve's result never reached the saga; the cancel gets only the saga state.
             const trip = newTrip();
             await flight.reserve(trip);
             const state = { ...trip, saga: { failure: { Error: "States.Timeout", Cause: "Task timed out" } } };
             assert.equal((await flight.cancel(state)).deleted, true);
-            assert.deepEqual(await table.itemsOf(trip.trip_id), []);
+            assert.deepEqual(statusesOf(await table.itemsOf(trip.trip_id)), ["cancelled"]);
+        });
+
+        // Found by the chaos run: a reserve that failed before its write, delivered again after the
+        // cancel had found nothing to delete, wrote a pending booking into a rolled-back saga.
+        it("a reserve delivered again after the cancel (a late duplicate) cannot bring the booking back", async () => {
+            for (const reservedFirst of [true, false]) {
+                const trip = newTrip();
+                if (reservedFirst) await flight.reserve(trip);
+                await flight.cancel(trip);
+                await rejectsWith(flight.reserve(trip), "RecordConflict", /status "cancelled"/);
+                await rejectsWith(flight.confirm(trip), "RecordNotFound", /was cancelled/);
+                assert.deepEqual(statusesOf(await table.itemsOf(trip.trip_id)), ["cancelled"], `reserved first: ${reservedFirst}`);
+            }
         });
 
         it("a cancel leaves the record alone when the saga failed because that record belonged to another run", async () => {
@@ -182,12 +194,33 @@ describe("travel step handlers", () => {
             assert.equal(again.refundedAt, first.refundedAt);
         });
 
-        it("refund with no payment taken succeeds, says there was nothing to refund, and creates no row", async () => {
+        it("refund with no payment taken succeeds, says there was nothing to refund, and voids the payment (no amount)", async () => {
             const trip = newTrip();
             const result = await payment.refund(trip);
             assert.equal(result.refunded, false);
-            assert.match(String("reason" in result && result.reason), /nothing to refund/);
-            assert.deepEqual(await table.itemsOf(trip.trip_id), []);
+            assert.match(String("reason" in result && result.reason), /nothing to refund. It is voided/);
+            const [voided] = await table.itemsOf(trip.trip_id);
+            assert.deepEqual([voided.type, voided.transaction_status, voided.amount], ["Payment", "cancelled", undefined]);
+            assert.equal((await payment.refund(trip)).refunded, false);
+        });
+
+        // Found by the chaos run: a take that failed before its write, delivered again after the
+        // refund had found nothing, recorded a payment taken for a rolled-back saga, never refunded.
+        it("a take delivered again after its refund voided the payment (a late duplicate) records no payment", async () => {
+            const trip = newTrip();
+            await payment.refund(trip);
+            await rejectsWith(payment.take(trip), "RecordConflict", /status "cancelled"/);
+            assert.deepEqual(statusesOf(await table.itemsOf(trip.trip_id)), ["cancelled"]);
+        });
+
+        it("a take and its refund delivered at the same time never leave a payment taken and not refunded", async () => {
+            for (let i = 0; i < 20; i++) {
+                const trip = newTrip();
+                const [refunded] = await Promise.all([payment.refund(trip), payment.take(trip).catch((error: Error) => error.name)]);
+                const [record] = await table.itemsOf(trip.trip_id);
+                // Taken first: refunded. Voided first: the take conflicts and nothing was taken.
+                assert.equal(record.transaction_status, refunded.refunded ? "refunded" : "cancelled");
+            }
         });
     });
 

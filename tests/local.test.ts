@@ -11,13 +11,14 @@ import { bootCloud, Booted, PROJECT_ROOT, summaryOf } from "./support/local-clou
 
 const FORWARD = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Confirm Hotel", "Confirm Flight"];
 
-/** What each run type leaves in the table after its rollback. */
+/** What each run type leaves in the table after its rollback: tombstones, and the refunded payment. */
+const cancelled = (type: string) => ({ type, transaction_status: "cancelled" });
 const LEFT: Record<RunType, { type: string; transaction_status: string }[]> = {
-    failHotelReservation: [],
-    failFlightsReservation: [],
-    failPayment: [],
-    failHotelConfirmation: [{ type: "Payment", transaction_status: "refunded" }],
-    failFlightsConfirmation: [{ type: "Payment", transaction_status: "refunded" }],
+    failHotelReservation: [cancelled("Hotel")],
+    failFlightsReservation: [cancelled("Flight"), cancelled("Hotel")],
+    failPayment: [cancelled("Flight"), cancelled("Hotel"), cancelled("Payment")],
+    failHotelConfirmation: [cancelled("Flight"), cancelled("Hotel"), { type: "Payment", transaction_status: "refunded" }],
+    failFlightsConfirmation: [cancelled("Flight"), cancelled("Hotel"), { type: "Payment", transaction_status: "refunded" }],
 };
 
 const newTrip = () => `trip-${randomUUID().slice(0, 8)}`;

@@ -125,7 +125,7 @@ describe("travel status handler", () => {
         });
     }
 
-    it("shows the records a rolled-back saga kept: the refunded payment, and nothing pending", async () => {
+    it("shows the records a rolled-back saga kept: the refunded payment and the bookings' tombstones, nothing pending", async () => {
         const tripId = newTripId();
         const trip = demoTrip(tripId);
         await book(tripId);
@@ -137,7 +137,11 @@ describe("travel status handler", () => {
         assert.equal(body.outcome, "rolled_back");
         assert.deepEqual(
             body.records.map((r: Record<string, string>) => [r.type, r.transaction_status]),
-            [["Payment", "refunded"]],
+            [
+                ["Flight", "cancelled"],
+                ["Hotel", "cancelled"],
+                ["Payment", "refunded"],
+            ],
         );
     });
 

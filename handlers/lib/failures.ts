@@ -1,7 +1,9 @@
 // Failure injection, for demos and chaos tests. Two independent switches, both off by default:
 // - SAGA_FAILURE_INJECTION=true lets the execution input's `run_type` make one forward action fail;
-// - SAGA_COMPENSATION_FAILURE_RATE (0..1) makes compensations fail at random, to show retries at work.
+// - SAGA_COMPENSATION_FAILURE_RATE (0..1) makes compensations fail at random, to show retries at work
+//   (seeded by the chaos settings' seed when a chaos test stack has one, see chaos.ts).
 import { Env } from "../../components/conventions";
+import { chaosSettings, drawsFor, Faults } from "./chaos";
 import { InvalidConfiguration, isEnabled, log } from "./env";
 
 /** A forward action failed on purpose; the error's name is chosen per failure so each is distinct. */
@@ -55,25 +57,27 @@ export function compensationFailureRate(): number {
 }
 
 export type RandomSource = () => number;
-let random: RandomSource = Math.random;
+let scripted: RandomSource | undefined;
 
 /** Replaces the random source (tests use a scripted one); returns a function that restores it. */
 export function setRandomSource(source: RandomSource): () => void {
-    const previous = random;
-    random = source;
+    const previous = scripted;
+    scripted = source;
     return () => {
-        random = previous;
+        scripted = previous;
     };
 }
 
 /**
- * Fails a compensation with the configured probability. Call it first thing in a compensation,
- * so a failure leaves the data exactly as it was and the retry does all the work.
+ * Fails a compensation of a saga with the configured probability. Call it before the
+ * compensation's write, so a failure leaves the data exactly as it was and the retry does all the work.
  */
-export function failCompensationByChance(action: string): void {
+export function failCompensationByChance(action: string, sagaId: string): void {
     const rate = compensationFailureRate();
-    if (rate > 0 && random() < rate) {
-        log("warn", "Injecting a compensation failure", { action, rate });
+    if (rate <= 0) return;
+    const draw = scripted ? scripted() : drawsFor("compensation", `${action}\n${sagaId}`, chaosSettings()?.seed).draws[0];
+    if (draw < rate) {
+        log("warn", "Injecting a compensation failure", { fault: Faults.compensationFailure, action, sagaId, rate });
         throw new InjectedCompensationFailure(action, rate);
     }
 }

@@ -4,7 +4,6 @@
 import {
     AttributeValue,
     ConditionalCheckFailedException,
-    DeleteItemCommand,
     DynamoDBClient,
     GetItemCommand,
     paginateQuery,
@@ -13,6 +12,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { createHash } from "node:crypto";
 import { Env } from "../../components/conventions";
+import { withChaos } from "./chaos";
 import { requireEnv } from "./env";
 import type { RecordedError } from "./saga-event";
 
@@ -32,7 +32,12 @@ export const RecordStatus = {
     pending: "pending",
     confirmed: "confirmed",
     refunded: "refunded",
+    /** A tombstone: the record was cancelled (or, for a payment, voided before it was taken). */
+    cancelled: "cancelled",
 } as const;
+
+/** What a tombstone keeps of its record besides the key: what identifies it (e.g. its type and id), not its details. */
+export type RecordIdentity = Record<string, string>;
 
 /** Names of the errors below: what Step Functions' Retry and Catch match, and the saga state records. */
 export const RecordErrors = {
@@ -77,7 +82,11 @@ const labelOf = (key: RecordKey) => `${key.sk} of saga "${key.pk}"`;
  * (an earlier attempt wrote it) it succeeds with `created: false`; other content is someone
  * else's record and raises RecordConflict.
  */
-export async function reserveRecord(item: RecordItem): Promise<{ created: boolean }> {
+export function reserveRecord(item: RecordItem): Promise<{ created: boolean }> {
+    return withChaos("reserve", item, () => putNewRecord(item));
+}
+
+async function putNewRecord(item: RecordItem): Promise<{ created: boolean }> {
     try {
         await dynamo.send(
             new PutItemCommand({
@@ -128,7 +137,11 @@ export async function queryRecords(sagaId: string): Promise<RecordItem[]> {
  * Sets a pending record to confirmed. Idempotent (confirming twice succeeds) and never creates
  * a row: the condition fails on a missing record, which the original's blind update did not.
  */
-export async function confirmRecord(key: RecordKey): Promise<void> {
+export function confirmRecord(key: RecordKey): Promise<void> {
+    return withChaos("confirm", key, () => setConfirmed(key));
+}
+
+async function setConfirmed(key: RecordKey): Promise<void> {
     try {
         await dynamo.send(
             new UpdateItemCommand({
@@ -148,37 +161,77 @@ export async function confirmRecord(key: RecordKey): Promise<void> {
     }
 }
 
-/** Deletes a record; idempotent: deleting what is already gone succeeds with `deleted: false`. */
-export async function deleteRecord(key: RecordKey): Promise<{ deleted: boolean }> {
-    const { Attributes } = await dynamo.send(
-        new DeleteItemCommand({ TableName: tableName(), Key: keyAttributes(key), ReturnValues: "ALL_OLD" }),
-    );
-    return { deleted: Attributes !== undefined };
+/**
+ * Cancels a record: replaces it with a tombstone (status cancelled, when, and its identity; the
+ * details go). The tombstone, not an absent row, is what stops a late duplicate of the reserve
+ * (delivery is at least once) from writing the record again after its saga was compensated: the
+ * reserve's conditional put finds it. Idempotent: a repeat keeps the first tombstone. `deleted`
+ * says whether a record in effect was replaced (false: never written, or already cancelled).
+ */
+export function cancelRecord(key: RecordKey, identity: RecordIdentity, at: Date = new Date()): Promise<{ deleted: boolean }> {
+    return withChaos("cancel", key, async () => {
+        const replaced = await putTombstone(key, identity, at, { overRecord: true });
+        return { deleted: Boolean(replaced) };
+    });
 }
 
 export type RefundOutcome = { refunded: true; refundedAt: string } | { refunded: false; reason: string };
 
 /**
- * Marks a record refunded, keeping it as the audit trail of the money movement. Idempotent: a
- * repeat keeps the first refund's timestamp. With nothing recorded there is nothing to refund,
- * which succeeds without creating a row.
+ * Refunds a payment: marks its record refunded, keeping it as the audit trail of the money
+ * movement; a repeat keeps the first refund's timestamp. With no payment recorded there is nothing
+ * to refund, and the payment is voided instead (a tombstone, as `cancelRecord` leaves), so that a
+ * late duplicate of the take cannot record a payment for a saga that was rolled back.
  */
-export async function markRefunded(key: RecordKey, at: Date = new Date()): Promise<RefundOutcome> {
+export function markRefunded(key: RecordKey, identity: RecordIdentity, at: Date = new Date()): Promise<RefundOutcome> {
+    return withChaos("refund", key, async () => {
+        const refunded = await refundTaken(key, at);
+        if (refunded) return refunded;
+        if ((await putTombstone(key, identity, at, { overRecord: false })) !== false) {
+            return { refunded: false, reason: `No ${labelOf(key)} was taken: nothing to refund. It is voided, so a late take cannot record it.` };
+        }
+        // Something was written between the two: a take delivered late (refund it), or a concurrent refund's void.
+        return (await refundTaken(key, at)) ?? { refunded: false, reason: `${labelOf(key)} was already voided: nothing to refund.` };
+    });
+}
+
+/** Marks a taken payment refunded; undefined when there is none (never taken, or voided). */
+async function refundTaken(key: RecordKey, at: Date): Promise<RefundOutcome | undefined> {
     try {
         const { Attributes } = await dynamo.send(
             new UpdateItemCommand({
                 TableName: tableName(),
                 Key: keyAttributes(key),
                 UpdateExpression: "SET transaction_status = :refunded, refunded_at = if_not_exists(refunded_at, :now)",
-                ConditionExpression: "attribute_exists(pk)",
-                ExpressionAttributeValues: toAttributes({ ":refunded": RecordStatus.refunded, ":now": at.toISOString() }),
+                ConditionExpression: "transaction_status IN (:confirmed, :refunded)",
+                ExpressionAttributeValues: toAttributes({ ":confirmed": RecordStatus.confirmed, ":refunded": RecordStatus.refunded, ":now": at.toISOString() }),
                 ReturnValues: "ALL_NEW",
             }),
         );
         return { refunded: true, refundedAt: Attributes?.refunded_at?.S ?? at.toISOString() };
     } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        return { refunded: false, reason: `No ${labelOf(key)} was recorded: nothing to refund.` };
+        return undefined;
+    }
+}
+
+/**
+ * Writes a tombstone over any record but a tombstone (`overRecord`), or only where there is no
+ * record at all. Answers the record it replaced (undefined: there was none), or false when it wrote nothing.
+ */
+async function putTombstone(key: RecordKey, identity: RecordIdentity, at: Date, { overRecord }: { overRecord: boolean }): Promise<RecordItem | undefined | false> {
+    const tombstone = { ...identity, ...key, transaction_status: RecordStatus.cancelled, cancelled_at: at.toISOString() };
+    const condition = overRecord
+        ? { ConditionExpression: "attribute_not_exists(pk) OR transaction_status <> :cancelled", ExpressionAttributeValues: toAttributes({ ":cancelled": RecordStatus.cancelled }) }
+        : { ConditionExpression: "attribute_not_exists(pk)" };
+    try {
+        const { Attributes } = await dynamo.send(
+            new PutItemCommand({ TableName: tableName(), Item: toAttributes(tombstone), ...condition, ReturnValues: "ALL_OLD" }),
+        );
+        return Attributes ? fromAttributes(Attributes) : undefined;
+    } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        return false;
     }
 }
 

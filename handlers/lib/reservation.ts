@@ -1,9 +1,10 @@
 // The handlers of a two-phase saga step whose work is one record: reserve writes it `pending`,
-// confirm sets it `confirmed`, cancel deletes it. Any saga builds such a step from a small spec
-// (the travel saga's hotel and flight steps do), so the logic lives once, here.
+// confirm sets it `confirmed`, cancel replaces it with a `cancelled` tombstone. Any saga builds
+// such a step from a small spec (the travel saga's hotel and flight steps do), so the logic lives
+// once, here.
 import { failCompensationByChance, failIfInjected, InjectedFailureSpec } from "./failures";
 import { log } from "./env";
-import { confirmRecord, deleteRecord, isConflictOn, recordId, recordKey, RecordKey, RecordStatus, reserveRecord } from "./records";
+import { cancelRecord, confirmRecord, isConflictOn, recordId, RecordIdentity, recordKey, RecordKey, RecordStatus, reserveRecord } from "./records";
 import { requireSagaId, runTypeOf, sagaFailureOf } from "./saga-event";
 
 export interface ReservationSpec {
@@ -36,6 +37,8 @@ export interface ReservationHandlers {
 
 export function createReservationHandlers(spec: ReservationSpec): ReservationHandlers {
     const keyOf = (event: unknown, action: string) => recordKey(requireSagaId(event, spec.sagaIdField, action), spec.type);
+    // What identifies the record: written with it, and kept by its tombstone once cancelled.
+    const identityOf = (key: RecordKey): RecordIdentity => ({ [spec.sagaIdField]: key.pk, type: spec.label, id: recordId(key.pk, spec.type) });
 
     return {
         async reserve(event) {
@@ -43,14 +46,7 @@ export function createReservationHandlers(spec: ReservationSpec): ReservationHan
             const key = keyOf(event, action);
             const attributes = spec.attributes(event);
             failIfInjected(runTypeOf(event), spec.failures?.reserve);
-            const { created } = await reserveRecord({
-                ...attributes,
-                ...key,
-                [spec.sagaIdField]: key.pk,
-                type: spec.label,
-                id: recordId(key.pk, spec.type),
-                transaction_status: RecordStatus.pending,
-            });
+            const { created } = await reserveRecord({ ...attributes, ...key, ...identityOf(key), transaction_status: RecordStatus.pending });
             return { key, status: RecordStatus.pending, created };
         },
 
@@ -63,16 +59,16 @@ export function createReservationHandlers(spec: ReservationSpec): ReservationHan
 
         async cancel(event) {
             const action = `Cancel ${spec.label}`;
-            failCompensationByChance(action);
             const key = keyOf(event, action);
+            failCompensationByChance(action, key.pk);
             // The key is derived, not taken from the reserve's result: a reserve that wrote and then
             // failed returned nothing, yet its row must go.
             if (isConflictOn(sagaFailureOf(event), key)) {
                 log("warn", "Left a record of another saga run untouched", { action, ...key });
                 return { key, status: "untouched", deleted: false };
             }
-            const { deleted } = await deleteRecord(key);
-            return { key, status: "cancelled", deleted };
+            const { deleted } = await cancelRecord(key, identityOf(key));
+            return { key, status: RecordStatus.cancelled, deleted };
         },
     };
 }

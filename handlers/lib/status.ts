@@ -23,7 +23,7 @@ export const SagaOutcomes = {
     running: "running",
     /** Every step reserved and confirmed. */
     succeeded: "succeeded",
-    /** A step failed and every compensation succeeded: nothing is left behind. */
+    /** A step failed and every compensation succeeded: nothing is left in effect, only the audit trail (tombstones, refunds). */
     rolledBack: "rolled_back",
     /** A compensation still failed after its retries: data may be left behind (see the failure queue). */
     compensationFailed: "compensation_failed",

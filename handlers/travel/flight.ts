@@ -1,10 +1,10 @@
 // Lambdas of the Flight step: Reserve Flight (pending booking), Confirm Flight, Cancel Flight (delete).
 import { createReservationHandlers } from "../lib/reservation";
 import { requireStrings } from "../lib/saga-event";
-import { injected, TRIP_ID_FIELD } from "./trip";
+import { injected, RECORD_TYPES, TRIP_ID_FIELD } from "./trip";
 
 const flight = createReservationHandlers({
-    type: "FLIGHT",
+    type: RECORD_TYPES.Flight,
     label: "Flight",
     sagaIdField: TRIP_ID_FIELD,
     attributes: (event) => requireStrings(event, ["depart", "depart_at", "arrive", "arrive_at"], "Reserve Flight"),

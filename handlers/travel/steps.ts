@@ -8,18 +8,18 @@ export const travelSteps: SagaStep[] = [
         name: "Hotel",
         reserve: { module: "handlers/travel/hotel.ts", export: "reserve", tableAccess: ["PutItem", "GetItem"] },
         confirm: { module: "handlers/travel/hotel.ts", export: "confirm", tableAccess: ["UpdateItem"] },
-        cancel: { module: "handlers/travel/hotel.ts", export: "cancel", tableAccess: ["DeleteItem"] },
+        cancel: { module: "handlers/travel/hotel.ts", export: "cancel", tableAccess: ["PutItem"] },
     },
     {
         name: "Flight",
         reserve: { module: "handlers/travel/flight.ts", export: "reserve", tableAccess: ["PutItem", "GetItem"] },
         confirm: { module: "handlers/travel/flight.ts", export: "confirm", tableAccess: ["UpdateItem"] },
-        cancel: { module: "handlers/travel/flight.ts", export: "cancel", tableAccess: ["DeleteItem"] },
+        cancel: { module: "handlers/travel/flight.ts", export: "cancel", tableAccess: ["PutItem"] },
     },
     {
         name: "Payment",
         reserve: { module: "handlers/travel/payment.ts", export: "take", stateName: "Take Payment", tableAccess: ["PutItem", "GetItem"] },
-        cancel: { module: "handlers/travel/payment.ts", export: "refund", stateName: "Refund Payment", tableAccess: ["UpdateItem"] },
+        cancel: { module: "handlers/travel/payment.ts", export: "refund", stateName: "Refund Payment", tableAccess: ["UpdateItem", "PutItem"] },
     },
 ];
 

@@ -21,6 +21,9 @@ export interface TripInput extends SagaEvent {
 /** The input field holding the trip id: the table's partition key and the execution name. */
 export const TRIP_ID_FIELD = "trip_id";
 
+/** The sort key prefix of each step's record (`HOTEL#<id>`), by step name. */
+export const RECORD_TYPES = { Hotel: "HOTEL", Flight: "FLIGHT", Payment: "PAYMENT" } as const;
+
 /**
  * Each run type (the original's values) and the error its injected failure throws. The names are
  * distinct so an execution's history says at a glance which failure was asked for.

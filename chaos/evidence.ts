@@ -1,0 +1,97 @@
+// Gathers what the invariants are checked against, through the local cloud's own APIs as an
+// operator would on AWS: the whole table (DynamoDB Scan), every execution with its history (Step
+// Functions ListExecutions, DescribeExecution, GetExecutionHistory) and the failure queue
+// (GET /_local/queues).
+import { DynamoDBClient, paginateScan } from "@aws-sdk/client-dynamodb";
+import { DescribeExecutionCommand, HistoryEvent, paginateGetExecutionHistory, paginateListExecutions, SFNClient } from "@aws-sdk/client-sfn";
+import { runPool } from "../bench/local-cloud";
+import type { SagaClient } from "../tests/support/local-cloud";
+import { ExecutionEvidence, TaskAttempt, TripEvidence } from "./model";
+
+export interface EvidenceSources {
+    /** The local cloud's one endpoint. */
+    url: string;
+    region: string;
+    tableName: string;
+    stateMachineArn: string;
+    client: SagaClient;
+}
+
+/** The evidence of every saga started (by id), and of any other saga found on the way. */
+export async function gatherEvidence(sources: EvidenceSources, started: string[]): Promise<TripEvidence[]> {
+    const aws = { endpoint: sources.url, region: sources.region, credentials: { accessKeyId: "local", secretAccessKey: "local" } };
+    const dynamo = new DynamoDBClient(aws);
+    const sfn = new SFNClient(aws);
+    try {
+        const [records, executions, failures] = await Promise.all([
+            scanTable(dynamo, sources.tableName),
+            readExecutions(sfn, sources.stateMachineArn),
+            readFailureQueue(sources.client),
+        ]);
+        const ids = [...new Set([...started, ...records.keys(), ...executions.keys(), ...failures.keys()])];
+        return ids.map((tripId) => ({
+            tripId,
+            execution: executions.get(tripId),
+            records: records.get(tripId) ?? [],
+            failureRecords: failures.get(tripId) ?? [],
+        }));
+    } finally {
+        dynamo.destroy();
+        sfn.destroy();
+    }
+}
+
+/** An execution's evidence from its status, error and history events (in order). */
+export function executionEvidence(status: string, error: string | undefined, events: HistoryEvent[]): ExecutionEvidence {
+    const statesEntered: string[] = [];
+    const attempts: TaskAttempt[] = [];
+    for (const event of events) {
+        const entered = event.stateEnteredEventDetails?.name;
+        if (entered !== undefined && event.type?.endsWith("StateEntered")) statesEntered.push(entered);
+        // Task events name no state: they belong to the Task state entered last.
+        const state = statesEntered[statesEntered.length - 1];
+        if (event.type === "TaskSucceeded") attempts.push({ state });
+        if (event.type === "TaskFailed") attempts.push({ state, error: event.taskFailedEventDetails?.error });
+        if (event.type === "TaskTimedOut") attempts.push({ state, error: event.taskTimedOutEventDetails?.error ?? "States.Timeout" });
+    }
+    return { status, ...(error !== undefined ? { error } : {}), statesEntered, attempts };
+}
+
+/** Every record of the table, by saga id (the partition key). */
+async function scanTable(dynamo: DynamoDBClient, tableName: string): Promise<Map<string, Record<string, string>[]>> {
+    const bySaga = new Map<string, Record<string, string>[]>();
+    for await (const page of paginateScan({ client: dynamo }, { TableName: tableName, ConsistentRead: true })) {
+        for (const item of page.Items ?? []) {
+            const record = Object.fromEntries(Object.entries(item).map(([name, value]) => [name, value.S ?? JSON.stringify(value)]));
+            bySaga.set(record.pk, [...(bySaga.get(record.pk) ?? []), record]);
+        }
+    }
+    return bySaga;
+}
+
+/** Every execution of the machine with its history, by name (the saga id). */
+async function readExecutions(sfn: SFNClient, stateMachineArn: string): Promise<Map<string, ExecutionEvidence>> {
+    const arns: { name: string; arn: string }[] = [];
+    for await (const page of paginateListExecutions({ client: sfn }, { stateMachineArn, maxResults: 1000 })) {
+        for (const execution of page.executions ?? []) arns.push({ name: execution.name!, arn: execution.executionArn! });
+    }
+    const byName = new Map<string, ExecutionEvidence>();
+    await runPool(arns.length, 8, async (i) => {
+        const { name, arn } = arns[i];
+        const described = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+        const events: HistoryEvent[] = [];
+        for await (const page of paginateGetExecutionHistory({ client: sfn }, { executionArn: arn, maxResults: 1000 })) events.push(...(page.events ?? []));
+        byName.set(name, executionEvidence(described.status!, described.error, events));
+    });
+    return byName;
+}
+
+/** The step each failure record names, by saga id. */
+async function readFailureQueue(client: SagaClient): Promise<Map<string, string[]>> {
+    const bySaga = new Map<string, string[]>();
+    for (const message of await client.queueMessages()) {
+        const sagaId = String(message?.sagaId);
+        bySaga.set(sagaId, [...(bySaga.get(sagaId) ?? []), String(message?.step)]);
+    }
+    return bySaga;
+}

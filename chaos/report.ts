@@ -1,0 +1,61 @@
+// What `npm run chaos` prints: the faults injected, how the sagas ended, each invariant with how
+// many sagas it was checked on and how many broke it, then every offending saga.
+import { formatTable } from "../bench/table";
+import { SagaOutcomes } from "../handlers/lib/status";
+import { Faults } from "../handlers/lib/chaos";
+import { FAULT_KINDS } from "./faults";
+import { ChaosReport, passed } from "./run";
+
+const OUTCOME_MEANINGS: Record<string, string> = {
+    [SagaOutcomes.succeeded]: "every step reserved and confirmed",
+    [SagaOutcomes.rolledBack]: "every compensation succeeded: only the audit trail is left",
+    [SagaOutcomes.compensationFailed]: "a compensation failed all its retries: recorded on the failure queue",
+};
+
+/** How many offending sagas are listed per invariant; the counts are always complete. */
+const LISTED = 20;
+
+const WRITES = ["reserve", "confirm", "cancel", "refund"];
+
+export function formatReport(report: ChaosReport): string {
+    const { rates, faults, check, timings } = report;
+    const sum = (counts: Record<string, number>) => Object.values(counts).reduce((total, n) => total + n, 0);
+    const writeFaults = FAULT_KINDS.filter((kind) => kind !== Faults.compensationFailure);
+    const faultRows = writeFaults.map((kind) => [kind, sum(faults.byKind[kind]), ...WRITES.map((write) => faults.byKind[kind][write] ?? 0)]);
+    const compensationFailures = faults.byKind[Faults.compensationFailure];
+    const byAction = Object.entries(compensationFailures)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([action, count]) => `${action} ${count}`)
+        .join(", ");
+    const outcomeRows = Object.entries(check.outcomes)
+        .sort(([, a], [, b]) => b - a)
+        .map(([outcome, count]) => [`${outcome}: ${OUTCOME_MEANINGS[outcome] ?? "NOT A SAGA OUTCOME"}`, count]);
+    const invariantRows = check.invariants.map((invariant) => [invariant.name, invariant.checked, invariant.violations.length]);
+    const violations = check.invariants.flatMap((invariant) => {
+        if (invariant.violations.length === 0) return [];
+        const listed = invariant.violations.slice(0, LISTED).map((v) => `  ${v.tripId}: ${v.message}`);
+        const more = invariant.violations.length - listed.length;
+        return [`Violated: ${invariant.name}`, ...listed, ...(more > 0 ? [`  ... and ${more} more`] : [])];
+    });
+    const seconds = (ms: number) => (ms / 1000).toFixed(1);
+    return [
+        `Chaos run: ${report.sagas} sagas, seed ${report.seed}, concurrency ${report.concurrency}; at every write: fail before ${rates.failBeforeWrite}, ` +
+            `fail after ${rates.failAfterWrite}, duplicate ${rates.duplicateDelivery}; compensation failure rate ${rates.compensationFailureRate}`,
+        "",
+        formatTable("Faults injected into the writes (counted from the functions' log lines)", ["fault", "total", ...WRITES], faultRows),
+        `Compensation failures (the original's random ones): ${sum(compensationFailures)} (${byAction || "none"})`,
+        "",
+        formatTable("Outcomes", ["outcome", "sagas"], outcomeRows),
+        `Failure-queue records: ${check.failureRecords.leftData} name a step that left data behind; ${check.failureRecords.leftNothing} a step ` +
+            "whose compensation did its work (or had none) but never reported success, so nothing of it is left",
+        "",
+        formatTable("Invariants", ["invariant", "sagas checked", "violations"], invariantRows),
+        ...(violations.length > 0 ? ["", ...violations] : []),
+        ...(report.driveErrors.length > 0 ? ["", "Sagas not driven to their end:", ...report.driveErrors.map((e) => `  ${e}`)] : []),
+        ...(faults.functionErrors.length > 0 ? ["", "Error lines the functions logged:", ...faults.functionErrors.slice(0, LISTED).map((e) => `  ${e}`)] : []),
+        "",
+        `Time: deploy ${seconds(timings.bootMs)} s, sagas ${seconds(timings.sagasMs)} s (${(report.sagas / (timings.sagasMs / 1000)).toFixed(1)} per s), ` +
+            `settle ${seconds(timings.settleMs)} s, check ${seconds(timings.checkMs)} s`,
+        passed(report) ? "PASSED: no invariant violated." : "FAILED: invariants violated (above).",
+    ].join("\n");
+}

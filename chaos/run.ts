@@ -1,0 +1,117 @@
+// One chaos run: the real program (index.ts) on a fresh local cloud whose stack config turns chaos
+// on (saga:chaos, saga:compensationFailureRate), N sagas started and followed over HTTP as a user
+// would (the API's start route, then its status route), then, once every execution, retry and
+// late duplicate has settled, the invariants checked over the whole table, every execution's
+// history and the failure queue.
+import { runPool } from "../bench/local-cloud";
+import type { SagaChaosOptions } from "../components/chaos";
+import { bootCloud } from "../tests/support/local-cloud";
+import { gatherEvidence } from "./evidence";
+import { FaultCounter, FaultCounts } from "./faults";
+import { ChaosCheck, checkInvariants } from "./invariants";
+import { TRAVEL_MODEL } from "./model";
+
+export interface FaultRates {
+    failBeforeWrite: number;
+    failAfterWrite: number;
+    duplicateDelivery: number;
+    /** The original's random compensation failures (saga:compensationFailureRate). */
+    compensationFailureRate: number;
+}
+
+/** Faults at every action, often enough that 500 sagas meet each kind many times; 0.4 is the original's. */
+export const DEFAULT_RATES: FaultRates = { failBeforeWrite: 0.1, failAfterWrite: 0.1, duplicateDelivery: 0.2, compensationFailureRate: 0.4 };
+
+export interface ChaosOptions {
+    sagas: number;
+    seed: number;
+    concurrency: number;
+    rates?: FaultRates;
+    /** Called as sagas end, with how many have. */
+    onProgress?(done: number): void;
+}
+
+export interface ChaosReport {
+    sagas: number;
+    seed: number;
+    concurrency: number;
+    rates: FaultRates;
+    faults: FaultCounts;
+    check: ChaosCheck;
+    /** Sagas the API did not accept, or that did not end in time (the checks show them too). */
+    driveErrors: string[];
+    timings: { bootMs: number; sagasMs: number; settleMs: number; checkMs: number };
+}
+
+/** The latest a late duplicate arrives; also how long the run waits for them at most (x50). */
+const MAX_DUPLICATE_DELAY_MS = 200;
+const SAGA_TIMEOUT_MS = 120_000;
+
+/** The saga ids of a run: fixed by the seed, so a run can be repeated saga by saga. */
+export const chaosTripId = (seed: number, i: number) => `chaos-${seed}-${String(i).padStart(5, "0")}`;
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+    const rates = options.rates ?? DEFAULT_RATES;
+    const chaos: SagaChaosOptions = {
+        seed: options.seed,
+        failBeforeWrite: rates.failBeforeWrite,
+        failAfterWrite: rates.failAfterWrite,
+        duplicateDelivery: rates.duplicateDelivery,
+        maxDuplicateDelayMs: MAX_DUPLICATE_DELAY_MS,
+    };
+    const faults = new FaultCounter();
+    let mark = Date.now();
+    const lap = () => -mark + (mark = Date.now());
+    const booted = await bootCloud({
+        log: () => undefined,
+        onFunctionLog: (name, line) => faults.observe(name, line),
+        functionLogLevel: "warn",
+        config: { "saga:chaos": JSON.stringify(chaos), "saga:compensationFailureRate": String(rates.compensationFailureRate) },
+    });
+    try {
+        const bootMs = lap();
+        const tripIds = Array.from({ length: options.sagas }, (_, i) => chaosTripId(options.seed, i));
+        const driveErrors: string[] = [];
+        await runPool(
+            tripIds.length,
+            options.concurrency,
+            async (i) => {
+                const tripId = tripIds[i];
+                try {
+                    const started = await booted.client.start({ tripID: tripId });
+                    if (started.status !== 202) throw new Error(`the start request answered ${started.status}: ${JSON.stringify(started.body)}`);
+                    await booted.client.outcome(tripId, SAGA_TIMEOUT_MS);
+                } catch (error) {
+                    driveErrors.push(`${tripId}: ${(error as Error).message}`);
+                }
+            },
+            options.onProgress,
+        );
+        const sagasMs = lap();
+        await booted.cloud.idle();
+        await faults.lateDuplicatesDelivered(MAX_DUPLICATE_DELAY_MS * 50);
+        const settleMs = lap();
+        const { outputs, settings } = booted.cloud;
+        const evidence = await gatherEvidence(
+            {
+                url: booted.cloud.url,
+                region: settings.config["aws:region"] ?? "us-east-1",
+                tableName: String(outputs.tableName),
+                stateMachineArn: String(outputs.stateMachineArn),
+                client: booted.client,
+            },
+            tripIds,
+        );
+        const check = checkInvariants(evidence, TRAVEL_MODEL);
+        const checkMs = lap();
+        const { sagas, seed, concurrency } = options;
+        return { sagas, seed, concurrency, rates, faults: faults.counts(), check, driveErrors, timings: { bootMs, sagasMs, settleMs, checkMs } };
+    } finally {
+        await booted.cloud.stop();
+    }
+}
+
+/** Whether a run found nothing wrong: no invariant violated, every saga driven to its end. */
+export function passed(report: ChaosReport): boolean {
+    return report.driveErrors.length === 0 && report.check.invariants.every((invariant) => invariant.violations.length === 0);
+}
