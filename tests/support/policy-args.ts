@@ -2,7 +2,6 @@
 // out. Props go through the SDK's own unknown-checking proxy, so a sentinel value behaves as an
 // unknown value does under the Pulumi CLI.
 import * as policy from "@pulumi/policy";
-import type { Resource } from "@pulumi/pulumi";
 
 export interface TestResource {
     type: string;
@@ -25,7 +24,8 @@ class NotApplicable extends Error {}
 const typeOf = (cls: unknown) => (cls as { __pulumiType?: string }).__pulumiType;
 const proxied = (props: Record<string, unknown>) => policy.unknownCheckingProxy(structuredClone(props)) as Record<string, unknown>;
 
-export function resourceArgs(r: TestResource, config: object = {}): policy.ResourceValidationArgs {
+/** What every policy sees of a resource: its identity, its props (unknown-aware), its type checks. */
+function resourceView(r: TestResource) {
     const props = proxied(r.props);
     return {
         type: r.type,
@@ -33,38 +33,30 @@ export function resourceArgs(r: TestResource, config: object = {}): policy.Resou
         urn: urnOf(r),
         props,
         opts: OPTIONS,
-        stackTags: new Map(),
         isType: (cls: unknown) => typeOf(cls) === r.type,
-        asType: <T extends Resource, A>(cls: { new (name: string, args: A, ...rest: unknown[]): T }) =>
-            (typeOf(cls) === r.type ? props : undefined) as never,
+        asType: (cls: unknown) => (typeOf(cls) === r.type ? props : undefined) as never,
+    };
+}
+
+/** Configuration and the way out a policy takes when it does not apply. */
+function policyContext(config: object) {
+    return {
+        stackTags: new Map<string, string>(),
         getConfig: <T extends object>() => config as T,
-        notApplicable: (reason?: string) => {
+        notApplicable: (reason?: string): never => {
             throw new NotApplicable(reason);
         },
     };
 }
 
+export function resourceArgs(r: TestResource, config: object = {}): policy.ResourceValidationArgs {
+    return { ...resourceView(r), ...policyContext(config) };
+}
+
 export function stackArgs(resources: TestResource[], config: object = {}): policy.StackValidationArgs {
     return {
-        resources: resources.map((r) => {
-            const props = proxied(r.props);
-            return {
-                type: r.type,
-                name: r.name,
-                urn: urnOf(r),
-                props,
-                opts: OPTIONS,
-                dependencies: [],
-                propertyDependencies: {},
-                isType: (cls: unknown) => typeOf(cls) === r.type,
-                asType: (cls: unknown) => (typeOf(cls) === r.type ? props : undefined) as never,
-            };
-        }),
-        stackTags: new Map(),
-        getConfig: <T extends object>() => config as T,
-        notApplicable: (reason?: string) => {
-            throw new NotApplicable(reason);
-        },
+        resources: resources.map((r) => ({ ...resourceView(r), dependencies: [], propertyDependencies: {} })),
+        ...policyContext(config),
     };
 }
 
