@@ -98,18 +98,23 @@ export function pathsFrom(asl: Asl, from: string): Path[] {
     return paths;
 }
 
-/** States reachable from StartAt, through normal transitions and catchers alike. */
-export function reachable(asl: Asl): Set<string> {
+/** Every state reachable from StartAt by following `next` (missing states are skipped). */
+function closure(asl: Asl, next: (state: AslState) => string[]): Set<string> {
     const seen = new Set<string>();
-    const queue = [asl.StartAt];
-    while (queue.length > 0) {
-        const name = queue.shift() as string;
+    const pending = [asl.StartAt];
+    while (pending.length > 0) {
+        const name = pending.pop() as string;
         const state = asl.States[name];
         if (seen.has(name) || !state) continue;
         seen.add(name);
-        queue.push(...normalNext(state), ...catchersOf(state).map((c) => c.Next));
+        pending.push(...next(state));
     }
     return seen;
+}
+
+/** States reachable from StartAt, through normal transitions and catchers alike. */
+export function reachable(asl: Asl): Set<string> {
+    return closure(asl, (state) => [...normalNext(state), ...catchersOf(state).map((c) => c.Next)]);
 }
 
 /**
@@ -117,15 +122,7 @@ export function reachable(asl: Asl): Set<string> {
  * successful end without failing.
  */
 export function successStates(asl: Asl): Set<string> {
-    const forwardReach = new Set<string>();
-    const stack = [asl.StartAt];
-    while (stack.length > 0) {
-        const name = stack.pop() as string;
-        const state = asl.States[name];
-        if (forwardReach.has(name) || !state) continue;
-        forwardReach.add(name);
-        stack.push(...normalNext(state));
-    }
+    const forwardReach = closure(asl, normalNext);
     const succeeds = new Set<string>([...forwardReach].filter((name) => endOf(asl.States[name]) === "succeeded"));
     let grew = true;
     while (grew) {
