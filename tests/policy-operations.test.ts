@@ -1,7 +1,9 @@
 import * as assert from "node:assert/strict";
 import * as aws from "@pulumi/aws";
 import { Types } from "../policy-pack/analysis/stack";
+import { UNKNOWN_STRING_SENTINEL } from "../policy-pack/analysis/values";
 import {
+    apiRequiresAuthorization,
     apiStageThrottling,
     dynamodbTableProtected,
     lambdaNodejsRuntimeSupported,
@@ -38,6 +40,7 @@ describe("the policy pack", () => {
             "log-group-retention": "advisory",
             "dynamodb-table-recovery-and-encryption": "advisory",
             "api-stage-throttling": "advisory",
+            "api-requires-authorization": "advisory",
         });
     });
 
@@ -188,5 +191,51 @@ describe("policy lambda-nodejs-runtime-supported", () => {
         assert.deepEqual(await check(lambdaNodejsRuntimeSupported, only, { allowedRuntimes: ["nodejs24.x"] }), [
             'Lambda "report" must use a supported Node.js runtime: "nodejs22.x" is not one of "nodejs24.x". Set runtime to "nodejs24.x".',
         ]);
+    });
+});
+
+describe("policy api-requires-authorization", () => {
+    const iam = { type: "AWS_IAM" };
+    const operation = (auth?: object) => ({
+        "x-amazon-apigateway-integration": { type: "aws_proxy", uri: "arn:start" },
+        ...(auth ? { "x-amazon-apigateway-auth": auth } : {}),
+    });
+    const restApi = (paths: object, extra: object = {}): TestResource => ({
+        type: "aws:apigateway/restApi:RestApi",
+        name: "travel-api",
+        props: { body: JSON.stringify({ swagger: "2.0", paths, ...extra }) },
+    });
+    const method = (props: Record<string, unknown>): TestResource => ({ type: "aws:apigateway/method:Method", name: "travel-any", props });
+    const FIX = "require SigV4 (SagaComponent `api.iamAuth`, the stack's `saga:publicApi` false), an authorizer or an API key";
+
+    it("passes an API whose every operation requires SigV4", async () => {
+        const api = restApi({ "/": { "x-amazon-apigateway-any-method": operation(iam) }, "/trips/{tripId}": { get: operation(iam) } });
+        assert.deepEqual(await check(apiRequiresAuthorization, [api]), []);
+    });
+
+    it("passes operations secured by an authorizer or an API key, and CORS preflight without one", async () => {
+        const api = restApi({ "/": { post: { ...operation(), security: [{ cognito: [] }] }, options: operation() } });
+        assert.deepEqual(await check(apiRequiresAuthorization, [api]), []);
+        assert.deepEqual(await check(apiRequiresAuthorization, [restApi({ "/": { get: operation() } }, { security: [{ api_key: [] }] })]), []);
+    });
+
+    it("should fail if any operation lets anonymous callers in, naming each", async () => {
+        const api = restApi({ "/": { "x-amazon-apigateway-any-method": operation() }, "/trips/{tripId}": { get: operation({ type: "NONE" }) } });
+        assert.deepEqual(await check(apiRequiresAuthorization, [api]), [
+            `REST API "travel-api" must not let anonymous callers in: ANY /, GET /trips/{tripId} have no authorization; ${FIX}.`,
+        ]);
+    });
+
+    it("should fail if a method resource has no authorization and no API key", async () => {
+        assert.deepEqual(await check(apiRequiresAuthorization, [method({ httpMethod: "ANY", authorization: "NONE" })]), [
+            `API method "travel-any" must not let anonymous callers in: its authorization is NONE; ${FIX}.`,
+        ]);
+        assert.deepEqual(await check(apiRequiresAuthorization, [method({ httpMethod: "ANY", authorization: "NONE", apiKeyRequired: true })]), []);
+        assert.deepEqual(await check(apiRequiresAuthorization, [method({ httpMethod: "ANY", authorization: "AWS_IAM" })]), []);
+    });
+
+    it("skips an API whose body is not known yet", async () => {
+        const api: TestResource = { type: "aws:apigateway/restApi:RestApi", name: "travel-api", props: { body: UNKNOWN_STRING_SENTINEL } };
+        assert.deepEqual(await check(apiRequiresAuthorization, [api]), []);
     });
 });

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { policies } from "../policy-pack/policies";
 import { violations } from "./support/policy-args";
-import { sagaStepsHaveCompensators } from "../policy-pack/policies";
-import { CapturedResource, asInputs, asOutputs, travelStack } from "./support/policy-stack";
+import { apiRequiresAuthorization, sagaStepsHaveCompensators } from "../policy-pack/policies";
+import { CapturedResource, asInputs, asOutputs, captureIndexStack, travelStack } from "./support/policy-stack";
 
 describe("the policy pack over the travel stack (index.ts under Pulumi mocks)", function () {
     this.timeout(60_000);
@@ -34,6 +34,15 @@ describe("the policy pack over the travel stack (index.ts under Pulumi mocks)", 
             found[1],
             'State machine "booking-machine" must compensate step "Payment" when forward task "Take Payment" (step "Payment") fails: the path of its Catch on ["States.ALL"] runs "Refund Payment", then "Cancel Flight", then "Cancel Hotel" and ends at "Rolled Back". Run the compensators of steps "Payment", "Flight" and "Hotel", newest first, before the Fail state.',
         );
+    });
+
+    it("advises against the API the stack makes public with saga:publicApi", async () => {
+        const publicStack = await captureIndexStack({ "saga:publicApi": "true" });
+        const found = (await violations(apiRequiresAuthorization, asInputs(publicStack))).map((v) => v.message);
+        assert.deepEqual(found, [
+            'REST API "booking-api" must not let anonymous callers in: ANY /, ANY /{proxy+}, GET /trips/{tripId} have no authorization; ' +
+                "require SigV4 (SagaComponent `api.iamAuth`, the stack's `saga:publicApi` false), an authorizer or an API key.",
+        ]);
     });
 
     for (const policy of policies) {

@@ -1,5 +1,6 @@
 // Every policy of the pack. Importing this module starts no server, so tests can use it.
 import { Policies } from "@pulumi/policy";
+import { apiRequiresAuthorization } from "./api-authorization";
 import { apiStageThrottling } from "./api-throttling";
 import { sagaCompensationFailuresRecorded } from "./compensation-failures";
 import { sagaCompensationsRetry } from "./compensation-retries";
@@ -11,6 +12,7 @@ import { stateMachineLoggingAndTracing } from "./state-machine-observability";
 import { dynamodbTableProtected } from "./table-protection";
 
 export {
+    apiRequiresAuthorization,
     apiStageThrottling,
     dynamodbTableProtected,
     lambdaNodejsRuntimeSupported,
@@ -37,4 +39,5 @@ export const policies: Policies = [
     logGroupRetention,
     dynamodbTableProtected,
     apiStageThrottling,
+    apiRequiresAuthorization,
 ];
