@@ -1,8 +1,8 @@
 // The local cloud as the benchmarks drive it: the real program (index.ts) deployed in this
-// process, quiet, reached over HTTP as a user reaches it; and a pool of concurrent clients.
+// process, quiet, reached over HTTP as a user reaches it.
 import { LocalCloudOptions } from "../local/cloud";
 import type { MetricsSnapshot } from "../local/metrics";
-import { bootCloud, Booted } from "../tests/support/local-cloud";
+import { bootCloud, Booted } from "../local/client";
 
 /**
  * Runs `body` against a fresh local cloud, then stops it. Unlike the tests' default, retries keep
@@ -34,19 +34,6 @@ export async function costOfSagas(booted: Booted, count: number, tripId: (i: num
         await booted.cloud.idle();
     }
     return booted.cloud.metrics();
-}
-
-/** Runs `task(0..count-1)` with at most `concurrency` under way at once; `onDone` after each. */
-export async function runPool(count: number, concurrency: number, task: (i: number) => Promise<void>, onDone?: (done: number) => void): Promise<void> {
-    let next = 0;
-    let done = 0;
-    const worker = async () => {
-        while (next < count) {
-            await task(next++);
-            onDone?.(++done);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
 
 /** Calls `report(done)` at every tenth of `count`, for progress lines on long runs. */

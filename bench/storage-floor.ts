@@ -6,7 +6,7 @@
 // Lambda or Step Functions in between. Saga figures divided by these show what the machinery costs.
 import { Env } from "../components/conventions";
 import { demoTrip } from "../handlers/travel/trip";
-import type { Booted } from "../tests/support/local-cloud";
+import type { Booted } from "../local/client";
 import { LatencyFigure, measureLatencies } from "./throughput";
 
 type Handler = (event: unknown) => Promise<unknown>;
@@ -16,8 +16,8 @@ type Handler = (event: unknown) => Promise<unknown>;
  * the store: their DynamoDB client is created when the module loads, as on Lambda.
  */
 async function bookingHandlers(booted: Booted): Promise<Handler[]> {
-    process.env[Env.tableName] = String(booted.cloud.outputs.tableName);
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = booted.cloud.url;
+    // This process stands in for the functions: the same environment, the same table.
+    Object.assign(process.env, booted.cloud.functionEnvironment, { [Env.tableName]: String(booted.cloud.outputs.tableName) });
     const [hotel, flight, payment] = await Promise.all([
         import("../handlers/travel/hotel"),
         import("../handlers/travel/flight"),

@@ -6,8 +6,8 @@
 // which the status route reports: how often the client asks does not change it. To keep the asking
 // cheap (each status request is a Lambda request, a Query and a DescribeExecution), a client waits
 // about as long as recent sagas took before it first asks, then asks every 5 ms.
-import type { Booted, StatusReport } from "../tests/support/local-cloud";
-import { everyTenth, runPool, startSaga } from "./local-cloud";
+import { runPool, type Booted, type StatusReport } from "../local/client";
+import { everyTenth, startSaga } from "./local-cloud";
 import { dividedBy, percentile } from "./stats";
 import { progress } from "./table";
 

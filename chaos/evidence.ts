@@ -4,8 +4,7 @@
 // (GET /_local/queues).
 import { DynamoDBClient, paginateScan } from "@aws-sdk/client-dynamodb";
 import { DescribeExecutionCommand, HistoryEvent, paginateGetExecutionHistory, paginateListExecutions, SFNClient } from "@aws-sdk/client-sfn";
-import { runPool } from "../bench/local-cloud";
-import type { SagaClient } from "../tests/support/local-cloud";
+import { runPool, type SagaClient } from "../local/client";
 import { ExecutionEvidence, TaskAttempt, TripEvidence } from "./model";
 
 export interface EvidenceSources {

@@ -3,9 +3,8 @@
 // would (the API's start route, then its status route), then, once every execution, retry and
 // late duplicate has settled, the invariants checked over the whole table, every execution's
 // history and the failure queue.
-import { runPool } from "../bench/local-cloud";
 import type { SagaChaosOptions } from "../components/chaos";
-import { bootCloud } from "../tests/support/local-cloud";
+import { bootCloud, runPool } from "../local/client";
 import { gatherEvidence } from "./evidence";
 import { FaultCounter, FaultCounts } from "./faults";
 import { ChaosCheck, checkInvariants } from "./invariants";

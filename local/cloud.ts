@@ -50,6 +50,8 @@ export interface LocalCloud {
     resources: { provisioned: ResourceEntry[]; notProvisioned: ResourceEntry[]; components: ResourceEntry[]; warnings: string[] };
     /** The routes each stage serves, e.g. "GET /trips/{tripId}", keyed by the stage's URL. */
     routes: Record<string, string[]>;
+    /** What every function finds in its environment besides its own variables (region, credentials, endpoints). */
+    functionEnvironment: Record<string, string>;
     deployMs: number;
     queues(): QueueSummary[];
     /** What the services have done since start-up or the last reset (also GET /_local/metrics). */
@@ -105,6 +107,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             },
             log: (line) => log(`api ${line}`),
         });
+        const environment = functionEnvironment(region, server.url, options.functionLogLevel ?? "warn");
         provisioner = new Provisioner({
             stack: settings.stack,
             arns,
@@ -115,7 +118,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             gateway,
             functionHost: {
                 projectRoot: settings.programDir,
-                environment: functionEnvironment(region, server.url, options.functionLogLevel ?? "warn"),
+                environment,
                 randomSeed: options.randomSeed,
                 onLog: options.onFunctionLog ?? ((name, line) => log(formatFunctionLog(name, line))),
             },
@@ -154,6 +157,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             outputs,
             resources,
             routes,
+            functionEnvironment: environment,
             deployMs: Date.now() - started,
             queues: () => queues().map((queue) => queue.summary()),
             metrics: () => metrics.snapshot(),

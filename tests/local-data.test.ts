@@ -2,11 +2,12 @@
 // queue's messages survive a restart of the local cloud, so the status route still reports an
 // earlier trip, its trip id stays taken, as it would on AWS, and its failures stay recorded.
 // Over HTTP only.
+import "./support/aws-env";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { bootCloud, summaryOf } from "./support/local-cloud";
+import { bootCloud, summaryOf } from "../local/client";
 
 describe("the local cloud with a data folder", function () {
     let dataDir: string;

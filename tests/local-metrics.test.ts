@@ -2,6 +2,7 @@
 // DynamoDB requests by operation, Step Functions transitions as STANDARD workflows bill them
 // (states entered plus retries); and its seeded Math.random, which makes runs with random
 // failures repeat. `npm run bench` costs each saga path from these counts.
+import "./support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { FixedStates } from "../components/steps";
@@ -9,7 +10,7 @@ import { afterFailedCompensation, recordFailureStateName } from "../components/d
 import { LocalFunction } from "../local/lambda/function";
 import type { MetricsSnapshot } from "../local/metrics";
 import { travelSteps } from "../handlers/travel/steps";
-import { bootCloud, Booted, PROJECT_ROOT } from "./support/local-cloud";
+import { bootCloud, Booted, PROJECT_ROOT } from "../local/client";
 
 const FORWARD = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Confirm Hotel", "Confirm Flight"];
 

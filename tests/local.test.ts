@@ -1,5 +1,6 @@
 // `npm start` end to end: the real program (index.ts) deployed onto the local cloud, driven over
 // HTTP only, as a user with curl would: start requests, the status route, the local endpoints.
+import "./support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { connect } from "node:net";
@@ -7,7 +8,7 @@ import { SagaErrors } from "../components/conventions";
 import { startLocalCloud } from "../local/cloud";
 import { PortInUseError } from "../local/server";
 import { INJECTED_FAILURES, RunType, RUN_TYPES } from "../handlers/travel/trip";
-import { bootCloud, Booted, PROJECT_ROOT, summaryOf } from "./support/local-cloud";
+import { bootCloud, Booted, PROJECT_ROOT, summaryOf } from "../local/client";
 
 const FORWARD = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Confirm Hotel", "Confirm Flight"];
 

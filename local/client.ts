@@ -1,11 +1,11 @@
-// Boots the local cloud (`npm start`'s, from local/cloud.ts) with the real program on a free port,
-// and talks to it the way a user does: over HTTP only, through the API, the status route, the
-// local inspection endpoints and the Step Functions API.
-import "./aws-env";
+// Boots the local cloud (`npm start`'s) with the real program on a free port, and talks to it the
+// way a user does: over HTTP only, through the API, the status route, the local inspection
+// endpoints and the Step Functions API. The end-to-end tests, the benchmarks and the chaos run
+// drive the cloud through it.
 import * as path from "node:path";
-import { LocalCloud, LocalCloudOptions, startLocalCloud } from "../../local/cloud";
+import { LocalCloud, LocalCloudOptions, startLocalCloud } from "./cloud";
 
-export const PROJECT_ROOT = path.resolve(__dirname, "../..");
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 export interface Booted {
     cloud: LocalCloud;
@@ -93,3 +93,16 @@ export class SagaClient {
 
 /** The type and status of each record, as the status route lists them (sorted by sort key). */
 export const summaryOf = (records: Record<string, string>[]) => records.map(({ type, transaction_status }) => ({ type, transaction_status }));
+
+/** Runs `task(0..count-1)` with at most `concurrency` under way at once; `onDone` after each. */
+export async function runPool(count: number, concurrency: number, task: (i: number) => Promise<void>, onDone?: (done: number) => void): Promise<void> {
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+        while (next < count) {
+            await task(next++);
+            onDone?.(++done);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
