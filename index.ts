@@ -10,12 +10,15 @@ const booking = new SagaComponent("booking", {
     start: travelStart,
     // GET /trips/{tripId} reports a booking; every other request still starts one.
     status: { path: "/trips/{tripId}", handler: travelStatus },
-    failureInjection: config.getBoolean("failureInjection") ?? false,
-    compensationFailureRate: config.getNumber("compensationFailureRate", { min: 0, max: 1 }) ?? 0,
-    chaos: config.getObject<SagaChaosOptions>("chaos"),
     alarmActions: config.getObject<string[]>("alarmActions") ?? [],
     api: { iamAuth: !(config.getBoolean("publicApi") ?? false) },
     tags: { project: pulumi.getProject(), stack: pulumi.getStack() },
+    // Demo and test stacks only (Pulumi.dev.yaml turns injection on); all off by default.
+    testing: {
+        failureInjection: config.getBoolean("failureInjection") ?? false,
+        compensationFailureRate: config.getNumber("compensationFailureRate", { min: 0, max: 1 }) ?? 0,
+        chaos: config.getObject<SagaChaosOptions>("chaos"),
+    },
 });
 
 export const apiUrl = booking.apiUrl;

@@ -5,9 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
-import { bundleHandler } from "../components/bundle";
-import { actionsOf } from "../components/steps";
-import type { SagaAction } from "../components/types";
+import { bundleHandler } from "../components/model/bundle";
+import { actionsOf } from "../components/model/steps";
+import type { SagaAction } from "../components/model/args";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
 import { median } from "./stats";
 
@@ -28,7 +28,7 @@ function travelModules(): string[] {
         travelStart,
         travelStatus,
     ];
-    return [...new Set(actions.map((action) => action.module))];
+    return [...new Set(actions.map((action) => action.module!))];
 }
 
 export function measureBundles(runs = 5): BundleFigure[] {

@@ -3,7 +3,7 @@
 // compensation is a billed transition and a Lambda request; a compensation that fails all its
 // retries adds the state that records it and, once per saga, the state that summarises the
 // failures. Beside the measured means, the means the retry policy predicts.
-import { DEFAULT_DEFINITION_OPTIONS } from "../components/definition";
+import { DEFAULT_DEFINITION_OPTIONS } from "../components/model/definition";
 import { costPerSaga, PathCost, SagaPath } from "./cost";
 import { costOfSagas, withLocalCloud } from "./local-cloud";
 import { progress } from "./table";

@@ -4,7 +4,7 @@
 // Lambda requests (the start function and every step, retries included), DynamoDB requests.
 // Beside them, the states the original design enters on the same path.
 import type { MetricsSnapshot } from "../local/metrics";
-import { FixedStates, stateNameOf } from "../components/steps";
+import { FixedStates, stateNameOf } from "../components/model/steps";
 import { travelSteps } from "../handlers/travel/steps";
 import { RUN_TYPES, RunType } from "../handlers/travel/trip";
 import { costOfSagas, withLocalCloud } from "./local-cloud";

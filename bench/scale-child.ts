@@ -2,7 +2,7 @@
 // Every step reuses the hotel handlers: bundling is cached per module, so what grows with N is
 // the program itself (resources, Outputs, the definition), which is what this measures.
 import { SagaComponent } from "../components";
-import type { SagaStep } from "../components/types";
+import type { SagaStep } from "../components/model/args";
 import { travelStart } from "../handlers/travel/steps";
 import { deploy, recorded, setupMocks } from "../tests/support/mocks";
 

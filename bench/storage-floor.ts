@@ -4,7 +4,7 @@
 // (3 conditional puts, 2 conditional updates, same SDK, same items), sent to the same store
 // through the same port, one after the other as the saga sends them; but with no API Gateway,
 // Lambda or Step Functions in between. Saga figures divided by these show what the machinery costs.
-import { Env } from "../components/conventions";
+import { Env } from "../components/model/conventions";
 import { demoTrip } from "../handlers/travel/trip";
 import type { Booted } from "../local/client";
 import { LatencyFigure, measureLatencies } from "./throughput";

@@ -1,8 +1,8 @@
 // What the invariant checker knows of a saga: its steps in order, the state names of their actions
 // and the records they write; and what the chaos run gathers about each saga to check it.
-import { afterFailedCompensation, recordFailureStateName } from "../components/definition";
-import { stateNameOf } from "../components/steps";
-import type { SagaStep } from "../components/types";
+import { afterFailedCompensation, recordFailureStateName } from "../components/model/definition";
+import { stateNameOf } from "../components/model/steps";
+import type { SagaStep } from "../components/model/args";
 import { RecordStatus } from "../handlers/lib/records";
 import { RECORD_TYPES } from "../handlers/travel/trip";
 import { travelSteps } from "../handlers/travel/steps";

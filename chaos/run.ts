@@ -3,7 +3,7 @@
 // would (the API's start route, then its status route), then, once every execution, retry and
 // late duplicate has settled, the invariants checked over the whole table, every execution's
 // history and the failure queue.
-import type { SagaChaosOptions } from "../components/chaos";
+import type { SagaChaosOptions } from "../components/model/args";
 import { bootCloud, runPool } from "../local/client";
 import { gatherEvidence } from "./evidence";
 import { FaultCounter, FaultCounts } from "./faults";

@@ -2,17 +2,9 @@
 // the optional status route, which reports one.
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
-import * as pulumi from "@pulumi/pulumi";
-import { ChildContext, sagaNames } from "./naming";
-
-export interface ApiSettings {
-    stageName: pulumi.Input<string>;
-    /** Steady-state requests per second, and the burst above it, across the whole stage. */
-    rateLimit: pulumi.Input<number>;
-    burstLimit: pulumi.Input<number>;
-    /** Require SigV4-signed requests (AWS_IAM authorization) instead of a public endpoint. */
-    iamAuth: boolean;
-}
+import { sagaNames } from "./model/names";
+import { ApiSettings } from "./model/validation";
+import { ChildContext } from "./naming";
 
 export interface SagaApi {
     api: awsx.classic.apigateway.API;

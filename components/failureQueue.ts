@@ -2,7 +2,8 @@
 // clean rollback leaves the queue empty; any message means data may have been left behind.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ChildContext, sagaNames } from "./naming";
+import { ChildContext } from "./naming";
+import { sagaNames } from "./model/names";
 
 /** SQS keeps a message at most 14 days: the longest time an operator has to act on a record. */
 export const FAILURE_RETENTION_SECONDS = 14 * 24 * 60 * 60;

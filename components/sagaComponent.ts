@@ -4,93 +4,25 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createApi } from "./api";
-import { SagaChaosOptions } from "./chaos";
-import { Env, START_ROLE, STATUS_ROLE, Tags } from "./conventions";
-import { DefinitionOptions } from "./definition";
 import { createFailureQueue } from "./failureQueue";
-import { createFunction, FunctionSpec } from "./functions";
-import { describeExecutionsStatement, startExecutionStatement, tableStatements } from "./iam";
-import { ChildContext, childContext, sagaNames } from "./naming";
+import { createFunction, SagaFunction } from "./functions";
+import { SagaComponentArgs } from "./model/args";
+import { Env, START_ROLE, STATUS_ROLE, Tags } from "./model/conventions";
+import { describeExecutionsStatement, startExecutionStatement } from "./model/iam";
+import { sagaNames } from "./model/names";
+import { SagaValidationError } from "./model/steps";
+import { PreparedSaga, prepareSaga } from "./model/validation";
+import { ChildContext, childContext } from "./naming";
 import { createStateMachine } from "./stateMachine";
-import { actionsOf, SagaValidationError, stateNameOf } from "./steps";
-import { createTable, SagaTable } from "./table";
-import { SagaAction, SagaStep } from "./types";
-import { PreparedSaga, prepareSaga } from "./validation";
+import { createTable } from "./table";
 
 export const SAGA_COMPONENT_TYPE = "saga:index:SagaComponent";
 
-export interface SagaLambdaOptions {
-    /** Memory of every function, in MB (128 to 10240). Default 256. */
-    memorySize?: number;
-    /** Timeout of every function, in seconds; less than `definition.taskTimeoutSeconds`. Default 10. */
-    timeoutSeconds?: number;
-    /** How long the functions' and the state machine's logs are kept, in days. Default 14. */
-    logRetentionDays?: number;
-    /** Default "arm64" (cheaper per GB-second for the same work). */
-    architecture?: "arm64" | "x86_64";
-}
-
-export interface SagaApiOptions {
-    /** The stage, the first segment of the API's paths. Default "v1". */
-    stageName?: pulumi.Input<string>;
-    /** Requests per second across the stage, and the burst above it. Default 50 and 100. */
-    throttle?: { rateLimit: pulumi.Input<number>; burstLimit: pulumi.Input<number> };
-    /**
-     * Require SigV4-signed requests (AWS_IAM authorization). Default true: the API starts sagas,
-     * which change data and are billed per transition, so it is not public unless you say so
-     * (false: anyone can call it, within the throttle).
-     */
-    iamAuth?: boolean;
-}
-
-/** A read-only route of the API that reports one saga: its outcome and its records. */
-export interface SagaStatusOptions {
-    /**
-     * The route's path below the stage, with exactly one path parameter, the saga id, after a
-     * fixed first segment: e.g. "/trips/{tripId}". Only GET on it reports; every other request
-     * still starts a saga.
-     */
-    path: string;
-    /** Reads the id from the path parameter, e.g. built with `createStatusHandler` of `handlers/lib/status.ts`. */
-    handler: SagaAction;
-}
-
-export interface SagaComponentArgs {
-    /**
-     * The saga's steps, in order. Plain data, not Inputs: they decide which resources exist (one
-     * Lambda per action, the states of the machine), so they must be known before any is created.
-     */
-    steps: SagaStep[];
-    /** The handler behind the API: it reads the request and starts an execution. */
-    start: SagaAction;
-    /**
-     * The directory relative handler `module` paths resolve against. Default: the current
-     * directory, i.e. the Pulumi program's, so paths are relative to the calling program.
-     */
-    handlerRoot?: string;
-    /** An existing table to share (keys `pk` and `sk`, both strings). Default: the saga creates one. */
-    table?: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
-    lambda?: SagaLambdaOptions;
-    /** Retries and timeouts of the state machine. Plain: they shape the definition and are checked up front. */
-    definition?: Partial<DefinitionOptions>;
-    /** Lets a request choose a failure to inject (demo and test stacks only). Default false. */
-    failureInjection?: pulumi.Input<boolean>;
-    /** Probability (0 to 1) that a compensation fails on purpose, to show its retries at work. Default 0. */
-    compensationFailureRate?: pulumi.Input<number>;
-    /**
-     * Chaos testing: faults the step Lambdas inject at random into their record writes (see
-     * `npm run chaos`). Plain: checked up front. Default: off. Never on a production stack.
-     */
-    chaos?: SagaChaosOptions;
-    api?: SagaApiOptions;
-    /** A status route on the API (GET), with its own read-only Lambda. Default: none. */
-    status?: SagaStatusOptions;
-    /** Where the alarm on failed compensations notifies, e.g. SNS topic ARNs. */
-    alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
-    /** Tags for every taggable child, besides the saga's own (`saga:name`, `saga:step`, `saga:role`). */
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
-
+/**
+ * The saga pattern on AWS: one Lambda per action, a generated Step Functions state machine that
+ * runs the compensations newest first when an action fails, a single-table DynamoDB table, an API
+ * that starts sagas, and a queue with an alarm for compensations that failed all their retries.
+ */
 export class SagaComponent extends pulumi.ComponentResource {
     /** The URL that starts a saga (any method, any path below it but the `status` route's GET). */
     public readonly apiUrl: pulumi.Output<string>;
@@ -102,35 +34,67 @@ export class SagaComponent extends pulumi.ComponentResource {
     public readonly failureQueueArn: pulumi.Output<string>;
     /** The alarm raised as soon as a compensation failure is recorded. */
     public readonly compensationAlarmArn: pulumi.Output<string>;
+    /** The functions the saga created for step actions, by state name (e.g. "Reserve Hotel"); existing functions are not among them. */
+    public readonly functions: Record<string, aws.lambda.Function>;
+    /** The role of each of those functions, by the same state names. */
+    public readonly functionRoles: Record<string, aws.iam.Role>;
+    /** The function behind the API that starts sagas, and its role. */
+    public readonly startFunction: aws.lambda.Function;
+    public readonly startRole: aws.iam.Role;
+    /** The function behind the status route, and its role, when the saga has one. */
+    public readonly statusFunction?: aws.lambda.Function;
+    public readonly statusRole?: aws.iam.Role;
+    public readonly stateMachine: aws.sfn.StateMachine;
+    public readonly stateMachineRole: aws.iam.Role;
+    /** The table, when the saga created it (not when `table` shares an existing one). */
+    public readonly table?: aws.dynamodb.Table;
+    public readonly restApi: aws.apigateway.RestApi;
+    public readonly stage: aws.apigateway.Stage;
+    /** Where compensations that failed all their retries are recorded, and the alarm on it. */
+    public readonly failureQueue: aws.sqs.Queue;
+    public readonly failureAlarm: aws.cloudwatch.MetricAlarm;
 
     constructor(name: string, args: SagaComponentArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SAGA_COMPONENT_TYPE, name, {}, opts);
         const saga = prepareOrThrow(name, args, this);
         const ctx = childContext(name, this, args.tags);
-        const table: SagaTable = args.table
-            ? { name: pulumi.output(args.table.name), arn: pulumi.output(args.table.arn) }
-            : createTable(ctx);
+        const table = args.table ? undefined : createTable(ctx);
+        const tableRef = table ?? { name: pulumi.output(args.table!.name), arn: pulumi.output(args.table!.arn) };
         const failures = createFailureQueue(ctx, args.alarmActions);
-        const failureInjection = pulumi.output(args.failureInjection ?? false).apply((on) => (on === true ? "true" : "false"));
-        const stepFunctions = createStepFunctions(ctx, saga, table, failureInjection);
+        const steps = createStepFunctions(ctx, saga, tableRef);
         const machine = createStateMachine(ctx, {
             steps: saga.steps,
-            functions: stepFunctions,
+            functionArns: Object.fromEntries(
+                saga.actions.map((action) => [action.stateName, steps[action.stateName]?.function.arn ?? action.functionArn!]),
+            ),
             failureQueue: failures.queue,
             options: saga.definition,
-            logRetentionDays: saga.functions.logRetentionDays,
+            logRetentionDays: saga.logRetentionDays,
         });
-        const start = createStartFunction(ctx, saga, table, machine, failureInjection);
-        const status = saga.status && { path: saga.status.path, handler: createStatusFunction(ctx, saga, table, machine) };
-        const { api } = createApi(ctx, { start, status }, saga.api);
+        const start = createStartFunction(ctx, saga, tableRef, machine.machine);
+        const status = saga.status && createStatusFunction(ctx, saga, tableRef, machine.machine);
+        const { api } = createApi(ctx, { start: start.function, status: status && { path: saga.status!.path, handler: status.function } }, saga.api);
 
         this.apiUrl = api.url;
-        this.stateMachineArn = machine.arn;
-        this.tableName = table.name;
-        this.tableArn = table.arn;
+        this.stateMachineArn = machine.machine.arn;
+        this.tableName = tableRef.name;
+        this.tableArn = tableRef.arn;
         this.failureQueueUrl = failures.queue.url;
         this.failureQueueArn = failures.queue.arn;
         this.compensationAlarmArn = failures.alarm.arn;
+        this.functions = Object.fromEntries(Object.entries(steps).map(([state, fn]) => [state, fn.function]));
+        this.functionRoles = Object.fromEntries(Object.entries(steps).map(([state, fn]) => [state, fn.role]));
+        this.startFunction = start.function;
+        this.startRole = start.role;
+        this.statusFunction = status?.function;
+        this.statusRole = status?.role;
+        this.stateMachine = machine.machine;
+        this.stateMachineRole = machine.role;
+        this.table = table;
+        this.restApi = api.restAPI;
+        this.stage = api.stage;
+        this.failureQueue = failures.queue;
+        this.failureAlarm = failures.alarm;
         this.registerOutputs({
             apiUrl: this.apiUrl,
             stateMachineArn: this.stateMachineArn,
@@ -139,6 +103,19 @@ export class SagaComponent extends pulumi.ComponentResource {
             failureQueueUrl: this.failureQueueUrl,
             failureQueueArn: this.failureQueueArn,
             compensationAlarmArn: this.compensationAlarmArn,
+            functions: this.functions,
+            functionRoles: this.functionRoles,
+            startFunction: this.startFunction,
+            startRole: this.startRole,
+            statusFunction: this.statusFunction,
+            statusRole: this.statusRole,
+            stateMachine: this.stateMachine,
+            stateMachineRole: this.stateMachineRole,
+            table: this.table,
+            restApi: this.restApi,
+            stage: this.stage,
+            failureQueue: this.failureQueue,
+            failureAlarm: this.failureAlarm,
         });
     }
 }
@@ -153,54 +130,59 @@ function prepareOrThrow(name: string, args: SagaComponentArgs, component: SagaCo
     }
 }
 
-/** One function per action of every step, keyed by the action's state name. */
-function createStepFunctions(
-    ctx: ChildContext,
-    saga: PreparedSaga,
-    table: SagaTable,
-    failureInjection: pulumi.Output<string>,
-): Record<string, aws.lambda.Function> {
+interface TableRef {
+    name: pulumi.Output<string>;
+    arn: pulumi.Output<string>;
+}
+
+/** The testing switches as the functions read them; a production stack has them all off. */
+function testingEnvironment(saga: PreparedSaga) {
+    const { testing } = saga;
+    return {
+        failureInjection: pulumi.output(testing.failureInjection).apply((on) => (on === true ? "true" : "false")),
+        compensationFailureRate: pulumi.output(testing.compensationFailureRate).apply(String),
+        chaos: testing.chaos ? JSON.stringify(testing.chaos) : undefined,
+    };
+}
+
+/** One function per action of every step that is not an existing function, keyed by the action's state name. */
+function createStepFunctions(ctx: ChildContext, saga: PreparedSaga, table: TableRef): Record<string, SagaFunction> {
     const names = sagaNames(ctx.saga);
-    const compensationFailureRate = pulumi.output(saga.compensationFailureRate).apply(String);
+    const testing = testingEnvironment(saga);
+    const created = saga.actions.filter((action) => action.code !== undefined);
     return Object.fromEntries(
-        saga.steps.flatMap((step) =>
-            actionsOf(step).map(({ role, action }) => {
-                const fn = createSagaFunction(ctx, saga, action, {
-                    name: names.action(step.name, role),
-                    environment: {
-                        [Env.tableName]: table.name,
-                        [Env.failureInjection]: failureInjection,
-                        ...(role === "cancel" ? { [Env.compensationFailureRate]: compensationFailureRate } : {}),
-                        ...(saga.chaos ? { [Env.chaos]: JSON.stringify(saga.chaos) } : {}),
-                    },
-                    grants: table.arn.apply((arn) => tableStatements(arn, action.tableAccess)),
-                    tags: { [Tags.step]: step.name, [Tags.role]: role },
-                });
-                return [stateNameOf(step, role), fn] as const;
-            }),
-        ),
+        created.map((action) => {
+            const fn = createFunction(ctx, {
+                name: names.action(action.step, action.role),
+                action,
+                environment: {
+                    [Env.tableName]: table.name,
+                    [Env.failureInjection]: testing.failureInjection,
+                    ...(action.role === "cancel" ? { [Env.compensationFailureRate]: testing.compensationFailureRate } : {}),
+                    ...(testing.chaos ? { [Env.chaos]: testing.chaos } : {}),
+                },
+                tableArn: table.arn,
+                logRetentionDays: saga.logRetentionDays,
+                tags: { [Tags.step]: action.step, [Tags.role]: action.role },
+            });
+            return [action.stateName, fn] as const;
+        }),
     );
 }
 
 /** The function behind the API: it may start executions of this saga's machine, nothing more. */
-function createStartFunction(
-    ctx: ChildContext,
-    saga: PreparedSaga,
-    table: SagaTable,
-    machine: aws.sfn.StateMachine,
-    failureInjection: pulumi.Output<string>,
-): aws.lambda.Function {
-    const tableAccess = saga.start.tableAccess ?? [];
-    return createSagaFunction(ctx, saga, saga.start, {
+function createStartFunction(ctx: ChildContext, saga: PreparedSaga, table: TableRef, machine: aws.sfn.StateMachine): SagaFunction {
+    return createFunction(ctx, {
         name: sagaNames(ctx.saga).start,
+        action: saga.start,
         environment: {
             [Env.stateMachineArn]: machine.arn,
-            [Env.failureInjection]: failureInjection,
-            ...(tableAccess.length > 0 ? { [Env.tableName]: table.name } : {}),
+            [Env.failureInjection]: testingEnvironment(saga).failureInjection,
+            ...(saga.start.tableAccess.length > 0 ? { [Env.tableName]: table.name } : {}),
         },
-        grants: pulumi
-            .all([machine.arn, table.arn])
-            .apply(([machineArn, tableArn]) => [startExecutionStatement(machineArn), ...tableStatements(tableArn, tableAccess)]),
+        grants: machine.arn.apply((arn) => [startExecutionStatement(arn)]),
+        tableArn: table.arn,
+        logRetentionDays: saga.logRetentionDays,
         tags: { [Tags.role]: START_ROLE },
     });
 }
@@ -209,23 +191,15 @@ function createStartFunction(
  * The function behind the status route: it may Query the saga's table and describe executions of
  * this saga's machine, nothing more (no writes, no other machine's executions).
  */
-function createStatusFunction(ctx: ChildContext, saga: PreparedSaga, table: SagaTable, machine: aws.sfn.StateMachine): aws.lambda.Function {
-    return createSagaFunction(ctx, saga, saga.status!.handler, {
+function createStatusFunction(ctx: ChildContext, saga: PreparedSaga, table: TableRef, machine: aws.sfn.StateMachine): SagaFunction {
+    return createFunction(ctx, {
         name: sagaNames(ctx.saga).status,
+        // Validation allows it no other table access.
+        action: { ...saga.status!.handler, tableAccess: ["Query"] },
         environment: { [Env.tableName]: table.name, [Env.stateMachineArn]: machine.arn },
-        grants: pulumi
-            .all([machine.arn, table.arn])
-            .apply(([machineArn, tableArn]) => [describeExecutionsStatement(machineArn), ...tableStatements(tableArn, ["Query"])]),
+        grants: machine.arn.apply((arn) => [describeExecutionsStatement(arn)]),
+        tableArn: table.arn,
+        logRetentionDays: saga.logRetentionDays,
         tags: { [Tags.role]: STATUS_ROLE },
     });
-}
-
-/** A function running one of the saga's bundled handlers, with the saga's function settings. */
-function createSagaFunction(
-    ctx: ChildContext,
-    saga: PreparedSaga,
-    action: SagaAction,
-    spec: Omit<FunctionSpec, "code" | "exportName">,
-): aws.lambda.Function {
-    return createFunction(ctx, { ...spec, ...saga.handlers.get(action)! }, saga.functions);
 }

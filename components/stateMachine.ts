@@ -2,16 +2,17 @@
 // functions' ARNs and the failure queue's URL once Pulumi knows them.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { buildSagaDefinition, DefinitionOptions } from "./definition";
+import { DefinitionOptions, SagaStep } from "./model/args";
+import { buildSagaDefinition } from "./model/definition";
 import { createLogGroup, createServiceRole } from "./functions";
-import { stateMachinePolicy } from "./iam";
-import { ChildContext, ownedNames, sagaNames } from "./naming";
-import { SagaStep } from "./types";
+import { stateMachinePolicy } from "./model/iam";
+import { ChildContext } from "./naming";
+import { ownedNames, sagaNames } from "./model/names";
 
 export interface StateMachineSpec {
     steps: SagaStep[];
-    /** The step functions, keyed by the state name of their action. */
-    functions: Record<string, aws.lambda.Function>;
+    /** The ARN of each action's function (created by the saga or existing), keyed by its state name. */
+    functionArns: Record<string, pulumi.Input<string>>;
     failureQueue: aws.sqs.Queue;
     options: Partial<DefinitionOptions>;
     logRetentionDays: number;
@@ -26,19 +27,21 @@ export interface StateMachineSpec {
  */
 export const STATE_MACHINE_LOGGING = { level: "ERROR", includeExecutionData: true } as const;
 
-export function createStateMachine(ctx: ChildContext, spec: StateMachineSpec): aws.sfn.StateMachine {
+export interface SagaStateMachine {
+    machine: aws.sfn.StateMachine;
+    role: aws.iam.Role;
+}
+
+export function createStateMachine(ctx: ChildContext, spec: StateMachineSpec): SagaStateMachine {
     const name = sagaNames(ctx.saga).stateMachine;
     // Step Functions delivers logs through a CloudWatch Logs resource policy whose size is
     // limited; names under /aws/vendedlogs/ are covered by one wildcard entry.
     const logGroup = createLogGroup(ctx, ownedNames(name).logs, spec.logRetentionDays, {}, `/aws/vendedlogs/states/${name}-`);
-    const functionArns = Object.values(spec.functions).map((fn) => fn.arn);
+    const arnsByState = pulumi.all(spec.functionArns);
     const policy = pulumi
-        .all([pulumi.all(functionArns), spec.failureQueue.arn])
+        .all([arnsByState.apply((arns) => Object.values(arns)), spec.failureQueue.arn])
         .apply(([arns, queueArn]) => JSON.stringify(stateMachinePolicy(arns, queueArn)));
     const access = createServiceRole(ctx, name, "states.amazonaws.com", policy);
-    const arnsByState = pulumi.all(
-        Object.fromEntries(Object.entries(spec.functions).map(([state, fn]) => [state, fn.arn])),
-    );
     const definition = pulumi
         .all([arnsByState, spec.failureQueue.url])
         .apply(([arns, queueUrl]) =>
@@ -46,7 +49,7 @@ export function createStateMachine(ctx: ChildContext, spec: StateMachineSpec): a
                 buildSagaDefinition({ steps: spec.steps, functionArns: arns, failureQueueUrl: queueUrl, options: spec.options }),
             ),
         );
-    return new aws.sfn.StateMachine(
+    const machine = new aws.sfn.StateMachine(
         name,
         {
             // STANDARD: exactly-once steps, 90 days of history, and StartExecution idempotent
@@ -61,4 +64,5 @@ export function createStateMachine(ctx: ChildContext, spec: StateMachineSpec): a
         // Step Functions checks at creation that the role may deliver the logs.
         { parent: ctx.parent, dependsOn: [access.policy] },
     );
+    return { machine, role: access.role };
 }

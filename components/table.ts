@@ -2,7 +2,8 @@
 // Query returns the whole saga and no action ever needs a Scan.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ChildContext, sagaNames } from "./naming";
+import { ChildContext } from "./naming";
+import { sagaNames } from "./model/names";
 
 /** The table the saga's actions use: created here, or shared by the caller. */
 export interface SagaTable {

@@ -1,7 +1,7 @@
 // What the user watches in the console: one line per saga event as it happens (the execution
 // name is the saga id, e.g. the trip id): started, each state entered, each failed attempt and
 // its retry, the outcome; and the functions' own log lines, with the function's name.
-import { SagaErrors } from "../components/conventions";
+import { SagaErrors } from "../components/model/conventions";
 import type { ExecutionRecord } from "./sfn/execution";
 import type { EngineEvent } from "./sfn/history";
 

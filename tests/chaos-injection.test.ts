@@ -4,7 +4,7 @@
 // First: the fake AWS environment must be in place before the handlers create their SDK clients.
 import "./support/aws-env";
 import assert from "node:assert/strict";
-import { Env } from "../components/conventions";
+import { Env } from "../components/model/conventions";
 import { ChaosErrors, lateDuplicatesDelivered, seededDraws } from "../handlers/lib/chaos";
 import * as hotel from "../handlers/travel/hotel";
 import * as payment from "../handlers/travel/payment";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { executionEvidence } from "../chaos/evidence";
 import { checkInvariants } from "../chaos/invariants";
 import { ExecutionEvidence, TRAVEL_MODEL, TripEvidence } from "../chaos/model";
-import { SagaErrors } from "../components/conventions";
+import { SagaErrors } from "../components/model/conventions";
 import { recordId } from "../handlers/lib/records";
 import { RECORD_TYPES } from "../handlers/travel/trip";
 

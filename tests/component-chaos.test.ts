@@ -1,4 +1,4 @@
-// SagaComponent's `chaos` option: the faults a chaos test stack's step Lambdas inject into their
+// SagaComponent's `testing.chaos` option: the faults a chaos test stack's step Lambdas inject into their
 // writes. Stack configuration, checked before anything is created, and given to the step Lambdas
 // only: never to the API's functions, and never settable from a request.
 import * as assert from "node:assert/strict";
@@ -11,7 +11,7 @@ const STEP_ROLES = ["reserve", "confirm", "cancel"];
 
 /** SAGA_CHAOS of each function, by name: undefined where it has none. */
 async function chaosByFunction(chaos: SagaChaosOptions | undefined): Promise<Record<string, string | undefined>> {
-    await deploy(() => new SagaComponent("chaos", { steps: travelSteps, start: travelStart, status: { path: "/trips/{tripId}", handler: travelStatus }, chaos }));
+    await deploy(() => new SagaComponent("chaos", { steps: travelSteps, start: travelStart, status: { path: "/trips/{tripId}", handler: travelStatus }, testing: { chaos } }));
     return Object.fromEntries(byType(Types.function).map((fn) => [fn.name, fn.inputs.environment.variables.SAGA_CHAOS]));
 }
 
@@ -37,17 +37,17 @@ describe("SagaComponent's chaos option", () => {
 
     it("rejects settings it does not know or out of range, before creating anything", () => {
         const cases: [unknown, string][] = [
-            [{ failBeforeWrite: 1.5 }, "`chaos.failBeforeWrite` must be a number from 0 to 1."],
-            [{ duplicateDelivery: -0.1 }, "`chaos.duplicateDelivery` must be a number from 0 to 1."],
-            [{ seed: 1.5 }, "`chaos.seed` must be a whole number from 0 to 4294967295."],
-            [{ maxDuplicateDelayMs: 120_000 }, "`chaos.maxDuplicateDelayMs` must be a whole number from 0 to 60000."],
-            [{ failBeforWrite: 0.1 }, '`chaos` has no setting "failBeforWrite"; the settings are seed, failBeforeWrite, failAfterWrite, duplicateDelivery, maxDuplicateDelayMs.'],
-            ["0.1", '`chaos` must be an object of fault probabilities, e.g. { "failBeforeWrite": 0.1 }.'],
+            [{ failBeforeWrite: 1.5 }, "`testing.chaos.failBeforeWrite` must be a number from 0 to 1."],
+            [{ duplicateDelivery: -0.1 }, "`testing.chaos.duplicateDelivery` must be a number from 0 to 1."],
+            [{ seed: 1.5 }, "`testing.chaos.seed` must be a whole number from 0 to 4294967295."],
+            [{ maxDuplicateDelayMs: 120_000 }, "`testing.chaos.maxDuplicateDelayMs` must be a whole number from 0 to 60000."],
+            [{ failBeforWrite: 0.1 }, '`testing.chaos` has no setting "failBeforWrite"; the settings are seed, failBeforeWrite, failAfterWrite, duplicateDelivery, maxDuplicateDelayMs.'],
+            ["0.1", '`testing.chaos` must be an object of fault probabilities, e.g. { "failBeforeWrite": 0.1 }.'],
         ];
         for (const [chaos, message] of cases) {
             resetRecords();
             assert.throws(
-                () => new SagaComponent("badchaos", { steps: travelSteps, start: travelStart, chaos: chaos as SagaChaosOptions }),
+                () => new SagaComponent("badchaos", { steps: travelSteps, start: travelStart, testing: { chaos: chaos as SagaChaosOptions } }),
                 (error: unknown) => pulumi.ResourceError.isInstance(error) && (error as Error).message === message,
                 message,
             );

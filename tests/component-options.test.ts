@@ -56,8 +56,7 @@ describe("SagaComponent options", () => {
                 new SagaComponent("chaos", {
                     steps: travelSteps,
                     start: travelStart,
-                    failureInjection: pulumi.output(true),
-                    compensationFailureRate: Promise.resolve(0.4),
+                    testing: { failureInjection: pulumi.output(true), compensationFailureRate: Promise.resolve(0.4) },
                 }),
         );
         for (const fn of byType(Types.function)) {
@@ -249,7 +248,7 @@ describe("SagaComponent rejects bad arguments before creating anything", () => {
         ));
 
     it("a compensation failure rate that is not a probability", () =>
-        rejects("rate", { compensationFailureRate: 1.5 }, "`compensationFailureRate` must be a number from 0 to 1."));
+        rejects("rate", { testing: { compensationFailureRate: 1.5 } }, "`testing.compensationFailureRate` must be a number from 0 to 1."));
 
     it("a Lambda timeout that is not below the task timeout", () =>
         rejects(
@@ -321,7 +320,7 @@ describe("SagaComponent rejects bad arguments before creating anything", () => {
         rejects(
             "statushandler",
             { status: { path: "/trips/{tripId}" } as SagaComponentArgs["status"] },
-            "`status.handler` must name its handler's source file in `module`.",
+            "`status.handler` must be an object with one source of code: `module` (a file the saga bundles), `code` with `handler` and `runtime` (an archive for any runtime), or `functionArn` (an existing function).",
         );
         rejects(
             "statushandler",

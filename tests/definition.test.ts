@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SagaErrors, TRANSIENT_LAMBDA_ERRORS } from "../components/conventions";
-import { afterFailedCompensation, buildSagaDefinition, recordFailureStateName } from "../components/definition";
-import { FixedStates, actionsOf, stateNameOf } from "../components/steps";
-import { SagaStep } from "../components/types";
+import { SagaErrors, TRANSIENT_LAMBDA_ERRORS } from "../components/model/conventions";
+import { afterFailedCompensation, buildSagaDefinition, recordFailureStateName } from "../components/model/definition";
+import { FixedStates, actionsOf, stateNameOf } from "../components/model/steps";
+import { SagaStep } from "../components/model/args";
 import { travelSteps } from "../handlers/travel/steps";
 import { isTask, walk } from "./support/walk";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -232,8 +232,11 @@ describe("the generated state machine definition", () => {
             ));
         it("rejects a step without a name, by position", () =>
             rejects([step("A"), { reserve: { module: "x" }, cancel: { module: "x" } }], "Step 2 must have a `name` of letters and digits, starting with a letter, at most 24 characters."));
-        it("rejects an action without a module", () =>
-            rejects([{ ...step("A"), confirm: { export: "confirm" } }], 'Step "A" `confirm` must name its handler\'s source file in `module`.'));
+        it("rejects an action without a source of code", () =>
+            rejects(
+                [{ ...step("A"), confirm: { export: "confirm" } }],
+                'Step "A" `confirm` needs exactly one source of code and has none: `module` (a file the saga bundles), `code` with `handler` and `runtime` (an archive for any runtime), or `functionArn` (an existing function).',
+            ));
         it("rejects table access the saga never grants, listing the allowed values", () =>
             rejects(
                 [{ ...step("A"), reserve: { module: "a.ts", tableAccess: ["Scan"] } }],

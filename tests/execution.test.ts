@@ -4,7 +4,7 @@
 import "./support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { Env, SagaErrors } from "../components/conventions";
+import { Env, SagaErrors } from "../components/model/conventions";
 import { setRandomSource } from "../handlers/lib/failures";
 import { travelSteps } from "../handlers/travel/steps";
 import { demoTrip, INJECTED_FAILURES, RunType, RUN_TYPES } from "../handlers/travel/trip";

@@ -2,7 +2,7 @@
 // First: the fake AWS environment must be in place before the handlers create their SDK clients.
 import "./support/aws-env";
 import assert from "node:assert/strict";
-import { Env } from "../components/conventions";
+import { Env } from "../components/model/conventions";
 import { setRandomSource } from "../handlers/lib/failures";
 import { recordId } from "../handlers/lib/records";
 import * as flight from "../handlers/travel/flight";

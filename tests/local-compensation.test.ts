@@ -4,7 +4,7 @@
 import "./support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { SagaErrors } from "../components/conventions";
+import { SagaErrors } from "../components/model/conventions";
 import { bootCloud, Booted, summaryOf } from "../local/client";
 
 describe("the local cloud with compensations that always fail", function () {

@@ -5,8 +5,8 @@
 import "./support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { FixedStates } from "../components/steps";
-import { afterFailedCompensation, recordFailureStateName } from "../components/definition";
+import { FixedStates } from "../components/model/steps";
+import { afterFailedCompensation, recordFailureStateName } from "../components/model/definition";
 import { LocalFunction } from "../local/lambda/function";
 import type { MetricsSnapshot } from "../local/metrics";
 import { travelSteps } from "../handlers/travel/steps";

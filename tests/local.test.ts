@@ -4,7 +4,7 @@ import "./support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { connect } from "node:net";
-import { SagaErrors } from "../components/conventions";
+import { SagaErrors } from "../components/model/conventions";
 import { startLocalCloud } from "../local/cloud";
 import { PortInUseError } from "../local/server";
 import { INJECTED_FAILURES, RunType, RUN_TYPES } from "../handlers/travel/trip";

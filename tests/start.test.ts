@@ -3,7 +3,7 @@
 // First: the fake AWS environment must be in place before the handler creates its SDK client.
 import "./support/aws-env";
 import assert from "node:assert/strict";
-import { Env } from "../components/conventions";
+import { Env } from "../components/model/conventions";
 import { handler as start } from "../handlers/travel/start";
 import { demoTrip } from "../handlers/travel/trip";
 import { withEnv } from "./support/aws-env";

@@ -5,7 +5,7 @@
 import "./support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { Env, executionArnOf, SagaErrors } from "../components/conventions";
+import { Env, executionArnOf, SagaErrors } from "../components/model/conventions";
 import { recordKey, reserveRecord } from "../handlers/lib/records";
 import * as flight from "../handlers/travel/flight";
 import * as hotel from "../handlers/travel/hotel";

@@ -9,8 +9,8 @@
 // the same seed injects the same faults whatever the concurrency; each fault writes one log line
 // with a `fault` field, which is what a chaos run counts.
 import { createHash } from "node:crypto";
-import { ChaosSettings, resolveChaos } from "../../components/chaos";
-import { Env } from "../../components/conventions";
+import { ChaosSettings, resolveChaos } from "../../components/model/chaos";
+import { Env } from "../../components/model/conventions";
 import { InvalidConfiguration, log } from "./env";
 
 /** Names of the injected errors: what the execution history shows, and Retry and Catch match. */

@@ -2,7 +2,7 @@
 // - SAGA_FAILURE_INJECTION=true lets the execution input's `run_type` make one forward action fail;
 // - SAGA_COMPENSATION_FAILURE_RATE (0..1) makes compensations fail at random, to show retries at work
 //   (seeded by the chaos settings' seed when a chaos test stack has one, see chaos.ts).
-import { Env } from "../../components/conventions";
+import { Env } from "../../components/model/conventions";
 import { chaosSettings, drawsFor, Faults } from "./chaos";
 import { InvalidConfiguration, isEnabled, log } from "./env";
 

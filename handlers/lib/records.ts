@@ -11,7 +11,7 @@ import {
     UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { createHash } from "node:crypto";
-import { Env } from "../../components/conventions";
+import { Env } from "../../components/model/conventions";
 import { withChaos } from "./chaos";
 import { requireEnv } from "./env";
 import type { RecordedError } from "./saga-event";

@@ -1,6 +1,6 @@
 // The event every step Lambda receives is the execution's state: the saga input, plus what the
 // state machine recorded under SAGA_STATE_KEY once something failed. Validated here, at the edge.
-import { SAGA_STATE_KEY } from "../../components/conventions";
+import { SAGA_STATE_KEY } from "../../components/model/conventions";
 
 /** An error as Step Functions records it in the state: `Cause` is the Lambda's JSON error. */
 export interface RecordedError {

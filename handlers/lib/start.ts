@@ -3,7 +3,7 @@
 // name, its run types and how to build its execution input.
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { randomUUID } from "node:crypto";
-import { Env } from "../../components/conventions";
+import { Env } from "../../components/model/conventions";
 import { log, requireEnv } from "./env";
 import { failureInjectionEnabled } from "./failures";
 import { ApiGatewayProxyEvent, ApiGatewayProxyResult, respond } from "./http";

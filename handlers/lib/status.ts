@@ -8,7 +8,7 @@ import {
     ExecutionStatus,
     SFNClient,
 } from "@aws-sdk/client-sfn";
-import { Env, executionArnOf, SagaErrors } from "../../components/conventions";
+import { Env, executionArnOf, SagaErrors } from "../../components/model/conventions";
 import { log, requireEnv } from "./env";
 import { ApiGatewayProxyEvent, ApiGatewayProxyResult, respond } from "./http";
 import { queryRecords } from "./records";

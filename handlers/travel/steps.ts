@@ -1,7 +1,7 @@
 // The reference saga: a holiday booking. Plain data (no Pulumi import), so the stack in index.ts,
 // the local runtime and the tests all read the same list. Module paths are relative to the
 // project directory, where Pulumi runs the program.
-import type { SagaStep } from "../../components/types";
+import type { SagaStep } from "../../components/model/args";
 
 export const travelSteps: SagaStep[] = [
     {

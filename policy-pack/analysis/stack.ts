@@ -2,7 +2,7 @@
 // tags, what their ARNs and roles are, which policies each role has. Values are plain data (see
 // values.ts); an unknown value is UNKNOWN and the callers decide what it means.
 import type { PolicyResource } from "@pulumi/policy";
-import { Env, START_ROLE, STATUS_ROLE, Tags } from "../../components/conventions";
+import { Env, START_ROLE, STATUS_ROLE, Tags } from "../../components/model/conventions";
 import { Props, UNKNOWN, Unknown, obj, plainProps, str, tagsOf } from "./values";
 
 /** The resource types the saga policies read. */

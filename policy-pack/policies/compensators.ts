@@ -1,7 +1,7 @@
 // Every saga step has a compensator: on the Lambdas' tags, and on every saga state machine's
 // definition when it is known.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { ActionRole, Tags } from "../../components/conventions";
+import { ActionRole, Tags } from "../../components/model/conventions";
 import { invokedFunction, parseAsl } from "../analysis/asl";
 import { Identify, checkCompensationPaths, readSaga } from "../analysis/saga";
 import { LambdaInfo, StackIndex, StackResource, Types, describeLambda, fromPolicyResources } from "../analysis/stack";

@@ -2,7 +2,7 @@
 // blocks creating and then updating functions that use them.
 import * as aws from "@pulumi/aws";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { Tags } from "../../components/conventions";
+import { Tags } from "../../components/model/conventions";
 import { UNKNOWN, plainProps, tagsOf } from "../analysis/values";
 
 export interface LambdaRuntimeConfig {

@@ -1,6 +1,6 @@
 // Least privilege for every role of a saga: its step Lambdas, its start Lambda, its state machine.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { ActionRole, START_ROLE, STATUS_ROLE, Tags } from "../../components/conventions";
+import { ActionRole, START_ROLE, STATUS_ROLE, Tags } from "../../components/model/conventions";
 import { invokedFunction, parseAsl } from "../analysis/asl";
 import { Statement, broadGrants, isWithin, parseDocument, serviceOf } from "../analysis/iam";
 import { StackIndex, StackResource, Types, describeLambda, fromPolicyResources } from "../analysis/stack";

@@ -1,5 +1,5 @@
 // Reading a state machine resource as a saga, shared by the definition-based policies.
-import { Tags } from "../../components/conventions";
+import { Tags } from "../../components/model/conventions";
 import { parseAsl } from "../analysis/asl";
 import { SagaReading, readSaga } from "../analysis/saga";
 import { NotKnownYet, Props, UNKNOWN, tagsOf } from "../analysis/values";

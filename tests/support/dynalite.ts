@@ -4,7 +4,7 @@ import "./aws-env";
 import { CreateTableCommand, DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Env } from "../../components/conventions";
+import { Env } from "../../components/model/conventions";
 
 // dynalite ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,9 +4,10 @@
 import { ExecutionError, StateMachine, StateMachineDefinition } from "aws-local-stepfunctions";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import { AslDefinition, buildSagaDefinition, DefinitionOptions } from "../../components/definition";
-import { actionsOf, stateNameOf } from "../../components/steps";
-import type { SagaStep } from "../../components/types";
+import { DefinitionOptions } from "../../components/model/args";
+import { AslDefinition, buildSagaDefinition } from "../../components/model/definition";
+import { actionsOf, stateNameOf } from "../../components/model/steps";
+import type { SagaStep } from "../../components/model/args";
 // The binding of Tasks to local targets, the Lambda-style error mapping and the engine's Node 20
 // polyfill are the local cloud's own (`npm start`); these tests reuse them.
 import { bindTasks, invokeInProcess } from "../../local/sfn/tasks";
@@ -49,7 +50,7 @@ export function loadStepHandlers(steps: SagaStep[], root = REPO_ROOT): Record<st
         for (const { role, action } of actionsOf(step)) {
             const exportName = action.export ?? "handler";
             // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const handler = require(path.resolve(root, action.module))[exportName];
+            const handler = require(path.resolve(root, action.module!))[exportName];
             if (typeof handler !== "function") {
                 throw new Error(`${action.module} has no exported function "${exportName}" (step "${step.name}" ${role}).`);
             }

@@ -1,11 +1,11 @@
 // A synthetic saga stack, as a stack policy would receive it: the resources SagaComponent
 // creates, with the definition and the IAM documents from the same pure builders the component
 // uses. Tests start from it (the happy path) and break one property at a time.
-import { Env, START_ROLE, STATUS_ROLE, Tags } from "../../components/conventions";
-import { AslDefinition, buildSagaDefinition } from "../../components/definition";
-import { describeExecutionsStatement, functionPolicy, startExecutionStatement, stateMachinePolicy, tableStatements } from "../../components/iam";
-import { actionsOf, stateNameOf } from "../../components/steps";
-import { SagaStep } from "../../components/types";
+import { Env, START_ROLE, STATUS_ROLE, Tags } from "../../components/model/conventions";
+import { AslDefinition, buildSagaDefinition } from "../../components/model/definition";
+import { describeExecutionsStatement, functionPolicy, startExecutionStatement, stateMachinePolicy, tableStatements } from "../../components/model/iam";
+import { actionsOf, stateNameOf } from "../../components/model/steps";
+import { SagaStep } from "../../components/model/args";
 import { TestResource } from "./policy-args";
 
 export const REGION = "us-east-1";

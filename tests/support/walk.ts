@@ -1,6 +1,6 @@
 // Walks a definition without executing anything: which states a run enters when the given
 // states fail (once, past their retries). Used to state properties of every generated shape.
-import type { AslDefinition, AslState } from "../../components/definition";
+import type { AslDefinition, AslState } from "../../components/model/definition";
 
 export function walk(definition: AslDefinition, failing: ReadonlySet<string>): string[] {
     const entered: string[] = [];

@@ -1,15 +1,10 @@
 // Validation and naming of a saga's steps: pure, shared by the component and the definition builder.
-import { ActionRole } from "./conventions";
-import { RetryPolicy, SagaAction, SagaStep, TABLE_ACCESS } from "./types";
+import { ACTION_ROLES, ActionRole } from "./conventions";
+import { validateAction } from "./actions";
+import { RetryPolicy, SagaAction, SagaStep } from "./args";
+import { SagaValidationError } from "./errors";
 
-export class SagaValidationError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "SagaValidationError";
-    }
-}
-
-export const ROLES: readonly ActionRole[] = ["reserve", "confirm", "cancel"];
+export { SagaValidationError };
 
 const STEP_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 export const MAX_STEP_NAME_LENGTH = 24;
@@ -17,7 +12,6 @@ export const MAX_STEP_NAME_LENGTH = 24;
 const STATE_NAME = /^[A-Za-z0-9][A-Za-z0-9 _.-]*$/;
 // Leaves room for the suffix of the compensation states run after a failed compensation (80 max).
 export const MAX_STATE_NAME_LENGTH = 50;
-const EXPORT_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** States every saga has; a step's state names must not collide with them. */
 export const FixedStates = {
@@ -38,7 +32,7 @@ export function stateNameOf(step: SagaStep, role: ActionRole): string {
 
 /** The actions a step defines, in flow order. */
 export function actionsOf(step: SagaStep): { role: ActionRole; action: SagaAction }[] {
-    return ROLES.flatMap((role) => (step[role] ? [{ role, action: step[role] as SagaAction }] : []));
+    return ACTION_ROLES.flatMap((role) => (step[role] ? [{ role, action: step[role] as SagaAction }] : []));
 }
 
 /**
@@ -83,23 +77,6 @@ export function validateSteps(steps: unknown): asserts steps is SagaStep[] {
             seenStates.add(stateName);
         }
     });
-}
-
-/** Checks one handler reference; `label` names it in the message, e.g. Step "Hotel" `reserve`. */
-export function validateAction(label: string, action: Partial<SagaAction>): void {
-    if (typeof action !== "object" || action === null || typeof action.module !== "string" || action.module.trim() === "") {
-        throw new SagaValidationError(`${label} must name its handler's source file in \`module\`.`);
-    }
-    if (action.export !== undefined && !EXPORT_NAME.test(action.export)) {
-        throw new SagaValidationError(`${label} has an invalid \`export\` "${action.export}": it must be a JavaScript identifier.`);
-    }
-    for (const access of action.tableAccess ?? []) {
-        if (!(TABLE_ACCESS as readonly string[]).includes(access)) {
-            throw new SagaValidationError(
-                `${label} asks for table access "${access}"; allowed values are ${TABLE_ACCESS.join(", ")}.`,
-            );
-        }
-    }
 }
 
 export function validateRetryPolicy(label: string, policy: RetryPolicy): void {

@@ -3,21 +3,8 @@
 // They are configuration of the stack, never of a request, so nobody can switch them on from the
 // API of a production stack. Pure (no Pulumi, no AWS SDK): the component checks the settings with
 // it before anything is created, and the handlers read their environment variable with it.
+import type { SagaChaosOptions } from "./args";
 import { inRange, SagaValidationError } from "./steps";
-
-/** The `chaos` argument of SagaComponent (and the stack's `saga:chaos` config). Off by default. */
-export interface SagaChaosOptions {
-    /** Seeds every random draw: the same seed injects the same faults into the same sagas. Default: unseeded. */
-    seed?: number;
-    /** Probability (0 to 1) that a write fails before it is made. */
-    failBeforeWrite?: number;
-    /** Probability that a write is made and then fails, as a timeout after the work would: the caller cannot tell it was done. */
-    failAfterWrite?: number;
-    /** Probability that a write is delivered twice (at least once delivery): at the same time, or late, after the action has answered. */
-    duplicateDelivery?: number;
-    /** The latest a late duplicate arrives, in milliseconds. Default 200. */
-    maxDuplicateDelayMs?: number;
-}
 
 /** The settings with every default filled in, as the step Lambdas receive them. */
 export type ChaosSettings = Required<Omit<SagaChaosOptions, "seed">> & Pick<SagaChaosOptions, "seed">;

@@ -10,21 +10,9 @@
 //                               that ends in Compensation Failed.
 // The second chain duplicates the remaining compensations instead of adding a Choice state, so
 // the common paths enter no more states (and bill no more transitions) than the original design.
-import { SAGA_STATE_KEY, SagaErrors, TRANSIENT_LAMBDA_ERRORS } from "./conventions";
+import { ActionRole, SAGA_STATE_KEY, SagaErrors, taskComment, TRANSIENT_LAMBDA_ERRORS } from "./conventions";
 import { FixedStates, SagaValidationError, stateNameOf, validateRetryPolicy, validateSteps } from "./steps";
-import { RetryPolicy, SagaStep } from "./types";
-
-export interface DefinitionOptions {
-    /** Retries of a compensation, on every error, before it is recorded as failed. */
-    compensationRetry: RetryPolicy;
-    /** Retries of a forward action on transient Lambda service errors (never on the action's own errors). */
-    forwardRetry: RetryPolicy;
-    /** Upper bound of one task (one Lambda invocation). */
-    taskTimeoutSeconds: number;
-    /** Upper bound of a whole execution. */
-    timeoutSeconds: number;
-    comment: string;
-}
+import { DefinitionOptions, RetryPolicy, SagaStep } from "./args";
 
 export const DEFAULT_DEFINITION_OPTIONS: DefinitionOptions = {
     compensationRetry: { maxAttempts: 3, intervalSeconds: 1, backoffRate: 2 },
@@ -72,20 +60,25 @@ export function buildSagaDefinition(input: SagaDefinitionInput): AslDefinition {
         if (!arn) throw new Error(`No function ARN given for the state "${stateName}".`);
         return arn;
     };
-    const task = (stateName: string, next: string) => lambdaTask(arnOf(stateName), next, options.taskTimeoutSeconds);
+    const task = (step: SagaStep, role: ActionRole, next: string) => {
+        const stateName = stateNameOf(step, role);
+        return { Comment: taskComment(step.name, role), ...lambdaTask(arnOf(stateName), next, options.taskTimeoutSeconds) };
+    };
     const cancelOf = (i: number) => stateNameOf(steps[i], "cancel");
     const last = steps.length - 1;
     const states: Record<string, AslState> = {};
 
     // Forward path: every reserve, then every confirm, then success.
     const forward = [
-        ...steps.map((step, i) => ({ name: stateNameOf(step, "reserve"), compensateFrom: i })),
-        ...steps.filter((step) => step.confirm).map((step) => ({ name: stateNameOf(step, "confirm"), compensateFrom: last })),
+        ...steps.map((step, i) => ({ step, role: "reserve" as const, name: stateNameOf(step, "reserve"), compensateFrom: i })),
+        ...steps
+            .filter((step) => step.confirm)
+            .map((step) => ({ step, role: "confirm" as const, name: stateNameOf(step, "confirm"), compensateFrom: last })),
     ];
-    forward.forEach(({ name, compensateFrom }, i) => {
+    forward.forEach(({ step, role, name, compensateFrom }, i) => {
         const next = forward[i + 1]?.name ?? FixedStates.succeeded;
         states[name] = {
-            ...task(name, next),
+            ...task(step, role, next),
             Retry: [retrier([...TRANSIENT_LAMBDA_ERRORS], options.forwardRetry)],
             Catch: [catcher(cancelOf(compensateFrom), SagaPaths.failure)],
         };
@@ -95,7 +88,7 @@ export function buildSagaDefinition(input: SagaDefinitionInput): AslDefinition {
     steps.forEach((step, i) => {
         const cancel = cancelOf(i);
         const compensation = (next: string) => ({
-            ...task(cancel, next),
+            ...task(step, "cancel", next),
             Retry: [retrier(["States.ALL"], options.compensationRetry)],
             Catch: [catcher(recordFailureStateName(step), SagaPaths.compensationFailure(step.name))],
         });

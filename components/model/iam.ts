@@ -3,7 +3,7 @@
 // the AWS service accepts nothing narrower (X-Ray and CloudWatch Logs delivery), and as the
 // execution name in the ARN pattern of one state machine's executions.
 import { executionArnOf } from "./conventions";
-import { TableAccess } from "./types";
+import { TableAccess } from "./args";
 
 export interface PolicyStatement {
     Sid: string;
@@ -35,6 +35,16 @@ export function tableStatements(tableArn: string, access: readonly TableAccess[]
     if (access.length === 0) return [];
     const actions = [...new Set(access)].sort().map((name) => `dynamodb:${name}`);
     return [{ Sid: "TableAccess", Effect: "Allow", Action: actions, Resource: tableArn }];
+}
+
+/** An action's own statements (`policyStatements`), with their resources known: Allow, as given. */
+export function extraStatements(statements: readonly { actions: string[]; resources: string[] }[]): PolicyStatement[] {
+    return statements.map((statement, index) => ({
+        Sid: `ActionGrant${index + 1}`,
+        Effect: "Allow",
+        Action: [...statement.actions],
+        Resource: statement.resources.length === 1 ? statement.resources[0] : [...statement.resources],
+    }));
 }
 
 /** Writing to the function's own log group (it exists, so no CreateLogGroup). */

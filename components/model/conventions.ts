@@ -66,3 +66,24 @@ export function executionArnOf(stateMachineArn: string, executionName: string): 
     if (!match) throw new Error(`"${stateMachineArn}" is not the ARN of a state machine (arn:<partition>:states:<region>:<account>:stateMachine:<name>).`);
     return `${match[1]}execution:${match[2]}:${executionName}`;
 }
+
+/** The roles a saga action plays; a Task state's `Comment` names one (see `taskComment`). */
+export const ACTION_ROLES: readonly ActionRole[] = ["reserve", "confirm", "cancel"];
+
+const TASK_COMMENT = /^saga:step=([A-Za-z][A-Za-z0-9]*) saga:role=(reserve|confirm|cancel)$/;
+
+/**
+ * The `Comment` of every Task state that runs a saga action, e.g. `saga:step=Hotel saga:role=reserve`.
+ * The machine carries the saga's structure itself, so the policy pack knows each step's
+ * compensator whatever function a Task invokes (one the saga created and tagged, an existing one,
+ * or a hand-written machine that follows the convention).
+ */
+export function taskComment(step: string, role: ActionRole): string {
+    return `${Tags.step}=${step} ${Tags.role}=${role}`;
+}
+
+/** The step and role a Task state's `Comment` names, if it follows the convention of `taskComment`. */
+export function parseTaskComment(comment: unknown): { step: string; role: ActionRole } | undefined {
+    const match = typeof comment === "string" ? TASK_COMMENT.exec(comment) : null;
+    return match ? { step: match[1], role: match[2] as ActionRole } : undefined;
+}

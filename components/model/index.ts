@@ -1,0 +1,39 @@
+// The plain-data core of a saga: arguments, conventions, the definition builder and the checks.
+// No Pulumi resource here: the component, the handlers, the policy pack and the local cloud share it.
+export { Architecture, TABLE_ACCESS, TableAccess } from "./args";
+export type {
+    DefinitionOptions,
+    RetryPolicy,
+    SagaAction,
+    SagaApiOptions,
+    SagaApiThrottle,
+    SagaChaosOptions,
+    SagaComponentArgs,
+    SagaLambdaOptions,
+    SagaPolicyStatement,
+    SagaStatusOptions,
+    SagaStep,
+    SagaTableArgs,
+    SagaTestingOptions,
+} from "./args";
+export { CODE_SOURCES, validateAction } from "./actions";
+export { CHAOS_FAULTS } from "./chaos";
+export type { ChaosSettings } from "./chaos";
+export {
+    ACTION_ROLES,
+    Env,
+    executionArnOf,
+    parseTaskComment,
+    SAGA_STATE_KEY,
+    SagaErrors,
+    START_ROLE,
+    STATUS_ROLE,
+    Tags,
+    taskComment,
+    TRANSIENT_LAMBDA_ERRORS,
+} from "./conventions";
+export type { ActionRole } from "./conventions";
+export { afterFailedCompensation, buildSagaDefinition, DEFAULT_DEFINITION_OPTIONS, recordFailureStateName, SagaPaths } from "./definition";
+export type { AslDefinition, AslState, SagaDefinitionInput } from "./definition";
+export { SagaValidationError } from "./errors";
+export { FixedStates, stateNameOf, validateSteps } from "./steps";
