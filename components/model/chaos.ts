@@ -4,7 +4,7 @@
 // API of a production stack. Pure (no Pulumi, no AWS SDK): the component checks the settings with
 // it before anything is created, and the handlers read their environment variable with it.
 import type { SagaChaosOptions } from "./args";
-import { inRange, SagaValidationError } from "./steps";
+import { inRange, SagaValidationError } from "./errors";
 
 /** The settings with every default filled in, as the step Lambdas receive them. */
 export type ChaosSettings = Required<Omit<SagaChaosOptions, "seed">> & Pick<SagaChaosOptions, "seed">;

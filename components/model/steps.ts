@@ -2,9 +2,9 @@
 import { ACTION_ROLES, ActionRole } from "./conventions";
 import { validateAction } from "./actions";
 import { RetryPolicy, SagaAction, SagaStep } from "./args";
-import { SagaValidationError } from "./errors";
+import { inRange, SagaValidationError } from "./errors";
 
-export { SagaValidationError };
+export { inRange, SagaValidationError };
 
 const STEP_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 export const MAX_STEP_NAME_LENGTH = 24;
@@ -91,17 +91,3 @@ export function validateRetryPolicy(label: string, policy: RetryPolicy): void {
     }
 }
 
-/** Checks a number option against its range; the message names the option (in backticks) and the range. */
-export function inRange(label: string, value: unknown, range: { min: number; max?: number; whole?: boolean }): void {
-    const ok =
-        typeof value === "number" &&
-        Number.isFinite(value) &&
-        (!range.whole || Number.isInteger(value)) &&
-        value >= range.min &&
-        value <= (range.max ?? Infinity);
-    if (!ok) {
-        const kind = range.whole ? "a whole number" : "a number";
-        const bounds = range.max === undefined ? `of at least ${range.min}` : `from ${range.min} to ${range.max}`;
-        throw new SagaValidationError(`\`${label}\` must be ${kind} ${bounds}.`);
-    }
-}
