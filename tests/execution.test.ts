@@ -190,12 +190,12 @@ describe("the travel saga executed locally", () => {
         assert.deepEqual([message.step, message.state, message.error.Error], ["Flight", "Cancel Flight", "FlightSupplierDown"]);
         assert.match(JSON.parse(message.error.Cause).errorMessage, /flight supplier/);
 
-        // The cause is States.JsonToString of the saga state. The local engine strips every
-        // backslash from intrinsic results (aws-local-stepfunctions 3.0), so the nested Lambda
-        // causes break its JSON here; AWS escapes them. Match text that survives either way.
+        // The cause is States.JsonToString of the saga state: JSON, with each Lambda cause nested as a JSON string.
         assert.equal(run.error?.name, SagaErrors.CompensationFailed);
-        assert.match(run.error?.cause ?? "", /^\{"failure":\{"Error":"PaymentFailed"/);
-        assert.match(run.error?.cause ?? "", /"compensationFailures":\{"Flight":\{"Error":"FlightSupplierDown"/);
+        const cause = JSON.parse(run.error?.cause ?? "");
+        assert.equal(cause.failure.Error, "PaymentFailed");
+        assert.equal(cause.compensationFailures.Flight.Error, "FlightSupplierDown");
+        assert.match(JSON.parse(cause.compensationFailures.Flight.Cause).errorMessage, /flight supplier/);
     });
 
     it("with compensation failure rate 0.4, retries the compensations that fail by chance and still rolls back cleanly", async () => {

@@ -1,7 +1,7 @@
 // One execution of a local state machine: run by aws-local-stepfunctions with every Task bound to
 // the local cloud, its status, output or error, and its history, as DescribeExecution and
 // GetExecutionHistory report them; and where closed ones are kept across restarts.
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from "./engine";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EngineEvent, HistoryEvent, HistoryRecorder } from "./history";

@@ -1,6 +1,6 @@
 // Step Functions on this machine: the state machines the program deployed and their executions,
 // with the service's own rules (StartExecution's idempotency by name, the errors it answers).
-import { StateMachine, StateMachineDefinition } from "aws-local-stepfunctions";
+import { StateMachine, StateMachineDefinition } from "./engine";
 import { randomUUID } from "node:crypto";
 import { executionArnOf, parseExecutionArn } from "../arns";
 import { ExecutionHost, ExecutionRecord, ExecutionStatus, LocalExecution } from "./execution";

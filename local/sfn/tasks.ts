@@ -2,24 +2,9 @@
 // lambda:invoke integration (and a plain Lambda ARN as Resource) calls a function, the
 // sqs:sendMessage integration sends to a queue. aws-local-stepfunctions takes one local handler
 // per state name; a Task left unbound would call real AWS, so every Task must bind or fail here.
-// Also: the Lambda-style error mapping, and the engine's Node 20 polyfill (every run binds its
-// Tasks here, so the polyfill is in place before the first Task runs).
-import type { RunOptions } from "aws-local-stepfunctions";
+// Also: the Lambda-style error mapping.
+import type { RunOptions } from "./engine";
 import { createHash } from "node:crypto";
-
-// aws-local-stepfunctions 3 calls Promise.withResolvers (Node 22+) in every Task state. On Node 20
-// each Task would then throw a TypeError, and a definition's Catch on States.ALL would quietly
-// turn a success path into a rollback.
-const promiseWithResolvers = Promise as unknown as { withResolvers?: () => unknown };
-promiseWithResolvers.withResolvers ??= function withResolvers<T>() {
-    let resolve!: (value: T | PromiseLike<T>) => void;
-    let reject!: (reason?: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-    });
-    return { promise, resolve, reject };
-};
 
 export const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
 export const SQS_SEND = "arn:aws:states:::sqs:sendMessage";

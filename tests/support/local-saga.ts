@@ -1,7 +1,7 @@
 // Runs the state machine that buildSagaDefinition generates on a local ASL engine
 // (aws-local-stepfunctions), with each Lambda task bound to a handler function called the way the
 // Lambda integration calls it, and the failure queue kept in memory.
-import { ExecutionError, StateMachine, StateMachineDefinition } from "aws-local-stepfunctions";
+import { ExecutionError, StateMachine, StateMachineDefinition } from "../../local/sfn/engine";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { DefinitionOptions } from "../../components/model/args";
