@@ -155,4 +155,38 @@ describe("the local Step Functions API (AWS JSON 1.0 over HTTP)", () => {
         assert.equal(unknown.status, 400);
         assert.match(((await unknown.json()) as { __type: string }).__type, /UnknownOperationException$/);
     });
+
+    it("answers a malformed request with the service's own 4xx error, never a 500", async () => {
+        const call = async (operation: string, body: string) => {
+            const response = await fetch(server.url, {
+                method: "POST",
+                headers: { "x-amz-target": `AWSStepFunctions.${operation}`, "content-type": "application/x-amz-json-1.0" },
+                body,
+            });
+            const { __type, message } = (await response.json()) as { __type?: string; message?: string };
+            return { status: response.status, type: __type?.split("#").pop(), message };
+        };
+        const invalid = (member: string) => ({ status: 400, type: "ValidationException", member });
+        const seen = async (operation: string, body: string) => {
+            const { status, type, message } = await call(operation, body);
+            return { status, type, member: /at '(\w+)'/.exec(message)?.[1] };
+        };
+        assert.deepEqual(await call("DescribeExecution", "null"), { status: 400, type: "SerializationException", message: "The request body must be a JSON object, not null." });
+        assert.deepEqual((await call("ListExecutions", "[1]")).type, "SerializationException");
+        assert.deepEqual(await call("StartExecution", JSON.stringify({ stateMachineArn: MACHINE, input: { a: 1 } })), {
+            status: 400,
+            type: "SerializationException",
+            message: `'input' must be a string, not {"a":1}.`,
+        });
+        const tooBig = JSON.stringify({ blob: "x".repeat(262_144) });
+        assert.deepEqual(await seen("StartExecution", JSON.stringify({ stateMachineArn: MACHINE, input: tooBig })), invalid("input"));
+        assert.deepEqual(await seen("StartExecution", JSON.stringify({ stateMachineArn: MACHINE, name: "n".repeat(81) })), invalid("name"));
+        assert.deepEqual(await seen("ListExecutions", JSON.stringify({ stateMachineArn: MACHINE, statusFilter: "DONE" })), invalid("statusFilter"));
+        assert.deepEqual(await seen("ListExecutions", JSON.stringify({ stateMachineArn: MACHINE, maxResults: 5000 })), invalid("maxResults"));
+        assert.deepEqual(await seen("DescribeExecution", "{}"), invalid("executionArn"));
+        // The largest input AWS takes is still taken.
+        const fits = JSON.stringify({ blob: "x".repeat(262_144 - 11) });
+        assert.equal(Buffer.byteLength(fits), 262_144);
+        assert.equal((await call("StartExecution", JSON.stringify({ stateMachineArn: MACHINE, name: "largest", input: fits }))).status, 200);
+    });
 });

@@ -14,18 +14,43 @@ type Operation = (service: StepFunctionsService, request: Request) => unknown;
 
 const seconds = (date: Date | undefined) => (date ? date.getTime() / 1000 : undefined);
 
+/** Step Functions' largest execution input (and output), in UTF-8 bytes. */
+export const MAX_INPUT_BYTES = 262_144;
+const STATUSES: readonly ExecutionStatus[] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
+
+const validation = (message: string) => new SfnError("ValidationException", `1 validation error detected: ${message}`);
+
 function required(request: Request, field: string): string {
-    const value = request[field];
-    if (typeof value !== "string" || value === "") {
-        throw new SfnError("ValidationException", `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
-    }
+    const value = optional(request, field);
+    if (value === undefined || value === "") throw validation(`Value null at '${field}' failed to satisfy constraint: Member must not be null`);
     return value;
+}
+
+/** A string member, absent or a string: any other JSON type is not one (AWS cannot deserialize it). */
+function optional(request: Request, field: string): string | undefined {
+    const value = request[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "string") throw new SfnError("SerializationException", `'${field}' must be a string, not ${JSON.stringify(value)}.`);
+    return value;
+}
+
+function statusFilterOf(request: Request): ExecutionStatus | undefined {
+    const filter = optional(request, "statusFilter");
+    if (filter !== undefined && !(STATUSES as readonly string[]).includes(filter)) {
+        throw validation(`Value '${filter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUSES.join(", ")}]`);
+    }
+    return filter as ExecutionStatus | undefined;
 }
 
 /** One page of `items`: `nextToken` is the offset of the next page. */
 function page<T>(items: T[], request: Request, defaultSize = 100): { items: T[]; nextToken?: string } {
-    const size = Math.min(Number(request.maxResults) || defaultSize, 1000);
-    const start = typeof request.nextToken === "string" ? Number(Buffer.from(request.nextToken, "base64url").toString()) : 0;
+    const max = request.maxResults;
+    if (max !== undefined && max !== null && !(Number.isInteger(max) && (max as number) >= 0 && (max as number) <= 1000)) {
+        throw validation(`Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and 1000`);
+    }
+    const size = (max as number | undefined) || defaultSize;
+    const token = optional(request, "nextToken");
+    const start = token !== undefined ? Number(Buffer.from(token, "base64url").toString()) : 0;
     if (!Number.isInteger(start) || start < 0) throw new SfnError("InvalidToken", "Invalid Token");
     const end = start + size;
     return { items: items.slice(start, end), ...(end < items.length ? { nextToken: Buffer.from(String(end)).toString("base64url") } : {}) };
@@ -42,8 +67,14 @@ const summary = (e: ExecutionRecord) => ({
 
 const OPERATIONS: Record<string, Operation> = {
     StartExecution(service, request) {
-        const input = typeof request.input === "string" ? request.input : undefined;
-        const name = typeof request.name === "string" ? request.name : undefined;
+        const input = optional(request, "input");
+        if (input !== undefined && Buffer.byteLength(input) > MAX_INPUT_BYTES) {
+            throw validation(`Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${MAX_INPUT_BYTES}`);
+        }
+        const name = optional(request, "name");
+        if (name !== undefined && name.length > 80) {
+            throw validation(`Value '${name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80`);
+        }
         const execution = service.startExecution(required(request, "stateMachineArn"), name, input);
         return { executionArn: execution.executionArn, startDate: seconds(execution.startDate) };
     },
@@ -71,14 +102,11 @@ const OPERATIONS: Record<string, Operation> = {
         };
     },
     ListExecutions(service, request) {
-        const filter = typeof request.statusFilter === "string" ? (request.statusFilter as ExecutionStatus) : undefined;
-        const { items, nextToken } = page(service.listExecutions(required(request, "stateMachineArn"), filter), request);
+        const { items, nextToken } = page(service.listExecutions(required(request, "stateMachineArn"), statusFilterOf(request)), request);
         return { executions: items.map(summary), ...(nextToken ? { nextToken } : {}) };
     },
     StopExecution(service, request) {
-        const error = typeof request.error === "string" ? request.error : undefined;
-        const cause = typeof request.cause === "string" ? request.cause : undefined;
-        service.stopExecution(required(request, "executionArn"), error, cause);
+        service.stopExecution(required(request, "executionArn"), optional(request, "error"), optional(request, "cause"));
         return { stopDate: Date.now() / 1000 };
     },
     DescribeStateMachine(service, request) {
@@ -131,7 +159,11 @@ export async function handleSfnRequest(service: StepFunctionsService, request: I
         const handler = OPERATIONS[operation];
         if (!handler) throw new SfnError("UnknownOperationException", `The local cloud does not serve ${operation}; it serves ${Object.keys(OPERATIONS).join(", ")}.`);
         const text = (await readBody(request)).toString("utf8");
-        reply(200, await handler(service, text.trim() === "" ? {} : (JSON.parse(text) as Request)));
+        const body: unknown = text.trim() === "" ? {} : JSON.parse(text);
+        if (typeof body !== "object" || body === null || Array.isArray(body)) {
+            throw new SfnError("SerializationException", `The request body must be a JSON object, not ${text.slice(0, 40)}.`);
+        }
+        reply(200, await handler(service, body as Request));
     } catch (error) {
         if (error instanceof SfnError) reply(400, { __type: `com.amazonaws.swf.service.v2.model#${error.type}`, message: error.message });
         else if (error instanceof SyntaxError) reply(400, { __type: "SerializationException", message: error.message });
