@@ -169,7 +169,7 @@ describe("the local Step Functions API (AWS JSON 1.0 over HTTP)", () => {
         const invalid = (member: string) => ({ status: 400, type: "ValidationException", member });
         const seen = async (operation: string, body: string) => {
             const { status, type, message } = await call(operation, body);
-            return { status, type, member: /at '(\w+)'/.exec(message)?.[1] };
+            return { status, type, member: /at '(\w+)'/.exec(message ?? "")?.[1] };
         };
         assert.deepEqual(await call("DescribeExecution", "null"), { status: 400, type: "SerializationException", message: "The request body must be a JSON object, not null." });
         assert.deepEqual((await call("ListExecutions", "[1]")).type, "SerializationException");
