@@ -1,10 +1,11 @@
-// Builds one saga of N steps under the test mocks and prints its figures as one JSON line.
+// Builds one saga of N steps under the mock harness (plain provisioning, as the tests build theirs)
+// and prints its figures as one JSON line.
 // Every step reuses the hotel handlers: bundling is cached per module, so what grows with N is
 // the program itself (resources, Outputs, the definition), which is what this measures.
 import { SagaComponent } from "../components";
 import type { SagaStep } from "../components/model/args";
 import { travelStart } from "../handlers/travel/steps";
-import { deploy, recorded, setupMocks } from "../tests/support/mocks";
+import { PlainProvisioner, REGION } from "../local/pulumi/plain";
 
 const HOTEL = "handlers/travel/hotel.ts";
 const steps = (count: number): SagaStep[] =>
@@ -15,17 +16,19 @@ const steps = (count: number): SagaStep[] =>
         cancel: { module: HOTEL, export: "cancel", tableAccess: ["DeleteItem"] },
     }));
 
+const plain = new PlainProvisioner();
+
 async function main(count: number) {
-    setupMocks();
+    plain.install({ project: "saga", stack: "bench", config: { "aws:region": REGION } });
     // Warm the bundle cache and the SDK's modules with a one-step saga, so N=3 is not charged for them.
-    await deploy(() => new SagaComponent("warmup", { steps: steps(1), start: travelStart }));
+    await plain.deploy(() => new SagaComponent("warmup", { steps: steps(1), start: travelStart }));
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
     const started = process.hrtime.bigint();
-    await deploy(() => new SagaComponent("scale", { steps: steps(count), start: travelStart }));
+    await plain.deploy(() => new SagaComponent("scale", { steps: steps(count), start: travelStart }));
     const buildMs = Number(process.hrtime.bigint() - started) / 1e6;
     const heapMB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
-    console.log(JSON.stringify({ steps: count, resources: recorded.length, buildMs, heapMB }));
+    console.log(JSON.stringify({ steps: count, resources: plain.recorded.length, buildMs, heapMB }));
 }
 
 main(Number(process.argv[2])).catch((error) => {

@@ -2,6 +2,7 @@
 // out. Props go through the SDK's own unknown-checking proxy, so a sentinel value behaves as an
 // unknown value does under the Pulumi CLI.
 import * as policy from "@pulumi/policy";
+import { resourceUrn } from "../../policy-pack/ci/capture";
 
 export interface TestResource {
     type: string;
@@ -9,7 +10,7 @@ export interface TestResource {
     props: Record<string, unknown>;
 }
 
-export const urnOf = (r: Pick<TestResource, "type" | "name">) => `urn:pulumi:test::saga::${r.type}::${r.name}`;
+export const urnOf = (r: Pick<TestResource, "type" | "name">) => resourceUrn({ project: "saga", stack: "test" }, r);
 
 const OPTIONS: policy.PolicyResourceOptions = {
     protect: false,
