@@ -6,7 +6,7 @@ import {
     apiRequiresAuthorization,
     apiStageThrottling,
     dynamodbTableProtected,
-    lambdaNodejsRuntimeSupported,
+    lambdaRuntimeSupported,
     logGroupRetention,
     policies,
     stateMachineLoggingAndTracing,
@@ -35,19 +35,20 @@ describe("the policy pack", () => {
             "saga-compensations-retry": "mandatory",
             "saga-compensation-failures-recorded": "mandatory",
             "saga-least-privilege": "mandatory",
-            "lambda-nodejs-runtime-supported": "mandatory",
+            "lambda-runtime-supported": "mandatory",
             "state-machine-logging-and-tracing": "advisory",
             "log-group-retention": "advisory",
             "dynamodb-table-recovery-and-encryption": "advisory",
             "api-stage-throttling": "advisory",
             "api-requires-authorization": "advisory",
+            "saga-testing-switches-off": "advisory",
         });
     });
 
     it("declares the defaults its code applies in its config schemas", () => {
         const schemaOf = (name: string) => policies.find((p) => p.name === name)?.configSchema?.properties;
         assert.equal(schemaOf("saga-compensations-retry")?.minimumRetries.default, COMPENSATION_RETRIES_DEFAULTS.minimumRetries);
-        assert.deepEqual(schemaOf("lambda-nodejs-runtime-supported")?.allowedRuntimes.default, LAMBDA_RUNTIME_DEFAULTS.allowedRuntimes);
+        assert.deepEqual(schemaOf("lambda-runtime-supported")?.allowedRuntimes.default, LAMBDA_RUNTIME_DEFAULTS.allowedRuntimes);
     });
 
     it("reads the resource types the AWS provider declares", () => {
@@ -163,33 +164,41 @@ describe("policy api-stage-throttling", () => {
     });
 });
 
-describe("policy lambda-nodejs-runtime-supported", () => {
+describe("policy lambda-runtime-supported", () => {
     const withRuntime = (runtime: string) => changed(sagaStack(), "travel-hotel-cancel", (p) => (p.runtime = runtime));
+    const ALLOWED = LAMBDA_RUNTIME_DEFAULTS.allowedRuntimes.map((r) => `"${r}"`).join(", ");
 
     it("passes the generated Lambdas (nodejs22.x)", async () => {
-        assert.deepEqual(await check(lambdaNodejsRuntimeSupported, sagaStack()), []);
+        assert.deepEqual(await check(lambdaRuntimeSupported, sagaStack()), []);
     });
 
-    it("should fail if a Lambda uses a deprecated Node.js runtime", async () => {
-        assert.deepEqual(await check(lambdaNodejsRuntimeSupported, withRuntime("nodejs18.x")), [
-            'Lambda "travel-hotel-cancel" must use a supported Node.js runtime: "nodejs18.x" is not one of "nodejs22.x", "nodejs24.x". Set runtime to "nodejs24.x".',
+    it("passes a saga action in another supported language", async () => {
+        assert.deepEqual(await check(lambdaRuntimeSupported, withRuntime("python3.13")), []);
+    });
+
+    it("should fail if a Lambda uses a deprecated Node.js runtime, advising the newest Node.js", async () => {
+        assert.deepEqual(await check(lambdaRuntimeSupported, withRuntime("nodejs18.x")), [
+            `Lambda "travel-hotel-cancel" must use a supported runtime: "nodejs18.x" is not one of ${ALLOWED}. Set runtime to "nodejs24.x".`,
         ]);
     });
 
-    it("should fail if a saga Lambda is not on Node.js", async () => {
-        assert.deepEqual(await check(lambdaNodejsRuntimeSupported, withRuntime("python3.12")), [
-            'Lambda "travel-hotel-cancel" must use a supported Node.js runtime: "python3.12" is not one of "nodejs22.x", "nodejs24.x". Set runtime to "nodejs24.x".',
+    it("should fail if any Lambda, in the saga or not, uses a deprecated runtime of its language", async () => {
+        assert.deepEqual(await check(lambdaRuntimeSupported, [{ type: T.lambda, name: "report", props: { runtime: "python3.9" } }]), [
+            `Lambda "report" must use a supported runtime: "python3.9" is not one of ${ALLOWED}. Set runtime to "python3.14".`,
+        ]);
+        assert.deepEqual(await check(lambdaRuntimeSupported, [{ type: T.lambda, name: "legacy", props: { runtime: "go1.x" } }]), [
+            `Lambda "legacy" must use a supported runtime: "go1.x" is not one of ${ALLOWED}. Set runtime to one of them.`,
         ]);
     });
 
-    it("leaves other languages' Lambdas outside the saga alone", async () => {
-        assert.deepEqual(await check(lambdaNodejsRuntimeSupported, [{ type: T.lambda, name: "report", props: { runtime: "python3.12" } }]), []);
+    it("leaves container images alone: they carry their own runtime", async () => {
+        assert.deepEqual(await check(lambdaRuntimeSupported, [{ type: T.lambda, name: "image", props: { packageType: "Image" } }]), []);
     });
 
     it("takes the allowed runtimes from its configuration", async () => {
         const only = [{ type: T.lambda, name: "report", props: { runtime: "nodejs22.x" } }];
-        assert.deepEqual(await check(lambdaNodejsRuntimeSupported, only, { allowedRuntimes: ["nodejs24.x"] }), [
-            'Lambda "report" must use a supported Node.js runtime: "nodejs22.x" is not one of "nodejs24.x". Set runtime to "nodejs24.x".',
+        assert.deepEqual(await check(lambdaRuntimeSupported, only, { allowedRuntimes: ["nodejs24.x"] }), [
+            'Lambda "report" must use a supported runtime: "nodejs22.x" is not one of "nodejs24.x". Set runtime to "nodejs24.x".',
         ]);
     });
 });

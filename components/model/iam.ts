@@ -37,10 +37,14 @@ export function tableStatements(tableArn: string, access: readonly TableAccess[]
     return [{ Sid: "TableAccess", Effect: "Allow", Action: actions, Resource: tableArn }];
 }
 
+/** The Sid of an action's own statements is this prefix and its position: ActionGrant1, ActionGrant2, ... */
+export const ACTION_GRANT_SID = "ActionGrant";
+export const isActionGrantSid = (sid: string) => new RegExp(`^${ACTION_GRANT_SID}[1-9]\\d*$`).test(sid);
+
 /** An action's own statements (`policyStatements`), with their resources known: Allow, as given. */
 export function extraStatements(statements: readonly { actions: string[]; resources: string[] }[]): PolicyStatement[] {
     return statements.map((statement, index) => ({
-        Sid: `ActionGrant${index + 1}`,
+        Sid: `${ACTION_GRANT_SID}${index + 1}`,
         Effect: "Allow",
         Action: [...statement.actions],
         Resource: statement.resources.length === 1 ? statement.resources[0] : [...statement.resources],

@@ -1,5 +1,6 @@
 // A static reading of any Amazon States Language definition: which states the success path runs,
-// where each error goes, which paths a failure takes. Pure: no Pulumi, no AWS.
+// where each error goes, which paths a failure takes, and the one run a given set of failing
+// states makes (`walk`, which the definition tests use). Pure: no Pulumi, no AWS.
 //
 // Only the top level is read: the branches of Parallel and Map states are not entered.
 
@@ -65,6 +66,8 @@ function endOf(state: AslState): "failed" | "succeeded" | undefined {
 export type PathEnd =
     | { kind: "failed"; state: string }
     | { kind: "succeeded"; state: string }
+    /** A state that fails (see `pathsFrom`) and has no Catch on States.ALL: the run fails there. */
+    | { kind: "uncaught"; state: string }
     | { kind: "missing"; state: string }
     | { kind: "loop"; state: string };
 
@@ -75,19 +78,26 @@ export interface Path {
 }
 
 const MAX_PATHS = 256;
+const NONE: ReadonlySet<string> = new Set();
 
 /**
- * Every path a run takes from `from` when nothing on the way fails (a Choice forks it), up to a
- * bound; a path that comes back to a state it entered ends as a loop.
+ * Every path a run takes from `from`, up to a bound: a Choice forks it; a state in `failing`
+ * fails each time it is entered (past its retries) and goes where its Catch on States.ALL
+ * leads, or ends the run; every other state does not fail. A path that comes back to a state
+ * it entered ends as a loop.
  */
-export function pathsFrom(asl: Asl, from: string): Path[] {
+export function pathsFrom(asl: Asl, from: string, failing: ReadonlySet<string> = NONE): Path[] {
     const paths: Path[] = [];
-    const visit = (name: string, entered: string[]) => {
+    const visit = (name: string, entered: string[]): void => {
         if (paths.length >= MAX_PATHS) return;
         if (entered.includes(name)) return void paths.push({ states: entered, end: { kind: "loop", state: name } });
         const state = asl.States[name];
         if (!state) return void paths.push({ states: entered, end: { kind: "missing", state: name } });
         const here = [...entered, name];
+        if (failing.has(name)) {
+            const catcher = catchAllOf(state);
+            return catcher ? visit(catcher.Next, here) : void paths.push({ states: here, end: { kind: "uncaught", state: name } });
+        }
         const end = endOf(state);
         if (end) return void paths.push({ states: here, end: { kind: end, state: name } });
         const next = normalNext(state);
@@ -96,6 +106,24 @@ export function pathsFrom(asl: Asl, from: string): Path[] {
     };
     visit(from, []);
     return paths;
+}
+
+/**
+ * The states one run enters from StartAt when the states in `failing` fail (see `pathsFrom`).
+ * Throws when there is no single such run: a Choice forks it, it loops, or it reaches a missing
+ * state or one it cannot leave.
+ */
+export function walk(asl: Asl, failing: ReadonlySet<string> = NONE): string[] {
+    const paths = pathsFrom(asl, asl.StartAt, failing);
+    if (paths.length !== 1) throw new Error(`The run forks into ${paths.length} paths: ${paths.map((p) => p.states.join(" -> ")).join("; ")}`);
+    const [{ states, end }] = paths;
+    if (end.kind === "loop") throw new Error(`The definition loops: ${[...states, end.state].join(" -> ")}`);
+    if (end.kind === "missing") {
+        const last = states.at(-1);
+        if (last === end.state) throw new Error(`"${last}" neither ends the run nor names a next state.`);
+        throw new Error(`${last === undefined ? "StartAt" : `"${last}"`} leads to the missing state "${end.state}".`);
+    }
+    return states;
 }
 
 /** Every state reachable from StartAt by following `next` (missing states are skipped). */

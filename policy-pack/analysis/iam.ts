@@ -34,6 +34,7 @@ export function parseDocument(document: unknown): Statement[] | { error: string 
     }));
 }
 
+
 /**
  * Actions AWS authorises only on "*": X-Ray has no resource-level permissions, and Step
  * Functions configures log delivery through account-level CloudWatch Logs APIs.

@@ -1,10 +1,14 @@
 // Recognises a saga in any state machine definition and checks its compensation paths. Pure.
 //
 // By structure: the forward tasks are the Tasks of the success path; the compensations are the
-// other Tasks a run can reach (a failure's durable record, an SQS message, is neither). When the
-// stack tells which Lambda each Task invokes and how that Lambda is tagged (saga, step, role),
-// the check knows each step's compensator and requires exactly the right ones, in order.
-import { Asl, Path, catchAllOf, catchersOf, forwardTasks, isQueueRecord, isTask, list, pathsFrom, reachable, successStates, taskTarget } from "./asl";
+// other Tasks a run can reach (a failure's durable record, an SQS message, is neither). When each
+// forward task's step and role are known, the check knows each step's compensator and requires
+// exactly the right ones, in order. A Task's step and role come first from its own `Comment`
+// (`saga:step=Hotel saga:role=reserve`, see taskComment in components/model/conventions.ts), so
+// the machine itself says what it runs whatever function a Task invokes; else from the tags of
+// the Lambda it invokes, when the stack has that Lambda and it is tagged.
+import { ActionRole, Tags, parseTaskComment } from "../../components/model/conventions";
+import { Asl, AslState, Path, catchAllOf, catchersOf, forwardTasks, isQueueRecord, isTask, list, pathsFrom, reachable, successStates, taskTarget } from "./asl";
 
 export interface SagaReading {
     asl: Asl;
@@ -16,13 +20,68 @@ export interface SagaReading {
     isSaga: boolean;
 }
 
-/** What the stack knows about the Lambda a Task invokes. */
+/** A Task's place in its saga. */
 export interface TaskIdentity {
     saga: string;
     step?: string;
     role?: string;
 }
 export type Identify = (stateName: string) => TaskIdentity | undefined;
+
+/** The Lambda a Task invokes as the stack knows it: its resource name and saga tags. */
+export interface TaggedFunction {
+    name: string;
+    saga: string;
+    step?: string;
+    role?: string;
+}
+
+/** The step and role a Task state's Comment names, when it follows the convention. */
+export function commentOf(state: AslState | undefined): { step: string; role: ActionRole } | undefined {
+    return isTask(state) ? parseTaskComment(state?.Comment) : undefined;
+}
+
+/** Whether some Task of the definition names its saga step and role in its Comment. */
+export const hasSagaComments = (asl: Asl) => Object.values(asl.States).some((state) => commentOf(state) !== undefined);
+
+/** A Comment that means to name a step or role (it mentions the tags) but does not follow the convention. */
+const looksLikeSagaComment = (comment: unknown) =>
+    typeof comment === "string" && (comment.includes(`${Tags.step}=`) || comment.includes(`${Tags.role}=`));
+
+/**
+ * Each Task's place in the saga `saga`: the step and role its Comment names; without such a
+ * Comment, the tags of the Lambda it invokes (`tagged`). Also what is wrong with them: a Comment
+ * that mentions the saga tags but does not follow the convention, and a Comment that disagrees
+ * with the tags of a Lambda of the same saga (the Comment is what the checks then go by).
+ */
+export function identifyTasks(
+    machine: string,
+    asl: Asl,
+    saga: string,
+    tagged: (stateName: string) => TaggedFunction | undefined = () => undefined,
+): { identify: Identify; messages: string[] } {
+    const label = `State machine "${machine}"`;
+    const messages: string[] = [];
+    const identities = new Map<string, TaskIdentity>();
+    for (const [name, state] of Object.entries(asl.States).filter(([, s]) => isTask(s))) {
+        const comment = commentOf(state);
+        const lambda = tagged(name);
+        if (!comment && looksLikeSagaComment(state.Comment)) {
+            messages.push(
+                `${label} must write the Comment of task "${name}" as "${Tags.step}=<step> ${Tags.role}=<reserve, confirm or cancel>": "${state.Comment}" does not follow that convention, so the task's step and role are not known from it.`,
+            );
+        }
+        if (comment && lambda && lambda.saga === saga && (lambda.step !== comment.step || lambda.role !== comment.role)) {
+            const tags = [`${Tags.step}=${lambda.step ?? "(none)"}`, `${Tags.role}=${lambda.role ?? "(none)"}`].join(", ");
+            messages.push(
+                `${label} must name the same step and role in the Comment of task "${name}" as the tags of the Lambda it invokes: the Comment says "${state.Comment}", but Lambda "${lambda.name}" is tagged ${tags}. The compensations are checked by the Comment; correct whichever is wrong.`,
+            );
+        }
+        if (comment) identities.set(name, { saga, ...comment });
+        else if (lambda) identities.set(name, { saga: lambda.saga, step: lambda.step, role: lambda.role });
+    }
+    return { identify: (name) => identities.get(name), messages };
+}
 
 export function readSaga(asl: Asl): SagaReading {
     const onSuccessPath = successStates(asl);
@@ -51,14 +110,15 @@ const sequence = (names: string[]) => names.map((n) => `"${n}"`).join(", then ")
 export function checkCompensationPaths(machine: string, reading: SagaReading, identify?: Identify): string[] {
     const { asl, forward } = reading;
     const label = `State machine "${machine}"`;
-    const byTags = identify !== undefined && forward.length > 0 && forward.every((task) => identify(task)?.step !== undefined);
+    // Steps are known only when every forward task's is; otherwise the paths are compared with each other.
+    const bySteps = identify !== undefined && forward.length > 0 && forward.every((task) => identify(task)?.step !== undefined);
     const messages: string[] = [];
     const stepsSoFar: string[] = [];
     let previous: { task: string; targets: string[]; names: string[] } | undefined;
 
     for (const task of forward) {
         const state = asl.States[task];
-        const id = byTags ? (identify(task) as TaskIdentity) : undefined;
+        const id = bySteps ? (identify(task) as TaskIdentity) : undefined;
         if (id?.step !== undefined && !stepsSoFar.includes(id.step)) stepsSoFar.push(id.step);
         const what = `forward task "${task}"${id ? ` (step "${id.step}")` : ""}`;
         if (!catchAllOf(state)) {
@@ -85,7 +145,7 @@ export function checkCompensationPaths(machine: string, reading: SagaReading, id
                 const ran = tasksOn(asl, path);
                 const ending = `${ran.length > 0 ? `runs ${sequence(ran)} and ` : "runs no task and "}ends at "${end.state}"`;
                 if (id) {
-                    messages.push(...checkByTags(label, what, via, ending, ran, id, stepsSoFar, identify as Identify));
+                    messages.push(...checkBySteps(label, what, via, ending, ran, id, stepsSoFar, identify as Identify));
                     continue;
                 }
                 const targets = unique(ran.map((s) => taskTarget(asl.States[s])));
@@ -98,7 +158,7 @@ export function checkCompensationPaths(machine: string, reading: SagaReading, id
     return unique(messages);
 }
 
-function checkByTags(label: string, what: string, via: string, ending: string, ran: string[], id: TaskIdentity, stepsSoFar: string[], identify: Identify): string[] {
+function checkBySteps(label: string, what: string, via: string, ending: string, ran: string[], id: TaskIdentity, stepsSoFar: string[], identify: Identify): string[] {
     const expected = [...stepsSoFar].reverse();
     const compensated = ran
         .map((state) => ({ state, id: identify(state) }))

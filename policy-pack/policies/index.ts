@@ -5,22 +5,24 @@ import { apiStageThrottling } from "./api-throttling";
 import { sagaCompensationFailuresRecorded } from "./compensation-failures";
 import { sagaCompensationsRetry } from "./compensation-retries";
 import { sagaStepsHaveCompensators } from "./compensators";
-import { lambdaNodejsRuntimeSupported } from "./lambda-runtime";
+import { lambdaRuntimeSupported } from "./lambda-runtime";
 import { sagaLeastPrivilege } from "./least-privilege";
 import { logGroupRetention } from "./log-retention";
 import { stateMachineLoggingAndTracing } from "./state-machine-observability";
 import { dynamodbTableProtected } from "./table-protection";
+import { sagaTestingSwitchesOff } from "./testing-switches";
 
 export {
     apiRequiresAuthorization,
     apiStageThrottling,
     dynamodbTableProtected,
-    lambdaNodejsRuntimeSupported,
+    lambdaRuntimeSupported,
     logGroupRetention,
     sagaCompensationFailuresRecorded,
     sagaCompensationsRetry,
     sagaLeastPrivilege,
     sagaStepsHaveCompensators,
+    sagaTestingSwitchesOff,
     stateMachineLoggingAndTracing,
 };
 
@@ -33,11 +35,12 @@ export const policies: Policies = [
     sagaCompensationsRetry,
     sagaCompensationFailuresRecorded,
     sagaLeastPrivilege,
-    lambdaNodejsRuntimeSupported,
+    lambdaRuntimeSupported,
     // Advisory: operational basics.
     stateMachineLoggingAndTracing,
     logGroupRetention,
     dynamodbTableProtected,
     apiStageThrottling,
     apiRequiresAuthorization,
+    sagaTestingSwitchesOff,
 ];

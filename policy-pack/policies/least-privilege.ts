@@ -1,10 +1,11 @@
 // Least privilege for every role of a saga: its step Lambdas, its start Lambda, its state machine.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { ActionRole, START_ROLE, STATUS_ROLE, Tags } from "../../components/model/conventions";
-import { invokedFunction, parseAsl } from "../analysis/asl";
+import { ActionRole, START_ROLE, STATUS_ROLE } from "../../components/model/conventions";
+import { isActionGrantSid } from "../../components/model/iam";
 import { Statement, broadGrants, isWithin, parseDocument, serviceOf } from "../analysis/iam";
-import { StackIndex, StackResource, Types, describeLambda, fromPolicyResources } from "../analysis/stack";
-import { NotKnownYet, UNKNOWN, str, tagsOf } from "../analysis/values";
+import { MachineReading, readMachines, sameFunction } from "../analysis/machines";
+import { StackIndex, describeLambda, fromPolicyResources } from "../analysis/stack";
+import { NotKnownYet, UNKNOWN, str } from "../analysis/values";
 
 type Kind = "step" | "start" | "status" | "machine";
 
@@ -17,12 +18,14 @@ interface Principal {
     /** How the owner is named in messages. */
     label: string;
     roleArn: unknown;
+    /** A state machine's reading. */
+    machine?: MachineReading;
 }
 
 export const sagaLeastPrivilege: StackValidationPolicy = {
     name: "saga-least-privilege",
     description:
-        'Checks whether the IAM policies of a saga\'s roles grant only what each needs: no "*" or service-wide actions, no "*" resources beyond X-Ray and log delivery, step Lambdas reach only their saga\'s table, the start Lambda only starts its own state machine, the status Lambda only reads the table and its machine\'s executions, and the state machine invokes only its step Lambdas.',
+        'Checks whether the IAM policies of a saga\'s roles grant only what each needs: no "*" or service-wide actions, no "*" resources beyond X-Ray and log delivery, step Lambdas reach only their saga\'s table, the start Lambda only starts its own state machine, the status Lambda only reads the table and its machine\'s executions, the state machine invokes only its step Lambdas and the functions its definition invokes, and an action\'s own extra grants (Sid ActionGrant<n>) name their actions and resources.',
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const stack = new StackIndex(fromPolicyResources(args.resources));
@@ -60,7 +63,8 @@ export const sagaLeastPrivilege: StackValidationPolicy = {
                     report(`${owner} must be a valid policy document: it ${statements.error}.`, policy.resource.urn);
                     continue;
                 }
-                for (const message of checkStatements(stack, principal, owner, statements)) report(message, policy.resource.urn);
+                const where = `${policy.label} of ${principal.label}`;
+                for (const message of checkStatements(stack, principal, where, statements, unknown)) report(message, policy.resource.urn);
             }
         }
         if (unknown.length > 0) {
@@ -72,7 +76,7 @@ export const sagaLeastPrivilege: StackValidationPolicy = {
     },
 };
 
-/** The owners of saga roles: the saga's Lambdas, and state machines tagged with or invoking them. */
+/** The owners of saga roles: the saga's Lambdas, and the state machines of a saga (see readMachines). */
 function principalsOf(stack: StackIndex): Principal[] {
     const lambdas: Principal[] = stack.sagaLambdas.map((lambda) => ({
         kind: lambda.role === START_ROLE ? "start" : lambda.role === STATUS_ROLE ? "status" : "step",
@@ -80,42 +84,36 @@ function principalsOf(stack: StackIndex): Principal[] {
         label: describeLambda(lambda),
         roleArn: lambda.roleArn,
     }));
-    const machines = stack.ofType(Types.stateMachine).flatMap((machine): Principal[] => {
-        const saga = sagaOfMachine(stack, machine);
-        return saga === undefined
+    const machines = readMachines(stack).flatMap((machine): Principal[] =>
+        machine.saga === undefined
             ? []
-            : [{ kind: "machine", saga, label: `state machine "${machine.name}" (saga "${saga}")`, roleArn: machine.props.roleArn }];
-    });
+            : [{ kind: "machine", saga: machine.saga, label: `state machine "${machine.resource.name}" (saga "${machine.saga}")`, roleArn: machine.resource.props.roleArn, machine }],
+    );
     return [...lambdas, ...machines];
-}
-
-function sagaOfMachine(stack: StackIndex, machine: StackResource): string | undefined {
-    const tagged = tagsOf(machine.props)[Tags.saga];
-    if (tagged !== undefined) return tagged;
-    const asl = machine.props.definition === UNKNOWN ? undefined : parseAsl(machine.props.definition);
-    if (asl === undefined || "error" in asl) return undefined;
-    for (const state of Object.values(asl.States)) {
-        const fn = invokedFunction(state);
-        const saga = fn === undefined ? undefined : stack.lambdaFor(fn)?.saga;
-        if (saga !== undefined) return saga;
-    }
-    return undefined;
 }
 
 const OBSERVABILITY = new Set(["logs", "xray"]);
 
-function checkStatements(stack: StackIndex, principal: Principal, owner: string, statements: Statement[]): string[] {
+/**
+ * Every Allow statement is narrow (see broadGrants). The saga's own statements also serve only
+ * the role's purpose; an action's extra grants (its `policyStatements`, Sid ActionGrant<n>) are
+ * its owner's choice and need only be narrow.
+ */
+function checkStatements(stack: StackIndex, principal: Principal, where: string, statements: Statement[], unknown: string[]): string[] {
     const messages: string[] = [];
-    for (const statement of statements.filter((s) => s.Effect === "Allow")) {
+    statements.forEach((statement, index) => {
+        if (statement.Effect !== "Allow") return;
+        const owner = capitalize(`${statement.Sid !== undefined ? `statement "${statement.Sid}"` : `statement ${index + 1}`} of ${where}`);
         messages.push(...broadGrants(statement).map((finding) => `${owner} ${finding}.`));
+        if (statement.Sid !== undefined && isActionGrantSid(statement.Sid) && principal.kind !== "machine") return;
         const named = statement.Resource.filter((r) => r !== "*");
         const actions = statement.Action.filter((a) => !a.includes("*"));
         const tableActions = actions.filter((a) => serviceOf(a) === "dynamodb");
         if (tableActions.length > 0 && principal.kind !== "machine") messages.push(...checkTables(stack, principal, owner, tableActions, named));
         if (principal.kind === "start") messages.push(...checkStart(stack, principal, owner, actions, named));
         if (principal.kind === "status") messages.push(...checkStatus(stack, principal, owner, actions, named));
-        if (principal.kind === "machine") messages.push(...checkMachine(stack, principal, owner, actions, named));
-    }
+        if (principal.kind === "machine") messages.push(...checkMachine(stack, principal, owner, actions, named, unknown));
+    });
     return messages;
 }
 
@@ -171,16 +169,29 @@ function checkStatus(stack: StackIndex, principal: Principal, owner: string, act
     return messages;
 }
 
-/** The state machine invokes only its saga's step Lambdas. */
-function checkMachine(stack: StackIndex, principal: Principal, owner: string, actions: string[], resources: string[]): string[] {
+/** The state machine invokes only its saga's step Lambdas and the functions its definition invokes. */
+function checkMachine(stack: StackIndex, principal: Principal, owner: string, actions: string[], resources: string[], unknown: string[]): string[] {
     if (!actions.includes("lambda:InvokeFunction")) return [];
     const steps = stack.sagaLambdas
         .filter((l) => l.saga === principal.saga && STEP_ROLES.includes(l.role ?? ""))
         .map((l) => l.arn)
         .filter((arn): arn is string => arn !== undefined);
-    return resources
-        .filter((resource) => str(resource)?.startsWith("arn:aws:lambda:") && !steps.some((arn) => resource === arn || resource.startsWith(`${arn}:`)))
-        .map((resource) => `${owner} must only invoke the step Lambdas of saga "${principal.saga}": it allows "lambda:InvokeFunction" on "${resource}".`);
+    const machine = principal.machine as MachineReading;
+    const outside = resources.filter(
+        (resource) =>
+            str(resource)?.startsWith("arn:aws:lambda:") &&
+            !steps.some((arn) => isWithin(resource, arn)) &&
+            !machine.invoked.some((fn) => sameFunction(resource, fn)),
+    );
+    // Functions beside the saga's tagged Lambdas may be ones its definition invokes: judged once it is known.
+    if (outside.length > 0 && machine.asl === UNKNOWN) {
+        unknown.push(`the definition of ${principal.label}`);
+        return [];
+    }
+    return outside.map(
+        (resource) =>
+            `${owner} must only invoke the step Lambdas of saga "${principal.saga}" and the functions its definition invokes: it allows "lambda:InvokeFunction" on "${resource}".`,
+    );
 }
 
 const capitalize = (text: string) => text[0].toUpperCase() + text.slice(1);

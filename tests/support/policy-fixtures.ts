@@ -1,11 +1,16 @@
 // A synthetic saga stack, as a stack policy would receive it: the resources SagaComponent
 // creates, with the definition and the IAM documents from the same pure builders the component
-// uses. Tests start from it (the happy path) and break one property at a time.
+// uses. Tests start from it (the happy path) and break one property at a time. And the stack the
+// real SagaComponent registers for any plain-data arguments (`componentStack`).
 import { Env, START_ROLE, STATUS_ROLE, Tags } from "../../components/model/conventions";
 import { AslDefinition, buildSagaDefinition } from "../../components/model/definition";
 import { describeExecutionsStatement, functionPolicy, startExecutionStatement, stateMachinePolicy, tableStatements } from "../../components/model/iam";
 import { actionsOf, stateNameOf } from "../../components/model/steps";
-import { SagaStep } from "../../components/model/args";
+import * as path from "node:path";
+import { SagaComponentArgs, SagaStep } from "../../components/model/args";
+import type { AnalyzedResource } from "../../policy-pack/ci/analyzer";
+import { captureProgram } from "../../policy-pack/ci/capture";
+import { BASE_CONFIG } from "./mocks";
 import { TestResource } from "./policy-args";
 
 export const REGION = "us-east-1";
@@ -186,3 +191,20 @@ export const without = (resources: TestResource[], ...names: string[]) => resour
 
 /** The resources of one type. */
 export const ofType = (resources: TestResource[], type: string) => resources.filter((r) => r.type === type);
+
+const PROJECT_ROOT = path.join(__dirname, "..", "..");
+
+/**
+ * The resources the real SagaComponent registers for `args` (plain data: modules, existing
+ * functions, grants, testing), captured as `npm run policy` captures a program: the program of
+ * tests/fixtures/policy-saga, run in the project directory (handler modules resolve there).
+ */
+export function componentStack(name: string, args: SagaComponentArgs, config: Record<string, string> = {}): Promise<AnalyzedResource[]> {
+    return captureProgram({
+        project: "saga",
+        stack: "test",
+        config: { ...BASE_CONFIG, ...config, "fixture:name": name, "fixture:args": JSON.stringify(args) },
+        programDir: PROJECT_ROOT,
+        programFile: path.join(PROJECT_ROOT, "tests", "fixtures", "policy-saga", "index.ts"),
+    });
+}
