@@ -8,7 +8,7 @@ const config = new pulumi.Config();
 const booking = new SagaComponent("booking", {
     steps: travelSteps,
     start: travelStart,
-    // GET /trips/{tripId} reports a booking; every other request still starts one.
+    // GET /trips/{tripId} reports a booking; GET or POST on any path outside /trips starts one.
     status: { path: "/trips/{tripId}", handler: travelStatus },
     alarmActions: config.getObject<string[]>("alarmActions") ?? [],
     api: { iamAuth: !(config.getBoolean("publicApi") ?? false) },

@@ -3,7 +3,7 @@
 // functions of the neighbouring modules.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createApi } from "./api";
+import { apiEnvironment, createApi } from "./api";
 import { createFailureQueue } from "./failureQueue";
 import { createFunction, SagaFunction } from "./functions";
 import { SagaComponentArgs } from "./model/args";
@@ -24,40 +24,52 @@ export const SAGA_COMPONENT_TYPE = "saga:index:SagaComponent";
  * that starts sagas, and a queue with an alarm for compensations that failed all their retries.
  */
 export class SagaComponent extends pulumi.ComponentResource {
-    /** The URL that starts a saga (any method, any path below it but the `status` route's GET). */
+    /** The URL that starts a saga: GET or POST on it, or on any path below it outside the `status` route's first segment. */
     public readonly apiUrl: pulumi.Output<string>;
+    /** The ARN of the saga's state machine; its executions are named by saga id. */
     public readonly stateMachineArn: pulumi.Output<string>;
+    /** The name of the table every record of the saga is in (created, or shared with `table`). */
     public readonly tableName: pulumi.Output<string>;
+    /** The ARN of that table. */
     public readonly tableArn: pulumi.Output<string>;
-    /** Each message records a compensation that failed all its retries. */
+    /** The URL of the queue where each message records a compensation that failed all its retries. */
     public readonly failureQueueUrl: pulumi.Output<string>;
+    /** The ARN of that queue. */
     public readonly failureQueueArn: pulumi.Output<string>;
-    /** The alarm raised as soon as a compensation failure is recorded. */
+    /** The ARN of the alarm raised as soon as a compensation failure is recorded. */
     public readonly compensationAlarmArn: pulumi.Output<string>;
     /** The functions the saga created for step actions, by state name (e.g. "Reserve Hotel"); existing functions are not among them. */
     public readonly functions: Record<string, aws.lambda.Function>;
     /** The role of each of those functions, by the same state names. */
     public readonly functionRoles: Record<string, aws.iam.Role>;
-    /** The function behind the API that starts sagas, and its role. */
+    /** The function behind the API that starts sagas. */
     public readonly startFunction: aws.lambda.Function;
+    /** The role of the start function: it may start executions of this machine. */
     public readonly startRole: aws.iam.Role;
-    /** The function behind the status route, and its role, when the saga has one. */
+    /** The function behind the status route, when the saga has one. */
     public readonly statusFunction?: aws.lambda.Function;
+    /** The role of the status function: it may Query the table and describe this machine's executions. */
     public readonly statusRole?: aws.iam.Role;
+    /** The generated state machine. */
     public readonly stateMachine: aws.sfn.StateMachine;
+    /** The role of the state machine: it may invoke exactly the step functions and record failures. */
     public readonly stateMachineRole: aws.iam.Role;
     /** The table, when the saga created it (not when `table` shares an existing one). */
     public readonly table?: aws.dynamodb.Table;
+    /** The REST API that starts sagas (and reports them on the status route). */
     public readonly restApi: aws.apigateway.RestApi;
+    /** The API's stage, whose URL is `apiUrl`. */
     public readonly stage: aws.apigateway.Stage;
-    /** Where compensations that failed all their retries are recorded, and the alarm on it. */
+    /** The queue where compensations that failed all their retries are recorded. */
     public readonly failureQueue: aws.sqs.Queue;
+    /** The alarm on that queue. */
     public readonly failureAlarm: aws.cloudwatch.MetricAlarm;
 
     constructor(name: string, args: SagaComponentArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SAGA_COMPONENT_TYPE, name, {}, opts);
         const saga = prepareOrThrow(name, args, this);
         const ctx = childContext(name, this, args.tags);
+        const apiEnv = apiEnvironment(ctx, saga.status?.path, args.api?.cors);
         const table = args.table ? undefined : createTable(ctx);
         const tableRef = table ?? { name: pulumi.output(args.table!.name), arn: pulumi.output(args.table!.arn) };
         const failures = createFailureQueue(ctx, args.alarmActions);
@@ -71,9 +83,9 @@ export class SagaComponent extends pulumi.ComponentResource {
             options: saga.definition,
             logRetentionDays: saga.logRetentionDays,
         });
-        const start = createStartFunction(ctx, saga, tableRef, machine.machine);
-        const status = saga.status && createStatusFunction(ctx, saga, tableRef, machine.machine);
-        const { api } = createApi(ctx, { start: start.function, status: status && { path: saga.status!.path, handler: status.function } }, saga.api);
+        const start = createStartFunction(ctx, saga, tableRef, machine.machine, apiEnv.start);
+        const status = saga.status && createStatusFunction(ctx, saga, tableRef, machine.machine, apiEnv.status);
+        const { api } = createApi(ctx, { start: start.function, status: status && { path: saga.status!.path, handler: status.function } }, saga.api, args.api?.cors);
 
         this.apiUrl = api.url;
         this.stateMachineArn = machine.machine.arn;
@@ -171,7 +183,7 @@ function createStepFunctions(ctx: ChildContext, saga: PreparedSaga, table: Table
 }
 
 /** The function behind the API: it may start executions of this saga's machine, nothing more. */
-function createStartFunction(ctx: ChildContext, saga: PreparedSaga, table: TableRef, machine: aws.sfn.StateMachine): SagaFunction {
+function createStartFunction(ctx: ChildContext, saga: PreparedSaga, table: TableRef, machine: aws.sfn.StateMachine, apiEnv: Record<string, string>): SagaFunction {
     return createFunction(ctx, {
         name: sagaNames(ctx.saga).start,
         action: saga.start,
@@ -179,6 +191,7 @@ function createStartFunction(ctx: ChildContext, saga: PreparedSaga, table: Table
             [Env.stateMachineArn]: machine.arn,
             [Env.failureInjection]: testingEnvironment(saga).failureInjection,
             ...(saga.start.tableAccess.length > 0 ? { [Env.tableName]: table.name } : {}),
+            ...apiEnv,
         },
         grants: machine.arn.apply((arn) => [startExecutionStatement(arn)]),
         tableArn: table.arn,
@@ -191,12 +204,12 @@ function createStartFunction(ctx: ChildContext, saga: PreparedSaga, table: Table
  * The function behind the status route: it may Query the saga's table and describe executions of
  * this saga's machine, nothing more (no writes, no other machine's executions).
  */
-function createStatusFunction(ctx: ChildContext, saga: PreparedSaga, table: TableRef, machine: aws.sfn.StateMachine): SagaFunction {
+function createStatusFunction(ctx: ChildContext, saga: PreparedSaga, table: TableRef, machine: aws.sfn.StateMachine, apiEnv: Record<string, string>): SagaFunction {
     return createFunction(ctx, {
         name: sagaNames(ctx.saga).status,
         // Validation allows it no other table access.
         action: { ...saga.status!.handler, tableAccess: ["Query"] },
-        environment: { [Env.tableName]: table.name, [Env.stateMachineArn]: machine.arn },
+        environment: { [Env.tableName]: table.name, [Env.stateMachineArn]: machine.arn, ...apiEnv },
         grants: machine.arn.apply((arn) => [describeExecutionsStatement(arn)]),
         tableArn: table.arn,
         logRetentionDays: saga.logRetentionDays,

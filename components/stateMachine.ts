@@ -2,7 +2,7 @@
 // functions' ARNs and the failure queue's URL once Pulumi knows them.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DefinitionOptions, SagaStep } from "./model/args";
+import { SagaDefinitionOptions, SagaStep } from "./model/args";
 import { buildSagaDefinition } from "./model/definition";
 import { createLogGroup, createServiceRole } from "./functions";
 import { stateMachinePolicy } from "./model/iam";
@@ -14,7 +14,7 @@ export interface StateMachineSpec {
     /** The ARN of each action's function (created by the saga or existing), keyed by its state name. */
     functionArns: Record<string, pulumi.Input<string>>;
     failureQueue: aws.sqs.Queue;
-    options: Partial<DefinitionOptions>;
+    options: SagaDefinitionOptions;
     logRetentionDays: number;
 }
 

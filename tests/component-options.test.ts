@@ -23,15 +23,17 @@ const orderSteps: SagaStep[] = [
 const orderStart = { module: "orders.ts" };
 const TRAVEL_STATUS = { path: "/trips/{tripId}", handler: travelStatus };
 
-/** Each route of a deployed API: its path, its method's swagger key and the function it invokes. */
+/** Each route of a deployed API that invokes a function: its path, its method's swagger key and the function (the mocks: tests/api-routes.test.ts). */
 function routesOf(apiName: string): { path: string; method: string; fn: string }[] {
     const swagger = JSON.parse(find(Types.restApi, apiName).inputs.body);
     return Object.entries(swagger.paths as Record<string, Record<string, any>>).flatMap(([path, operations]) =>
-        Object.entries(operations).map(([method, operation]) => ({
-            path,
-            method,
-            fn: /function:([^/]+)\/invocations$/.exec(operation["x-amazon-apigateway-integration"].uri)![1].replace(AUTONAME_SUFFIX, ""),
-        })),
+        Object.entries(operations)
+            .filter(([, operation]) => operation["x-amazon-apigateway-integration"].type === "aws_proxy")
+            .map(([method, operation]) => ({
+                path,
+                method,
+                fn: /function:([^/]+)\/invocations$/.exec(operation["x-amazon-apigateway-integration"].uri)![1].replace(AUTONAME_SUFFIX, ""),
+            })),
     );
 }
 
@@ -89,7 +91,7 @@ describe("SagaComponent options", () => {
         assert.deepEqual([throttle.stageName, throttle.settings.throttlingRateLimit, throttle.settings.throttlingBurstLimit], ["prod", 5, 10]);
         const swagger = JSON.parse(find(Types.restApi, "tuned-api").inputs.body);
         const operations = Object.values(swagger.paths as Record<string, Record<string, any>>).flatMap((route) => Object.values(route));
-        assert.equal(operations.length, 3);
+        assert.equal(operations.length, 10);
         for (const operation of operations) assert.equal(operation["x-amazon-apigateway-auth"], undefined, "a public API");
         const status = find(Types.function, "tuned-status").inputs;
         assert.deepEqual([status.memorySize, status.timeout, status.architectures], [512, 20, ["x86_64"]]);
@@ -116,10 +118,12 @@ describe("SagaComponent options", () => {
         await deploy(() => new SagaComponent("plain", { steps: travelSteps, start: travelStart }));
         assert.deepEqual(byType(Types.function).filter((r) => r.inputs.tags[Tags.role] === STATUS_ROLE), []);
         assert.deepEqual(routesOf("plain-api"), [
-            { path: "/", method: "x-amazon-apigateway-any-method", fn: "plain-start" },
-            { path: "/{proxy+}", method: "x-amazon-apigateway-any-method", fn: "plain-start" },
+            { path: "/", method: "get", fn: "plain-start" },
+            { path: "/", method: "post", fn: "plain-start" },
+            { path: "/{proxy+}", method: "get", fn: "plain-start" },
+            { path: "/{proxy+}", method: "post", fn: "plain-start" },
         ]);
-        assert.equal(byType(Types.permission).length, 2);
+        assert.equal(byType(Types.permission).length, 4);
         assert.equal(find(Types.restApi, "plain-api").inputs.description, 'Starts executions of saga "plain"');
     });
 
@@ -127,8 +131,10 @@ describe("SagaComponent options", () => {
         const status = { path: "/orders/{orderId}/status", handler: { module: "orders.ts", tableAccess: ["Query" as const] } };
         await deploy(() => new SagaComponent("orders", { steps: orderSteps, start: orderStart, handlerRoot: fixtureRoot, status }));
         assert.deepEqual(routesOf("orders-api"), [
-            { path: "/", method: "x-amazon-apigateway-any-method", fn: "orders-start" },
-            { path: "/{proxy+}", method: "x-amazon-apigateway-any-method", fn: "orders-start" },
+            { path: "/", method: "get", fn: "orders-start" },
+            { path: "/", method: "post", fn: "orders-start" },
+            { path: "/{proxy+}", method: "get", fn: "orders-start" },
+            { path: "/{proxy+}", method: "post", fn: "orders-start" },
             { path: "/orders/{orderId}/status", method: "get", fn: "orders-status" },
         ]);
         const fn = find(Types.function, "orders-status").inputs;

@@ -82,7 +82,7 @@ describe("SagaComponent: the travel stack", () => {
             [Types.component]: 1,
             [Types.awsxApi]: 1,
             [Types.function]: 10,
-            [Types.permission]: 3,
+            [Types.permission]: 5,
             [Types.role]: 11,
             [Types.rolePolicy]: 11,
             [Types.logGroup]: 11,
@@ -186,7 +186,7 @@ describe("SagaComponent: the travel stack", () => {
 
     it("lets the start Lambda only start executions of this saga's state machine", () => {
         const start = find(Types.function, "booking-start").inputs;
-        assert.deepEqual(start.environment.variables, { STATE_MACHINE_ARN: MACHINE_ARN, SAGA_FAILURE_INJECTION: "false" });
+        assert.deepEqual(start.environment.variables, { STATE_MACHINE_ARN: MACHINE_ARN, SAGA_FAILURE_INJECTION: "false", SAGA_STATUS_PATH: "/trips/{tripId}" });
         assert.deepEqual(start.tags, { ...USER_TAGS, [saga.Tags.saga]: "booking", [saga.Tags.role]: "start" });
         assert.deepEqual(policyOf("booking-start-policy").Statement, [
             { Sid: "StartSaga", Effect: "Allow", Action: ["states:StartExecution"], Resource: MACHINE_ARN },
@@ -315,7 +315,7 @@ describe("SagaComponent: the travel stack", () => {
         assert.equal(tags.team, "bookings");
     });
 
-    it("routes ANY / and ANY /{proxy+} to the start Lambda and GET /trips/{tripId} to the status Lambda, which API Gateway may invoke", () => {
+    it("routes GET and POST on / and /{proxy+} to the start Lambda and GET /trips/{tripId} to the status Lambda, which API Gateway may invoke", () => {
         const api = find(Types.restApi, "booking-api").inputs;
         assert.equal(api.description, 'Starts and reports executions of saga "booking"');
         const swagger = JSON.parse(api.body);
@@ -328,15 +328,24 @@ describe("SagaComponent: the travel stack", () => {
                 const { uri, type } = operation["x-amazon-apigateway-integration"];
                 // Secure by default: every route needs a SigV4-signed request.
                 assert.deepEqual(operation["x-amazon-apigateway-auth"], { type: "AWS_IAM" }, `${method} ${path}`);
-                return { path, method, integration: { uri, type } };
+                return { path, method, integration: type === "mock" ? { type } : { uri, type } };
             }),
         );
-        // API Gateway resolves a request on resource and method together: GET /trips/42 reports,
-        // POST /trips/42 and GET /trips find no better match than ANY /{proxy+} and start a saga.
+        // API Gateway resolves a request on resource and method together: GET and POST start a saga,
+        // GET /trips/42 reports; every other request is answered by a mock (405 or 404: tests/api-routes.test.ts).
+        const ANY = "x-amazon-apigateway-any-method";
+        const mock = { type: "mock" };
         assert.deepEqual(routes, [
-            { path: "/", method: "x-amazon-apigateway-any-method", integration: integration("booking-start") },
-            { path: "/{proxy+}", method: "x-amazon-apigateway-any-method", integration: integration("booking-start") },
+            { path: "/", method: "get", integration: integration("booking-start") },
+            { path: "/", method: "post", integration: integration("booking-start") },
+            { path: "/", method: ANY, integration: mock },
+            { path: "/{proxy+}", method: "get", integration: integration("booking-start") },
+            { path: "/{proxy+}", method: "post", integration: integration("booking-start") },
+            { path: "/{proxy+}", method: ANY, integration: mock },
+            { path: "/trips", method: ANY, integration: mock },
             { path: "/trips/{tripId}", method: "get", integration: integration("booking-status") },
+            { path: "/trips/{tripId}", method: ANY, integration: mock },
+            { path: "/trips/{tripId}/{proxy+}", method: ANY, integration: mock },
         ]);
         const executionArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:bookingapiid`;
         const permission = (fn: string, suffix: string) => ({
@@ -351,8 +360,10 @@ describe("SagaComponent: the travel stack", () => {
                 .map((p) => ({ ...p.inputs, function: p.references?.functionId }) as ReturnType<typeof permission>)
                 .sort(bySource),
             [
-                permission("booking-start", "/*/*/"),
-                permission("booking-start", "/*/*/{proxy+}"),
+                permission("booking-start", "/*/GET/"),
+                permission("booking-start", "/*/POST/"),
+                permission("booking-start", "/*/GET/{proxy+}"),
+                permission("booking-start", "/*/POST/{proxy+}"),
                 permission("booking-status", "/*/GET/trips/{tripId}"),
             ].sort(bySource),
         );

@@ -29,12 +29,14 @@ describe("the local cloud with compensations that always fail", function () {
         const report = await booted.client.outcome(tripId);
         assert.deepEqual([report.outcome, report.error], ["compensation_failed", SagaErrors.CompensationFailed]);
         // The cause is the saga's own JSON, as on AWS (the engine's States.JsonToString is corrected
-        // in local/sfn/engine.ts): the payment's failure and each failed compensation, parsed.
-        const cause = report.cause as { failure: { Error: string }; compensationFailures: Record<string, { Error: string; Cause: string }> };
+        // in local/sfn/engine.ts): the payment's failure and each failed compensation, parsed, each
+        // error as callers see it (its type and message, no stack trace).
+        const cause = report.cause as { failure: { errorType: string }; compensationFailures: Record<string, { errorType: string; errorMessage: string }> };
         assert.equal(typeof cause, "object", `the status route parsed the cause: ${JSON.stringify(report.cause)}`);
-        assert.equal(cause.failure.Error, "PaymentFailed");
+        assert.equal(cause.failure.errorType, "PaymentFailed");
         assert.deepEqual(Object.keys(cause.compensationFailures).sort(), ["Flight", "Hotel", "Payment"]);
-        assert.equal(JSON.parse(cause.compensationFailures.Flight.Cause).errorType, "InjectedCompensationFailure");
+        assert.deepEqual(Object.keys(cause.compensationFailures.Flight).sort(), ["errorMessage", "errorType"]);
+        assert.equal(cause.compensationFailures.Flight.errorType, "InjectedCompensationFailure");
         // Nothing was undone: the hotel and flight stay pending (the payment failed before it was taken).
         assert.deepEqual(summaryOf(report.records), [
             { type: "Flight", transaction_status: "pending" },

@@ -43,7 +43,13 @@ describe("the local cloud (npm start) running the travel stack", function () {
         }
         assert.deepEqual(body.warnings, []);
         assert.match(booted.client.apiUrl, /^http:\/\/127\.0\.0\.1:\d+\/v1\/$/);
-        assert.deepEqual(body.routes[booted.client.apiUrl.replace(/\/$/, "")], ["ANY /", "ANY /{proxy+}", "GET /trips/{tripId}"]);
+        assert.deepEqual(body.routes[booted.client.apiUrl.replace(/\/$/, "")], [
+            "GET /", "POST /", "ANY /",
+            "GET /{proxy+}", "POST /{proxy+}", "ANY /{proxy+}",
+            "ANY /trips",
+            "GET /trips/{tripId}", "ANY /trips/{tripId}",
+            "ANY /trips/{tripId}/{proxy+}",
+        ]);
     });
 
     it("books a trip: 202, then the status route reports it succeeded with three confirmed records", async () => {

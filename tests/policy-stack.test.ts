@@ -45,7 +45,8 @@ describe("the policy pack over the travel stack (index.ts under Pulumi mocks)", 
         const publicStack = await captureIndexStack({ "saga:publicApi": "true" });
         const found = (await violations(apiRequiresAuthorization, asInputs(publicStack))).map((v) => v.message);
         assert.deepEqual(found, [
-            'REST API "booking-api" must not let anonymous callers in: ANY /, ANY /{proxy+}, GET /trips/{tripId} have no authorization; ' +
+            'REST API "booking-api" must not let anonymous callers in: GET /, POST /, ANY /, GET /{proxy+}, POST /{proxy+}, ANY /{proxy+}, ' +
+                "ANY /trips, GET /trips/{tripId}, ANY /trips/{tripId}, ANY /trips/{tripId}/{proxy+} have no authorization; " +
                 "require SigV4 (SagaComponent `api.iamAuth`, the stack's `saga:publicApi` false), an authorizer or an API key.",
         ]);
     });

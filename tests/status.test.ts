@@ -19,12 +19,33 @@ import { ExecutionState, SfnStub, sfnStub } from "./support/sfn-stub";
 const newTripId = () => `trip-${randomUUID()}`;
 const bodyOf = (response: { body: string }) => JSON.parse(response.body);
 
-/** A failed action's error as the Lambda integration records it: the saga's rollback cause. */
-const PAYMENT_FAILURE = { errorType: "PaymentFailed", errorMessage: 'Failure injected on purpose by run type "failPayment".', trace: [] };
+/** A failed action's error as the Lambda integration records it, stack trace included: the saga's rollback cause. */
+const PAYMENT_FAILURE = {
+    errorType: "PaymentFailed",
+    errorMessage: 'Failure injected on purpose by run type "failPayment".',
+    trace: ["PaymentFailed: Failure injected on purpose", "    at take (/var/task/index.js:120:11)", "    at Runtime.handler (/var/task/index.js:98:5)"],
+};
+/** What callers see of it: the type and the message. */
+const PAYMENT_FAILURE_SEEN = { errorType: PAYMENT_FAILURE.errorType, errorMessage: PAYMENT_FAILURE.errorMessage };
 /** The saga's state after a failed compensation: the cause of Saga.CompensationFailed. */
 const COMPENSATION_FAILURE = {
     failure: { Error: "PaymentFailed", Cause: JSON.stringify(PAYMENT_FAILURE) },
-    compensationFailures: { Flight: { Error: "Lambda.ServiceException", Cause: "Rate exceeded" } },
+    compensationFailures: {
+        Flight: { Error: "Lambda.ServiceException", Cause: "Rate exceeded" },
+        Hotel: { Error: "InjectedCompensationFailure", Cause: JSON.stringify({ errorType: "InjectedCompensationFailure", errorMessage: "Cancel failed on purpose.", trace: ["at cancel (/var/task/index.js:7:1)"] }) },
+        // A Lambda timeout has no errorType; a Python function's stack is `stackTrace`.
+        Payment: { Error: "Sandbox.Timedout", Cause: JSON.stringify({ errorMessage: "Task timed out after 10.00 seconds" }) },
+        Car: { Error: "ValueError", Cause: JSON.stringify({ errorType: "ValueError", errorMessage: "bad", stackTrace: ['  File "/var/task/app.py", line 3'], requestId: "r-1" }) },
+    },
+};
+const COMPENSATION_FAILURE_SEEN = {
+    failure: PAYMENT_FAILURE_SEEN,
+    compensationFailures: {
+        Flight: { errorType: "Lambda.ServiceException", errorMessage: "Rate exceeded" },
+        Hotel: { errorType: "InjectedCompensationFailure", errorMessage: "Cancel failed on purpose." },
+        Payment: { errorType: "Sandbox.Timedout", errorMessage: "Task timed out after 10.00 seconds" },
+        Car: { errorType: "ValueError", errorMessage: "bad" },
+    },
 };
 
 describe("travel status handler", () => {
@@ -93,12 +114,12 @@ describe("travel status handler", () => {
         {
             state: { status: "FAILED", error: SagaErrors.RolledBack, cause: JSON.stringify(PAYMENT_FAILURE) },
             outcome: "rolled_back",
-            cause: PAYMENT_FAILURE,
+            cause: PAYMENT_FAILURE_SEEN,
         },
         {
             state: { status: "FAILED", error: SagaErrors.CompensationFailed, cause: JSON.stringify(COMPENSATION_FAILURE) },
             outcome: "compensation_failed",
-            cause: COMPENSATION_FAILURE,
+            cause: COMPENSATION_FAILURE_SEEN,
         },
         {
             state: { status: "FAILED", error: "States.Runtime", cause: "An error occurred while executing the state 'Reserve Hotel'." },
@@ -111,7 +132,7 @@ describe("travel status handler", () => {
     ];
     for (const { state, outcome, cause } of outcomes) {
         const label = [state.status, state.error].filter(Boolean).join(" ");
-        it(`reports ${label} as "${outcome}", with the execution's dates, error and cause (parsed when JSON)`, async () => {
+        it(`reports ${label} as "${outcome}", with the execution's dates, error and cause (each error's type and message)`, async () => {
             const tripId = newTripId();
             sfn.setExecution(tripId, state);
             const response = await request({ tripId });
@@ -124,6 +145,27 @@ describe("travel status handler", () => {
             assert.equal(body.stopDate, new Date(Date.parse(body.startDate) + 60_000).toISOString());
         });
     }
+
+    it("never shows callers a stack trace or a file path, however the cause nests its errors", async () => {
+        const nested = { note: "kept", errors: [{ Error: "A", Cause: JSON.stringify(PAYMENT_FAILURE) }], stack: "at x (/var/task/index.js:1:1)" };
+        for (const cause of [PAYMENT_FAILURE, COMPENSATION_FAILURE, nested]) {
+            const tripId = newTripId();
+            sfn.setExecution(tripId, { status: "FAILED", error: "Some.Error", cause: JSON.stringify(cause) });
+            const response = await request({ tripId });
+            assert.equal(response.statusCode, 200);
+            assert.doesNotMatch(response.body, /trace|stack|\/var\/task|index\.js|app\.py|requestId/i);
+        }
+        const tripId = newTripId();
+        sfn.setExecution(tripId, { status: "FAILED", error: "Some.Error", cause: JSON.stringify(nested) });
+        assert.deepEqual(bodyOf(await request({ tripId })).cause, { note: "kept", errors: [{ errorType: "PaymentFailed", errorMessage: PAYMENT_FAILURE.errorMessage }] });
+    });
+
+    it("answers 405 with Allow to a method other than GET (the API routes only GET to it)", async () => {
+        const response = await withEnv({ [Env.stateMachineArn]: sfn.stateMachineArn }, () => status({ httpMethod: "POST", pathParameters: { tripId: "trip-1" } }));
+        assert.equal(response.statusCode, 405);
+        assert.equal(response.headers.allow, "GET");
+        assert.deepEqual(sfn.described, []);
+    });
 
     it("shows the records a rolled-back saga kept: the refunded payment and the bookings' tombstones, nothing pending", async () => {
         const tripId = newTripId();

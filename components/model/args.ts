@@ -92,18 +92,22 @@ export interface RetryPolicy {
     backoffRate: number;
 }
 
-/** Retries and timeouts of the state machine. */
-export interface DefinitionOptions {
-    /** Retries of a compensation, on every error, before it is recorded as failed. */
-    compensationRetry: RetryPolicy;
-    /** Retries of a forward action on transient Lambda service errors (never on the action's own errors). */
-    forwardRetry: RetryPolicy;
-    /** Upper bound of one task (one Lambda invocation), in seconds. */
-    taskTimeoutSeconds: number;
-    /** Upper bound of a whole execution, in seconds. */
-    timeoutSeconds: number;
-    comment: string;
+/** Retries and timeouts of the state machine; each has a default. */
+export interface SagaDefinitionOptions {
+    /** Retries of a compensation, on every error, before it is recorded as failed. Default 3, from 1 s, doubling. */
+    compensationRetry?: RetryPolicy;
+    /** Retries of a forward action on transient Lambda service errors (never on the action's own errors). Default 2, from 1 s, doubling. */
+    forwardRetry?: RetryPolicy;
+    /** Upper bound of one task (one Lambda invocation), in seconds. Default 30. */
+    taskTimeoutSeconds?: number;
+    /** Upper bound of a whole execution, in seconds. Default 900. */
+    timeoutSeconds?: number;
+    /** The machine's Comment. */
+    comment?: string;
 }
+
+/** The definition options with every default filled in, as the builder renders them. */
+export type DefinitionOptions = Required<SagaDefinitionOptions>;
 
 /** Defaults of every function the saga creates; an action may override its own. */
 export interface SagaLambdaOptions {
@@ -123,6 +127,18 @@ export interface SagaApiThrottle {
     burstLimit: pulumi.Input<number>;
 }
 
+/**
+ * Lets the web pages of one origin call the API from a browser (CORS): API Gateway answers the
+ * browser's preflight (OPTIONS) itself, and every response names the origin.
+ */
+export interface SagaCorsOptions {
+    /**
+     * The origin allowed, as a browser sends it: scheme, host and optional port, without a path,
+     * e.g. "https://app.example.com"; or "*" for any origin.
+     */
+    allowOrigin: string;
+}
+
 export interface SagaApiOptions {
     /** The stage, the first segment of the API's paths. Default "v1". */
     stageName?: pulumi.Input<string>;
@@ -134,14 +150,19 @@ export interface SagaApiOptions {
      * (false: anyone can call it, within the throttle).
      */
     iamAuth?: boolean;
+    /**
+     * Browser access from another origin. Default: none, and an OPTIONS request gets 405 like any
+     * method but GET and POST. The preflight needs no signature (browsers never sign one).
+     */
+    cors?: SagaCorsOptions;
 }
 
 /** A read-only route of the API that reports one saga: its outcome and its records. */
 export interface SagaStatusOptions {
     /**
      * The route's path below the stage, with exactly one path parameter, the saga id, after a
-     * fixed first segment: e.g. "/trips/{tripId}". Only GET on it reports; every other request
-     * still starts a saga.
+     * fixed first segment: e.g. "/trips/{tripId}". Only GET on it reports (another method: 405);
+     * no other path under its first segment starts a saga (404).
      */
     path: string;
     /** Reads the id from the path parameter, e.g. built with `createStatusHandler` of `handlers/lib/status.ts`. */
@@ -149,7 +170,7 @@ export interface SagaStatusOptions {
 }
 
 /** An existing table to share (keys `pk` and `sk`, both strings). */
-export interface SagaTableArgs {
+export interface SagaSharedTable {
     name: pulumi.Input<string>;
     arn: pulumi.Input<string>;
 }
@@ -196,11 +217,11 @@ export interface SagaComponentArgs {
      */
     handlerRoot?: string;
     /** An existing table to share. Default: the saga creates one. */
-    table?: SagaTableArgs;
+    table?: SagaSharedTable;
     /** Defaults of the functions the saga creates. */
     lambda?: SagaLambdaOptions;
     /** Retries and timeouts of the state machine. Plain: they shape the definition and are checked up front. */
-    definition?: Partial<DefinitionOptions>;
+    definition?: SagaDefinitionOptions;
     api?: SagaApiOptions;
     /** A status route on the API (GET), with its own read-only function. Default: none. */
     status?: SagaStatusOptions;

@@ -45,6 +45,13 @@ export const Env = {
      * settings (`ChaosSettings` of chaos.ts), e.g. {"seed":7,"failBeforeWrite":0.1,...}. Absent: off.
      */
     chaos: "SAGA_CHAOS",
+    /**
+     * On the start function, when the saga has a status route: its path, e.g. /trips/{tripId}. A
+     * request under its first segment, in any letter case, is no start request: 404.
+     */
+    statusPath: "SAGA_STATUS_PATH",
+    /** On the API's functions, when `api.cors` is set: the origin their responses allow (`Access-Control-Allow-Origin`). */
+    corsAllowOrigin: "SAGA_CORS_ALLOW_ORIGIN",
 } as const;
 
 /** The `Tags.role` of the start Lambda behind the API: it belongs to the saga but to no step. */

@@ -12,7 +12,7 @@
 // the common paths enter no more states (and bill no more transitions) than the original design.
 import { ActionRole, SAGA_STATE_KEY, SagaErrors, taskComment, TRANSIENT_LAMBDA_ERRORS } from "./conventions";
 import { FixedStates, SagaValidationError, stateNameOf, validateRetryPolicy, validateSteps } from "./steps";
-import { DefinitionOptions, RetryPolicy, SagaStep } from "./args";
+import { DefinitionOptions, RetryPolicy, SagaDefinitionOptions, SagaStep } from "./args";
 
 export const DEFAULT_DEFINITION_OPTIONS: DefinitionOptions = {
     compensationRetry: { maxAttempts: 3, intervalSeconds: 1, backoffRate: 2 },
@@ -28,7 +28,7 @@ export interface SagaDefinitionInput {
     functionArns: Record<string, string>;
     /** Where a compensation that failed all its retries is recorded. */
     failureQueueUrl: string;
-    options?: Partial<DefinitionOptions>;
+    options?: SagaDefinitionOptions;
 }
 
 export type AslState = Record<string, unknown>;

@@ -9,11 +9,12 @@ export type {
     SagaApiThrottle,
     SagaChaosOptions,
     SagaComponentArgs,
+    SagaCorsOptions,
     SagaLambdaOptions,
     SagaPolicyStatement,
     SagaStatusOptions,
     SagaStep,
-    SagaTableArgs,
+    SagaSharedTable,
     SagaTestingOptions,
 } from "./args";
 export { CODE_SOURCES, validateAction } from "./actions";

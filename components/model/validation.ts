@@ -6,10 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { sourceOf, validateAction } from "./actions";
 import {
     Architecture,
-    DefinitionOptions,
     SagaAction,
     SagaApiOptions,
     SagaComponentArgs,
+    SagaDefinitionOptions,
     SagaLambdaOptions,
     SagaPolicyStatement,
     SagaStatusOptions,
@@ -104,7 +104,7 @@ export interface PreparedSaga {
     start: PreparedAction;
     /** The status route, when the saga has one. */
     status?: { path: string; handler: PreparedAction };
-    definition: Partial<DefinitionOptions>;
+    definition: SagaDefinitionOptions;
     logRetentionDays: number;
     api: ApiSettings;
     testing: TestingSettings;
@@ -348,7 +348,7 @@ function resolveTesting(testing: SagaTestingOptions | undefined): TestingSetting
 }
 
 /** Renders the definition once with placeholder ARNs: the builder checks the options. */
-function checkDefinition(steps: SagaStep[], options: Partial<DefinitionOptions>): void {
+function checkDefinition(steps: SagaStep[], options: SagaDefinitionOptions): void {
     const placeholders = Object.fromEntries(
         steps.flatMap((step) => actionsOf(step).map(({ role }) => [stateNameOf(step, role), "arn:placeholder"])),
     );

@@ -1,12 +1,14 @@
 // The start Lambda behind the API: reads the saga id and run type from the query string, checks
-// them, and starts one execution named after the saga id. Generic: a saga passes its parameter
-// name, its run types and how to build its execution input.
+// them, and starts one execution named after the saga id. Only an explicit request starts one:
+// GET or POST, outside the status route's first segment, with known parameters given once and no
+// body; anything else is answered (405, 404, 400) and starts nothing. Generic: a saga passes its
+// parameter name, its run types and how to build its execution input.
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { randomUUID } from "node:crypto";
 import { Env } from "../../components/model/conventions";
 import { log, requireEnv } from "./env";
 import { failureInjectionEnabled } from "./failures";
-import { ApiGatewayProxyEvent, ApiGatewayProxyResult, respond } from "./http";
+import { ApiGatewayProxyEvent, ApiGatewayProxyResult, hasBody, respond } from "./http";
 import { SAGA_ID_PATTERN, SAGA_ID_RULE } from "./saga-event";
 
 // Created once per container; the SDK reads AWS_ENDPOINT_URL_SFN itself, as on Lambda.
@@ -26,11 +28,14 @@ export interface StartHandlerOptions {
 }
 
 export const RUN_TYPE_PARAMETER = "runType";
+/** The methods that start a saga: the API routes only these here (START_METHODS of components/api.ts). */
+export const START_METHODS: readonly string[] = ["GET", "POST"];
 
 export function createStartHandler(options: StartHandlerOptions) {
     return async function handler(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
-        const query = event.queryStringParameters ?? {};
-        const request = parseRequest(query, options);
+        const refused = refusal(event, options);
+        if (refused) return refused;
+        const request = parseRequest(event.multiValueQueryStringParameters ?? event.queryStringParameters ?? {}, options);
         if ("error" in request) return respond(400, { message: request.error });
 
         const { id, runType } = request;
@@ -69,15 +74,68 @@ export function createStartHandler(options: StartHandlerOptions) {
     };
 }
 
+/**
+ * The answer to a request that is no start request, whatever its query string: another method,
+ * a path under the status route's first segment (the API routes the exact ones elsewhere; a case
+ * variant such as /TRIPS/42 reaches this function), or a body, which this function never reads.
+ */
+function refusal(event: ApiGatewayProxyEvent, options: StartHandlerOptions): ApiGatewayProxyResult | undefined {
+    const method = event.httpMethod?.toUpperCase();
+    if (method !== undefined && !START_METHODS.includes(method)) {
+        return respond(405, { message: `Method not allowed: only ${START_METHODS.join(" and ")} start a saga.` }, { allow: START_METHODS.join(", ") });
+    }
+    const statusPath = process.env[Env.statusPath];
+    const path = requestPath(event);
+    if (statusPath && path !== undefined && firstSegment(path)?.toLowerCase() === firstSegment(statusPath)?.toLowerCase()) {
+        return respond(404, {
+            message:
+                `Not found: ${path}. No path under /${firstSegment(statusPath)}, in any letter case, starts a saga: ` +
+                `they belong to the status route, GET ${statusPath}.`,
+        });
+    }
+    if (hasBody(event)) {
+        return respond(400, { message: `The start request takes no body: give \`${options.idParameter}\` and \`${RUN_TYPE_PARAMETER}\` in the query string.` });
+    }
+    return undefined;
+}
+
+/** The path below the stage: the greedy path parameter of /{proxy+} (not prefixed by a custom domain's base path), else the event's path. */
+function requestPath(event: ApiGatewayProxyEvent): string | undefined {
+    const proxy = event.pathParameters?.proxy;
+    return proxy !== undefined ? `/${proxy}` : event.path;
+}
+
+const firstSegment = (path: string): string | undefined => path.split("/").find((segment) => segment !== "");
+
 type ParsedRequest = { id: string; runType?: string } | { error: string };
 
-/** Checks the query string; bad input is answered here and never reaches Step Functions. */
-export function parseRequest(query: Record<string, string | undefined>, options: StartHandlerOptions): ParsedRequest {
-    const rawId = query[options.idParameter];
+/**
+ * Checks the query string (every value of each parameter: the proxy event's multi-value map); bad
+ * input is answered here and never reaches Step Functions. A parameter this request does not take
+ * is refused, not ignored (a misspelled `runType` would otherwise book a trip that succeeds), and
+ * so is a repeated one (which value was meant?).
+ */
+export function parseRequest(query: Record<string, string | string[] | undefined>, options: StartHandlerOptions): ParsedRequest {
+    const known = [options.idParameter, RUN_TYPE_PARAMETER];
+    const values = new Map<string, string[]>();
+    for (const [name, value] of Object.entries(query)) {
+        if (value !== undefined) values.set(name, Array.isArray(value) ? value : [value]);
+    }
+    const problems = [...values].flatMap(([name, given]) => {
+        if (!known.includes(name)) {
+            const meant = closest(name, known);
+            return [`\`${name}\` is not a parameter of this request${meant ? `; did you mean \`${meant}\`?` : "."}`];
+        }
+        return given.length > 1 ? [`\`${name}\` is given ${given.length} times; give it once.`] : [];
+    });
+    if (problems.length > 0) {
+        return { error: `${problems.join(" ")} The parameters are \`${options.idParameter}\` and \`${RUN_TYPE_PARAMETER}\`, each at most once.` };
+    }
+    const rawId = values.get(options.idParameter)?.[0];
     if (rawId !== undefined && !SAGA_ID_PATTERN.test(rawId)) {
         return { error: `\`${options.idParameter}\` must be ${SAGA_ID_RULE}; omit it to get a generated id.` };
     }
-    const runType = query[RUN_TYPE_PARAMETER];
+    const runType = values.get(RUN_TYPE_PARAMETER)?.[0];
     if (runType !== undefined) {
         if (!failureInjectionEnabled()) {
             return { error: `\`${RUN_TYPE_PARAMETER}\` is not accepted: failure injection is disabled on this stack.` };
@@ -87,4 +145,27 @@ export function parseRequest(query: Record<string, string | undefined>, options:
         }
     }
     return { id: rawId ?? randomUUID(), ...(runType !== undefined ? { runType } : {}) };
+}
+
+/** The known name a misspelled one most likely meant: the same in another letter case, or at most two edits away. */
+function closest(name: string, known: string[]): string | undefined {
+    const lower = name.toLowerCase();
+    const sameLetters = known.find((candidate) => candidate.toLowerCase() === lower);
+    if (sameLetters) return sameLetters;
+    const scored = known.map((candidate) => ({ candidate, distance: editDistance(lower, candidate.toLowerCase()) }));
+    const best = scored.sort((a, b) => a.distance - b.distance)[0];
+    return best && best.distance <= 2 ? best.candidate : undefined;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
 }

@@ -42,6 +42,10 @@ export type SagaOutcome = (typeof SagaOutcomes)[keyof typeof SagaOutcomes];
  */
 export function createStatusHandler() {
     return async function handler(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
+        // The API routes only GET here; any other method it answers itself (405).
+        if (event.httpMethod !== undefined && event.httpMethod.toUpperCase() !== "GET") {
+            return respond(405, { message: "Method not allowed: only GET reports a saga." }, { allow: "GET" });
+        }
         const parameters = Object.entries(event.pathParameters ?? {});
         if (parameters.length !== 1 || parameters[0][1] === undefined) {
             log("error", "The status route must pass exactly one path parameter, the saga id", { received: parameters.map(([name]) => name) });
@@ -89,7 +93,7 @@ async function describeExecution(id: string): Promise<DescribeExecutionCommandOu
 
 type Execution = Pick<DescribeExecutionCommandOutput, "status" | "executionArn" | "startDate" | "stopDate" | "error" | "cause">;
 
-/** The outcome and the execution's own fields; absent ones are null, so every report has one shape. */
+/** The outcome and the execution's own fields (its cause as callers see it); absent ones are null, so every report has one shape. */
 export function summarize(execution: Execution) {
     if (execution.status === undefined) throw new Error(`DescribeExecution returned no status for ${execution.executionArn}.`);
     return {
@@ -99,7 +103,7 @@ export function summarize(execution: Execution) {
         startDate: execution.startDate?.toISOString() ?? null,
         stopDate: execution.stopDate?.toISOString() ?? null,
         error: execution.error ?? null,
-        cause: parseCause(execution.cause),
+        cause: publicCause(execution.cause),
     };
 }
 
@@ -130,12 +134,66 @@ function unknownStatus(status: never): never {
     throw new Error(`Unknown execution status "${String(status)}".`);
 }
 
-/** The execution's cause, parsed when it is JSON (the saga's own causes are), else as given. */
-function parseCause(cause: string | undefined): unknown {
-    if (cause === undefined) return null;
+/** A failure as callers see it: its type and message. */
+export interface PublicError {
+    errorType: string;
+    errorMessage: string;
+}
+
+/** Where errors carry their stack: Node's and Lambda's names. Stacks name files and lines: never for callers. */
+const TRACE_KEYS = new Set(["trace", "stackTrace", "stack"]);
+
+/**
+ * The execution's cause as callers see it: parsed when it is JSON (the saga's causes are), each
+ * error in it reduced to its `errorType` and `errorMessage`. A failed function's error carries its
+ * stack trace with file paths (`trace`); after a failed compensation the cause is the saga's state,
+ * whose errors are `{ Error, Cause }` pairs with such an error, as a JSON string, for `Cause`.
+ * A cause that is not JSON (e.g. of States.Runtime) is given as it is.
+ */
+export function publicCause(cause: string | undefined): unknown {
+    return cause === undefined ? null : publicValue(parseJson(cause));
+}
+
+function publicValue(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(publicValue);
+    if (typeof value !== "object" || value === null) return value;
+    const fields = value as Record<string, unknown>;
+    if (isFunctionError(fields)) return publicError(undefined, fields);
+    if (typeof fields.Error === "string" && "Cause" in fields) return pairError(fields.Error, fields.Cause);
+    return Object.fromEntries(
+        Object.entries(fields)
+            .filter(([key]) => !TRACE_KEYS.has(key))
+            .map(([key, nested]) => [key, publicValue(nested)]),
+    );
+}
+
+/** A Lambda function's error: Node's `errorType`/`errorMessage`/`trace`, or a timeout's lone `errorMessage`. */
+function isFunctionError(fields: Record<string, unknown>): boolean {
+    return typeof fields.errorType === "string" || (typeof fields.errorMessage === "string" && !("Error" in fields));
+}
+
+function publicError(errorType: string | undefined, fields: Record<string, unknown>): PublicError {
+    return {
+        errorType: typeof fields.errorType === "string" ? fields.errorType : (errorType ?? "Error"),
+        errorMessage: typeof fields.errorMessage === "string" ? fields.errorMessage : "",
+    };
+}
+
+/** An error Step Functions recorded (a Catch's `{ Error, Cause }`): the function's error when `Cause` is one. */
+function pairError(error: string, cause: unknown): PublicError {
+    const parsed = typeof cause === "string" ? parseJson(cause) : cause;
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) && isFunctionError(parsed as Record<string, unknown>)) {
+        return publicError(error, parsed as Record<string, unknown>);
+    }
+    const message = typeof parsed === "string" ? parsed : parsed === undefined || parsed === null ? "" : JSON.stringify(publicValue(parsed));
+    return { errorType: error, errorMessage: message };
+}
+
+/** The value of a JSON text, or the text itself when it is not JSON. */
+function parseJson(text: string): unknown {
     try {
-        return JSON.parse(cause);
+        return JSON.parse(text);
     } catch {
-        return cause;
+        return text;
     }
 }

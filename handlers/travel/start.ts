@@ -1,4 +1,4 @@
-// The start Lambda of the travel saga: GET /?tripID=...&runType=... starts one booking.
+// The start Lambda of the travel saga: GET (or POST) /?tripID=...&runType=... starts one booking.
 import { createStartHandler } from "../lib/start";
 import { demoTrip, RUN_TYPES } from "./trip";
 

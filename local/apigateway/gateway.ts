@@ -1,11 +1,13 @@
 // The REST APIs the program deployed, served over HTTP: a request to a stage is routed as API
-// Gateway routes it and handed to the integrated function as a proxy event.
+// Gateway routes it and handed to the integrated function as a proxy event, or answered by its
+// MOCK integration as declared.
 // A stage answers at http://<host>/<stage>/..., or at /restapis/<api id>/<stage>/_user_request_/...
 // when another API already took that stage name.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "../http";
 import type { InvokeResult } from "../lambda/function";
+import { answerMock } from "./mock";
 import { proxyEvent, proxyResponse } from "./proxy";
 import { gatewayResponse, GatewayResponse, matchRoute, RestApiSpec } from "./routes";
 
@@ -78,8 +80,19 @@ export class ApiGatewayService {
             this.host.log(`${method} ${target.path}: ${why}`);
             send(gatewayResponse(spec, "DEFAULT_5XX", { statusCode: 502, message: "Internal server error" }), requestId);
         };
+        const { mock } = match.integration;
+        if (mock) {
+            if (mock.unsupported) return failed(`the mock integration of ${method} ${match.resource.path} is not served locally: ${mock.unsupported}`);
+            const answer = answerMock(mock, { contentType: request.headers["content-type"], accept: request.headers.accept, body });
+            if ("unsupportedMediaType" in answer) return send(gatewayResponse(spec, "UNSUPPORTED_MEDIA_TYPE", { statusCode: 415, message: "Unsupported Media Type" }), requestId);
+            if ("configurationError" in answer) {
+                this.host.log(`${method} ${target.path}: ${answer.configurationError}`);
+                return send(gatewayResponse(spec, "DEFAULT_5XX", { statusCode: 500, message: "Internal server error" }), requestId);
+            }
+            return send(answer, requestId);
+        }
         const functionArn = match.integration.functionArn;
-        if (!functionArn) return failed(`the ${match.integration.type} integration of ${match.resource.path} is not served locally (Lambda proxy integrations only)`);
+        if (!functionArn) return failed(`the ${match.integration.type} integration of ${match.resource.path} is not served locally (Lambda proxy and mock integrations only)`);
         const event = proxyEvent(
             { method, path: target.path, rawHeaders: request.rawHeaders, headers: request.headers, query: url.searchParams, body, sourceIp: request.socket.remoteAddress ?? "127.0.0.1" },
             {

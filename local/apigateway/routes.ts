@@ -2,10 +2,14 @@
 // (awsx generates it), and API Gateway's way of choosing one for a request: among the resources
 // whose path matches, the most specific one (a literal segment over `{param}` over `{proxy+}`)
 // that has a method for the request, its own or ANY. A resource without one does not stop the
-// search: GET /trips/{tripId} answers GET, while POST /trips/42 falls through to ANY /{proxy+}.
+// search: with only GET on /trips/{tripId}, POST /trips/42 falls through to ANY /{proxy+} (which
+// is why the saga's API gives each such resource an ANY of its own, components/api.ts).
 // That is how API Gateway resolves requests, as measured on AWS (ministack PR #1423, floci issues
-// #1547 and #3399); with no method anywhere, the request gets MISSING_AUTHENTICATION_TOKEN. Pure.
+// #1547 and #3399); with no method anywhere, the request gets MISSING_AUTHENTICATION_TOKEN. A
+// definition AWS refuses to deploy (two variable children of one resource, a mock response mapping
+// an undeclared header) is refused here too (InvalidRestApi). Pure.
 import { functionArnOfIntegration } from "../arns";
+import { InvalidRestApi, MockIntegration, MockOperation, parseMock } from "./mock";
 
 const ANY = "x-amazon-apigateway-any-method";
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];
@@ -15,6 +19,8 @@ export interface Integration {
     uri?: string;
     /** The function of an `aws_proxy` Lambda integration. */
     functionArn?: string;
+    /** A `mock` integration: API Gateway answers by itself. */
+    mock?: MockIntegration;
 }
 
 export interface Resource {
@@ -30,10 +36,13 @@ export interface GatewayResponse {
     headers: Record<string, string>;
 }
 
+/** A gateway response as the API declares it: without a status code, the error's own. */
+export type DeclaredGatewayResponse = Omit<GatewayResponse, "statusCode"> & { statusCode?: number };
+
 export interface RestApiSpec {
     resources: Resource[];
     binaryMediaTypes: string[];
-    gatewayResponses: Record<string, GatewayResponse>;
+    gatewayResponses: Record<string, DeclaredGatewayResponse>;
 }
 
 export interface RouteMatch {
@@ -42,8 +51,10 @@ export interface RouteMatch {
     pathParameters: Record<string, string>;
 }
 
+type Operation = MockOperation & { "x-amazon-apigateway-integration"?: { type?: string; uri?: string } };
+
 type Swagger = {
-    paths?: Record<string, Record<string, { "x-amazon-apigateway-integration"?: { type?: string; uri?: string } }>>;
+    paths?: Record<string, Record<string, Operation>>;
     "x-amazon-apigateway-binary-media-types"?: string[];
     "x-amazon-apigateway-gateway-responses"?: Record<string, { statusCode?: number | string; responseTemplates?: Record<string, string>; responseParameters?: Record<string, string> }>;
 };
@@ -61,11 +72,14 @@ export function parseRestApiBody(body: string, binaryMediaTypes: string[] = []):
             const method = key === ANY ? "ANY" : METHODS.includes(key) ? key.toUpperCase() : undefined;
             const integration = operation["x-amazon-apigateway-integration"];
             if (!method || !integration) continue;
-            const functionArn = integration.type === "aws_proxy" && integration.uri ? functionArnOfIntegration(integration.uri) : undefined;
-            resource.methods.set(method, { type: String(integration.type), uri: integration.uri, functionArn });
+            const type = String(integration.type).toLowerCase();
+            const functionArn = type === "aws_proxy" && integration.uri ? functionArnOfIntegration(integration.uri) : undefined;
+            const mock = type === "mock" ? parseMock(operation, `${method} ${path}`) : undefined;
+            resource.methods.set(method, { type, uri: integration.uri, ...(functionArn ? { functionArn } : {}), ...(mock ? { mock } : {}) });
         }
     }
-    const gatewayResponses: Record<string, GatewayResponse> = {};
+    checkVariableSiblings([...resources.keys()]);
+    const gatewayResponses: Record<string, DeclaredGatewayResponse> = {};
     for (const [type, response] of Object.entries(swagger["x-amazon-apigateway-gateway-responses"] ?? {})) {
         const [contentType, template] = Object.entries(response.responseTemplates ?? {})[0] ?? ["application/json", ""];
         const headers = Object.fromEntries(
@@ -73,7 +87,11 @@ export function parseRestApiBody(body: string, binaryMediaTypes: string[] = []):
                 .filter(([name]) => name.startsWith("gatewayresponse.header."))
                 .map(([name, value]) => [name.slice("gatewayresponse.header.".length), value.replace(/^'|'$/g, "")]),
         );
-        gatewayResponses[type] = { statusCode: Number(response.statusCode ?? 500), body: template, headers: { "content-type": contentType, ...headers } };
+        gatewayResponses[type] = {
+            ...(response.statusCode !== undefined ? { statusCode: Number(response.statusCode) } : {}),
+            body: template,
+            headers: { "content-type": contentType, ...headers },
+        };
     }
     return {
         resources: [...resources.values()],
@@ -97,16 +115,37 @@ export function matchRoute(spec: RestApiSpec, method: string, path: string): Rou
     return best?.match;
 }
 
-/** The gateway response of a type, or API Gateway's default for it. */
+/**
+ * The gateway response of a type, or the API's DEFAULT_4XX/DEFAULT_5XX, or API Gateway's default.
+ * A declared response without a status code keeps the error's; the one VTL reference API Gateway's
+ * own templates use, `$context.error.messageString` (the message, quoted), is filled in.
+ */
 export function gatewayResponse(spec: RestApiSpec, type: string, fallback: { statusCode: number; message: string }): GatewayResponse {
-    return (
-        spec.gatewayResponses[type] ??
-        spec.gatewayResponses[fallback.statusCode >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX"] ?? {
-            statusCode: fallback.statusCode,
-            body: JSON.stringify({ message: fallback.message }),
-            headers: { "content-type": "application/json" },
+    const declared = spec.gatewayResponses[type] ?? spec.gatewayResponses[fallback.statusCode >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX"];
+    if (!declared) return { statusCode: fallback.statusCode, body: JSON.stringify({ message: fallback.message }), headers: { "content-type": "application/json" } };
+    return {
+        statusCode: declared.statusCode ?? fallback.statusCode,
+        body: declared.body === "" ? JSON.stringify({ message: fallback.message }) : declared.body.replaceAll("$context.error.messageString", JSON.stringify(fallback.message)),
+        headers: declared.headers,
+    };
+}
+
+/** API Gateway refuses two variable path parts under one resource, e.g. /trips/{tripId} beside /trips/{proxy+}. */
+function checkVariableSiblings(paths: string[]): void {
+    const variables = new Map<string, string>();
+    // Every resource on the way to a declared path exists (API Gateway creates them).
+    const all = new Set(paths.flatMap((path) => segmentsOf(path).map((_, i, segments) => `/${segments.slice(0, i + 1).join("/")}`)));
+    for (const path of all) {
+        const segments = segmentsOf(path);
+        const last = segments[segments.length - 1];
+        if (!last.startsWith("{")) continue;
+        const parent = `/${segments.slice(0, -1).join("/")}`;
+        const sibling = variables.get(parent);
+        if (sibling !== undefined && sibling !== last) {
+            throw new InvalidRestApi(`Unable to create resource at path '${path}': A sibling (${sibling}) of this resource already has a variable path part -- only one is allowed`);
         }
-    );
+        variables.set(parent, last);
+    }
 }
 
 function segmentsOf(path: string): string[] {

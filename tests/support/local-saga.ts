@@ -4,7 +4,7 @@
 import { ExecutionError, StateMachine, StateMachineDefinition } from "../../local/sfn/engine";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import { DefinitionOptions } from "../../components/model/args";
+import { SagaDefinitionOptions } from "../../components/model/args";
 import { AslDefinition, buildSagaDefinition } from "../../components/model/definition";
 import { actionsOf, stateNameOf } from "../../components/model/steps";
 import type { SagaStep } from "../../components/model/args";
@@ -28,7 +28,7 @@ export interface LocalSagaRun {
     definition?: AslDefinition;
     /** The execution name; the saga id, as the start Lambda names executions. */
     executionName: string;
-    definitionOptions?: Partial<DefinitionOptions>;
+    definitionOptions?: SagaDefinitionOptions;
 }
 
 export interface LocalSagaResult {
