@@ -1,0 +1,210 @@
+// The component constructed as a program in another language gets it: the repository started as a
+// plugin, asked to Construct over gRPC by a stand-in for the engine, whose resource monitor answers
+// each registration with the same plain provisioning as the mocks of the other tests. It must
+// register the same children as the component constructed in TypeScript, under it, and return its
+// outputs; a relative handler path it cannot resolve must fail with the validation's message.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { SagaComponent, SagaComponentArgs } from "../components";
+import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
+import { BASE_CONFIG, deploy, find, PlainProvisioner, recorded, setupMocks, Types, valueOf } from "./support/mocks";
+import { asResourceReference, assertBuilt, PluginProcess, Registration, REPO, SAGA_TYPE, TestEngine } from "./support/plugin";
+
+const { specialSigKey, specialArchiveSig } = pulumi.runtime;
+const ALARM_TOPIC = "arn:aws:sns:us-east-1:123456789012:saga-alarms";
+
+/** The travel saga as a program in another language passes it: plain data, with an absolute `handlerRoot`. */
+const travelArgs = {
+    steps: travelSteps,
+    start: travelStart,
+    status: { path: "/trips/{tripId}", handler: travelStatus },
+    handlerRoot: REPO,
+    tags: { team: "bookings" },
+    alarmActions: [ALARM_TOPIC],
+} satisfies SagaComponentArgs;
+
+const STATES = ["Reserve Hotel", "Confirm Hotel", "Cancel Hotel", "Reserve Flight", "Confirm Flight", "Cancel Flight", "Take Payment", "Refund Payment"];
+
+const pairs = (resources: { type: string; name: string }[]) => resources.map((r) => `${r.type} ${r.name}`).sort();
+
+describe("the component package as a plugin: Construct, as the engine calls it for another language", function () {
+    this.timeout(60_000);
+    let engine: TestEngine;
+    let plugin: PluginProcess;
+    let programDir: string;
+
+    /** The engine's Construct request for a SagaComponent named `name`, parented to the stack. */
+    const constructRequest = (name: string, inputs: Record<string, unknown>) => {
+        const request = new provproto.ConstructRequest()
+            .setProject(engine.project)
+            .setStack(engine.stack)
+            .setOrganization("organization")
+            .setDryrun(false)
+            .setParallel(16)
+            .setMonitorendpoint(engine.address)
+            .setType(SAGA_TYPE)
+            .setName(name)
+            .setParent(engine.stackUrn)
+            .setAcceptsOutputValues(true)
+            .setInputs(Struct.fromJavaScript(inputs as Record<string, JavaScriptValue>));
+        for (const [key, value] of Object.entries(BASE_CONFIG)) request.getConfigMap().set(key, value);
+        return request;
+    };
+
+    /** Constructs, and answers what was registered meanwhile. */
+    const construct = async (name: string, inputs: Record<string, unknown>) => {
+        const first = engine.registrations.length;
+        try {
+            const response = await plugin.construct(constructRequest(name, inputs));
+            return { response, registered: engine.registrations.slice(first) };
+        } catch (error) {
+            throw Object.assign(new Error(`Construct failed: ${(error as { details?: string }).details ?? error}\n${plugin.log}`), { grpc: error });
+        }
+    };
+
+    /** The same saga constructed in this process, under the mocks. */
+    const inProcess = async () => {
+        setupMocks();
+        const booking = await deploy(() => new SagaComponent("booking", travelArgs));
+        return {
+            resources: pairs(recorded),
+            apiUrl: await valueOf(booking.apiUrl),
+            stateMachineArn: await valueOf(booking.stateMachineArn),
+            definition: find(Types.stateMachine, "booking-machine").inputs.definition as string,
+        };
+    };
+
+    let expected: Awaited<ReturnType<typeof inProcess>>;
+    let registered: Registration[];
+    let component: Registration;
+    let state: Record<string, unknown>;
+
+    before(async () => {
+        assertBuilt();
+        // A program in another language: the engine starts the plugin in the program's directory.
+        programDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-program-"));
+        engine = await TestEngine.start({ project: "saga", stack: "test", newResource: new PlainProvisioner().newResource });
+        [plugin, expected] = await Promise.all([PluginProcess.start({ engineAddress: engine.address, cwd: programDir }), inProcess()]);
+        const constructed = await construct("booking", travelArgs);
+        registered = constructed.registered;
+        component = registered.find((r) => r.type === SAGA_TYPE)!;
+        assert.ok(component, `the component itself was not registered; got ${pairs(registered).join(", ")}`);
+        assert.equal(constructed.response.getUrn(), component.urn);
+        state = constructed.response.getState()!.toJavaScript() as Record<string, unknown>;
+    });
+
+    after(async () => {
+        await plugin?.close();
+        await engine?.close();
+        if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
+    });
+
+    it("registers the same resources as the component constructed in TypeScript", () => {
+        assert.deepEqual(pairs(registered), expected.resources);
+        // The whole saga: a function per action, the start and status functions, the machine, the API.
+        assert.equal(registered.filter((r) => r.type === Types.function).length, STATES.length + 2);
+        for (const type of [Types.stateMachine, Types.table, Types.restApi, Types.stage, Types.queue, Types.alarm, Types.awsxApi]) {
+            assert.ok(registered.some((r) => r.type === type), `no ${type} registered`);
+        }
+        assert.deepEqual(engine.failures, []);
+        assert.deepEqual(
+            engine.logs.filter((log) => log.severity === "error" || log.severity === "warning"),
+            [],
+        );
+    });
+
+    it("registers the component under the stack, and every child under it", () => {
+        assert.equal(component.parent, engine.stackUrn);
+        assert.equal(component.urn, engine.urnOf(engine.stackUrn, SAGA_TYPE, "booking"));
+        const byUrn = new Map(registered.map((r) => [r.urn, r]));
+        for (const child of registered.filter((r) => r !== component)) {
+            let ancestor = byUrn.get(child.parent);
+            while (ancestor && ancestor !== component) ancestor = byUrn.get(ancestor.parent);
+            assert.ok(ancestor, `${child.type} ${child.name} is not under the component (parent ${child.parent})`);
+        }
+    });
+
+    it("generates the same state machine, wired to the same function ARNs", () => {
+        const machine = registered.find((r) => r.type === Types.stateMachine && r.name === "booking-machine")!;
+        assert.equal(machine.inputs.definition, expected.definition);
+        assert.deepEqual(Object.keys(JSON.parse(machine.inputs.definition).States).filter((s) => STATES.includes(s)).sort(), [...STATES].sort());
+    });
+
+    it("returns the outputs: strings, and references to the registered children", () => {
+        assert.equal(state.apiUrl, expected.apiUrl);
+        assert.equal(state.stateMachineArn, expected.stateMachineArn);
+        const refersTo = (output: string, type: string, name: string) => {
+            const child = registered.find((r) => r.type === type && r.name === name);
+            assert.ok(child, `no ${type} ${name} registered`);
+            assert.equal(asResourceReference(state[output])?.urn, child.urn, `${output} refers to ${type} ${name}`);
+        };
+        refersTo("stateMachine", Types.stateMachine, "booking-machine");
+        refersTo("restApi", Types.restApi, "booking-api");
+        refersTo("failureQueue", Types.queue, "booking-compensation-failures");
+        refersTo("startFunction", Types.function, "booking-start");
+        refersTo("statusFunction", Types.function, "booking-status");
+        const functions = state.functions as Record<string, unknown>;
+        assert.deepEqual(Object.keys(functions).sort(), [...STATES].sort());
+        for (const [stateName, fn] of Object.entries(functions)) {
+            const urn = asResourceReference(fn)?.urn;
+            assert.equal(registered.find((r) => r.urn === urn)?.type, Types.function, `functions["${stateName}"] refers to ${urn}`);
+        }
+        // And the component registered them as its outputs.
+        assert.equal(engine.outputs.get(component.urn)?.apiUrl, expected.apiUrl);
+    });
+
+    it("fails with the validation's message when a relative `module` has no absolute `handlerRoot`", async () => {
+        const { handlerRoot: _absolute, ...relative } = travelArgs;
+        const cases: Omit<SagaComponentArgs, "handlerRoot">[] & { handlerRoot?: string }[] = [relative, { ...relative, handlerRoot: "." }];
+        for (const inputs of cases) {
+            const failure = await construct("relative", inputs as Record<string, unknown>).then(
+                () => assert.fail(`Construct succeeded with handlerRoot ${JSON.stringify(inputs.handlerRoot)}`),
+                (error: Error & { grpc: { details: string } }) => error.grpc.details,
+            );
+            assert.ok(
+                failure.includes('Step "Hotel" `reserve` handler module "handlers/travel/hotel.ts" is a relative path'),
+                `unexpected failure: ${failure}`,
+            );
+            assert.ok(failure.includes("set `handlerRoot` to an absolute path"), `unexpected failure: ${failure}`);
+        }
+    });
+
+    it("passes a `code` archive, e.g. of Python handlers, through to the step's functions", async () => {
+        const archiveDir = path.join(programDir, "hotel");
+        fs.mkdirSync(archiveDir, { recursive: true });
+        fs.writeFileSync(path.join(archiveDir, "app.py"), "def reserve(event, context):\n    return event\n\ndef cancel(event, context):\n    return event\n");
+        // How the engine serializes a program's FileArchive: a signature and the path.
+        const archive = { [specialSigKey]: specialArchiveSig, path: archiveDir };
+        const python = (handler: string) => ({ code: archive, handler, runtime: "python3.13", tableAccess: ["PutItem"] });
+        const { registered: withArchives } = await construct("python", {
+            steps: [{ name: "Hotel", reserve: python("app.reserve"), cancel: python("app.cancel") }],
+            start: { ...travelStart, module: path.join(REPO, travelStart.module) },
+        });
+        for (const role of ["reserve", "cancel"]) {
+            const fn = withArchives.find((r) => r.type === Types.function && r.name === `python-hotel-${role}`);
+            assert.ok(fn, `python-hotel-${role} was not registered; got ${pairs(withArchives).join(", ")}`);
+            const { [specialSigKey]: signature, path: archivePath } = fn.inputs.code;
+            assert.deepEqual([signature, archivePath, fn.inputs.handler, fn.inputs.runtime], [specialArchiveSig, archiveDir, `app.${role}`, "python3.13"]);
+        }
+    });
+
+    it("accepts absolute `module` paths without `handlerRoot`", async () => {
+        const absolute = (action: { module?: string }) => ({ ...action, module: path.join(REPO, action.module!) });
+        const { registered: absoluteModules } = await construct("absolute", {
+            steps: travelSteps.map((step) => ({
+                ...step,
+                reserve: absolute(step.reserve),
+                cancel: absolute(step.cancel),
+                ...(step.confirm ? { confirm: absolute(step.confirm) } : {}),
+            })),
+            start: absolute(travelStart),
+        });
+        const functions = absoluteModules.filter((r) => r.type === Types.function).map((r) => r.name);
+        assert.deepEqual(functions.sort(), [...travelSteps.flatMap((s) => (s.confirm ? ["reserve", "confirm", "cancel"] : ["reserve", "cancel"]).map((role) => `absolute-${s.name.toLowerCase()}-${role}`)), "absolute-start"].sort());
+    });
+});
