@@ -1,9 +1,14 @@
 // What `npm start` prints once the local cloud serves: where everything is, what was and was not
 // provisioned, and requests to copy and paste.
+import * as path from "node:path";
 import { RUN_TYPES } from "../handlers/travel/trip";
 import { executionArnOf } from "./arns";
 import type { LocalCloud } from "./cloud";
+import { printableConfig } from "./config";
 import type { ResourceEntry } from "./provision";
+
+/** The reference program (the travel booking), whose requests the banner knows. */
+const REFERENCE_PROGRAM = path.resolve(__dirname, "..", "index.ts");
 
 export interface BannerOptions {
     /** What retries wait locally, in ms; undefined: the definition's own intervals. */
@@ -43,7 +48,7 @@ export function banner(cloud: LocalCloud, options: BannerOptions): string {
         "Routes:",
         ...Object.entries(cloud.routes).map(([url, routes]) => `  ${url}: ${routes.join(", ")}`),
         "",
-        `Config: ${Object.entries(settings.config).map(([key, value]) => `${key}=${value}`).join(", ")}`,
+        `Config: ${Object.entries(printableConfig(settings)).map(([key, value]) => `${key}=${value}`).join(", ")}`,
         options.retryIntervalMs === undefined
             ? "Retries wait as the definition says."
             : `Retries wait ${options.retryIntervalMs} ms here, not the definition's intervals (--retry-interval <ms>, or --retry-interval definition).`,
@@ -60,32 +65,54 @@ export function banner(cloud: LocalCloud, options: BannerOptions): string {
 function examples(cloud: LocalCloud): string[] {
     const api = apiUrlOf(cloud);
     if (!api) return [];
-    const injection = cloud.settings.config[`${cloud.settings.project}:failureInjection`] === "true";
+    const reference = cloud.settings.programFile === REFERENCE_PROGRAM;
     const status = Object.values(cloud.routes)
         .flat()
         .map((route) => /^GET \/([\w-]+)\/\{[\w-]+\}$/.exec(route)?.[1])
         .find((collection) => collection !== undefined);
+    const lines = reference ? referenceRequests(cloud, api, status) : programRequests(cloud, api, status);
+    const machine = cloud.outputs.stateMachineArn;
+    if (typeof machine === "string") {
+        lines.push(
+            "",
+            `The AWS CLI works against it too (DynamoDB, Step Functions and SQS on ${cloud.url}):`,
+            `  export AWS_ENDPOINT_URL=${cloud.url} AWS_REGION=${cloud.settings.config["aws:region"] ?? "us-east-1"} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+            `  aws stepfunctions list-executions --state-machine-arn ${machine}`,
+            ...(reference ? [`  aws stepfunctions describe-execution --execution-arn ${executionArnOf(machine, "trip-1")}`] : []),
+            ...(typeof cloud.outputs.tableName === "string"
+                ? [`  aws dynamodb query --table-name ${cloud.outputs.tableName} --key-condition-expression 'pk = :t' --expression-attribute-values '{":t":{"S":"${reference ? "trip-1" : "<saga id>"}"}}'`]
+                : []),
+        );
+    }
+    return lines;
+}
+
+/** The travel booking's own requests: it knows its parameter and run types. */
+function referenceRequests(cloud: LocalCloud, api: string, status: string | undefined): string[] {
+    const injection = cloud.settings.config[`${cloud.settings.project}:failureInjection`] === "true";
     const requests: [string, string][] = [
         [`${api}?tripID=trip-1`, "books a trip: hotel, flight, payment"],
         ...(injection ? RUN_TYPES.map((runType, i): [string, string] => [`${api}?tripID=trip-${i + 2}&runType=${runType}`, "fails on purpose, rolls back"]) : []),
         ...(status ? [[`${api}${status}/trip-1`, "the saga's outcome and records"] as [string, string]] : []),
         [`${cloud.url}/_local/queues`, "compensations that failed all their retries"],
     ];
-    const width = Math.max(...requests.map(([url]) => url.length));
-    const lines = ["Try it (the reference saga's requests):", ...requests.map(([url, what]) => `  curl '${url}'${" ".repeat(width - url.length)}  # ${what}`)];
+    const lines = ["Try it (the reference saga's requests):", ...aligned(requests)];
     if (!injection) lines.push("  (runType is refused: failure injection is off in this stack's config.)");
     lines.push(`  Random compensation failures, to watch retries: npm start -- --config ${cloud.settings.project}:compensationFailureRate=0.4`);
-    const machine = cloud.outputs.stateMachineArn;
-    if (typeof machine === "string") {
-        lines.push(
-            "",
-            `The AWS CLI works against it too (DynamoDB and Step Functions on ${cloud.url}):`,
-            `  export AWS_ENDPOINT_URL=${cloud.url} AWS_REGION=${cloud.settings.config["aws:region"] ?? "us-east-1"} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
-            `  aws stepfunctions describe-execution --execution-arn ${executionArnOf(machine, "trip-1")}`,
-            ...(typeof cloud.outputs.tableName === "string"
-                ? [`  aws dynamodb query --table-name ${cloud.outputs.tableName} --key-condition-expression 'pk = :t' --expression-attribute-values '{":t":{"S":"trip-1"}}'`]
-                : []),
-        );
-    }
     return lines;
+}
+
+/** Another program: its start handler decides what the query string means, so only the routes are known. */
+function programRequests(cloud: LocalCloud, api: string, status: string | undefined): string[] {
+    const requests: [string, string][] = [
+        [api, "starts a saga (what the query string may say is up to the program's start handler)"],
+        ...(status ? [[`${api}${status}/<saga id>`, "a saga's outcome and records"] as [string, string]] : []),
+        [`${cloud.url}/_local/queues`, "every queue's messages: the program's own and the failed compensations"],
+    ];
+    return ["Try it:", ...aligned(requests)];
+}
+
+function aligned(requests: [string, string][]): string[] {
+    const width = Math.max(...requests.map(([url]) => url.length));
+    return requests.map(([url, what]) => `  curl '${url}'${" ".repeat(width - url.length)}  # ${what}`);
 }

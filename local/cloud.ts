@@ -4,7 +4,7 @@
 import * as path from "node:path";
 import { ApiGatewayService } from "./apigateway/gateway";
 import { LOCAL_ACCOUNT } from "./arns";
-import { loadProjectSettings, ProjectSettings } from "./config";
+import { ConfigError, loadProjectSettings, missingConfigMessage, ProjectSettings } from "./config";
 import { formatFunctionLog, sagaLogger } from "./console";
 import { deployProgram } from "./deploy";
 import { LocalDynamoDb } from "./dynamodb";
@@ -23,7 +23,7 @@ export interface LocalCloudOptions {
     port?: number;
     /** Keep DynamoDB tables, closed executions and queued messages here across restarts; in memory when absent. */
     dataDir?: string;
-    /** Where Pulumi.yaml is. Default: the current directory. */
+    /** Where Pulumi.yaml is (the reference program's, or any other, e.g. examples/order). Default: the current directory. */
     programDir?: string;
     /** Which Pulumi.<stack>.yaml to read. Default "dev". */
     stack?: string;
@@ -68,6 +68,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const started = Date.now();
     const log = options.log ?? ((line: string) => console.log(line));
     const settings = loadProjectSettings(options.programDir ?? process.cwd(), options.stack ?? "dev", options.config);
+    // Before anything starts: the Pulumi CLI too refuses a stack that lacks a required value.
+    const missing = missingConfigMessage(settings, startCommand(settings));
+    if (missing) throw new ConfigError(missing);
     const region = settings.config["aws:region"] ?? "us-east-1";
     const arns = { region, account: LOCAL_ACCOUNT };
     const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
@@ -144,6 +147,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             dynamo: metrics.countingDynamoDb(dynamo.handle),
             stepFunctions,
             gateway,
+            queues,
             inspect: inspectHandler({
                 overview: () => ({ project: settings.project, stack: settings.stack, outputs, routes, ...resources }),
                 queues,
@@ -183,10 +187,19 @@ function functionEnvironment(region: string, url: string, logLevel: string): Rec
         AWS_SECRET_ACCESS_KEY: "local",
         AWS_ENDPOINT_URL_DYNAMODB: url,
         AWS_ENDPOINT_URL_SFN: url,
+        AWS_ENDPOINT_URL_SQS: url,
         AWS_LAMBDA_LOG_LEVEL: logLevel,
         // The functions run on this machine's Node.js (Lambda's is 22); the SDK's notice about it is noise here.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
+}
+
+/** How `npm start` is run for this program, for messages: with `--program` unless it is the current directory's. */
+function startCommand(settings: ProjectSettings): string {
+    const dir = path.relative(process.cwd(), settings.programDir);
+    const program = dir === "" ? "" : ` --program ${dir.includes(" ") ? JSON.stringify(dir) : dir}`;
+    const stack = settings.stack === "dev" ? "" : ` --stack ${settings.stack}`;
+    return `npm start --${program}${stack}`;
 }
 
 /** "METHOD /path" of every route, by the URL of the stage serving it. */

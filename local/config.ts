@@ -16,6 +16,14 @@ export interface ProjectSettings {
     config: Record<string, string>;
     /** Keys left out because their values are secrets the local cloud cannot decrypt. */
     skippedSecrets: string[];
+    /** Keys whose values are secrets: declared `secret: true` in Pulumi.yaml, or `secure:` in the stack file. Never printed. */
+    secretKeys: string[];
+    /**
+     * Keys Pulumi.yaml declares without a default that have no value here (the stack file does not
+     * set them, sets them encrypted, and no override gives them): the Pulumi CLI refuses to run
+     * the program then ("Stack 'dev' is missing configuration value ..."), and so does the local cloud.
+     */
+    missingKeys: string[];
 }
 
 export class ConfigError extends Error {
@@ -38,21 +46,61 @@ export function loadProjectSettings(programDir: string, stack: string, overrides
     const qualify = (key: string) => (key.includes(":") ? key : `${name}:${key}`);
 
     const config: Record<string, string> = {};
+    const secretKeys = new Set<string>();
+    const required: string[] = [];
     for (const [key, spec] of Object.entries((project.config ?? {}) as YamlObject)) {
-        const value = typeof spec === "object" && spec !== null && !Array.isArray(spec) ? (spec as YamlObject).default : spec;
+        const declaration = typeof spec === "object" && spec !== null && !Array.isArray(spec) ? (spec as YamlObject) : undefined;
+        // A declaration (with `type`) or a plain value (`value`, or the value itself).
+        const value = declaration ? (declaration.default ?? declaration.value) : spec;
+        if (declaration?.secret === true) secretKeys.add(qualify(key));
         if (value !== undefined) config[qualify(key)] = configValue(value);
+        else if (declaration?.type !== undefined) required.push(qualify(key));
     }
     const skippedSecrets: string[] = [];
     const stackFile = path.join(programDir, `Pulumi.${stack}.yaml`);
     const stackSettings = fs.existsSync(stackFile) ? readYaml(stackFile) : undefined;
     for (const [key, value] of Object.entries((stackSettings?.config ?? {}) as YamlObject)) {
-        if (typeof value === "object" && value !== null && "secure" in value) skippedSecrets.push(qualify(key));
-        else config[qualify(key)] = configValue(value);
+        if (typeof value === "object" && value !== null && "secure" in value) {
+            skippedSecrets.push(qualify(key));
+            secretKeys.add(qualify(key));
+        } else config[qualify(key)] = configValue(value);
     }
     for (const [key, value] of Object.entries(overrides)) config[qualify(key)] = value;
 
     const main = typeof project.main === "string" ? project.main : "index.ts";
-    return { project: name, programDir: path.resolve(programDir), programFile: path.resolve(programDir, main), stack, config, skippedSecrets };
+    return {
+        project: name,
+        programDir: path.resolve(programDir),
+        programFile: path.resolve(programDir, main),
+        stack,
+        config,
+        skippedSecrets,
+        secretKeys: [...secretKeys],
+        missingKeys: required.filter((key) => config[key] === undefined),
+    };
+}
+
+/**
+ * Why the program cannot run with this configuration, as the Pulumi CLI says it, and how to give
+ * the missing values locally; undefined when nothing is missing.
+ */
+export function missingConfigMessage(settings: ProjectSettings, command = "npm start --"): string | undefined {
+    if (settings.missingKeys.length === 0) return undefined;
+    // The project's own keys unqualified, as the CLI names them.
+    const short = (key: string) => (key.startsWith(`${settings.project}:`) ? key.slice(settings.project.length + 1) : key);
+    const lines = settings.missingKeys.map((key) => {
+        const encrypted = settings.skippedSecrets.includes(key)
+            ? ` (Pulumi.${settings.stack}.yaml has it encrypted, \`secure:\`, which the local cloud cannot decrypt)`
+            : "";
+        return `Stack '${settings.stack}' is missing configuration value '${short(key)}'${encrypted}.`;
+    });
+    const example = settings.missingKeys.map((key) => `--config ${short(key)}=<${settings.secretKeys.includes(key) ? "a test value" : "value"}>`).join(" ");
+    return [...lines, `Give ${settings.missingKeys.length === 1 ? "it" : "them"} for this run: ${command} ${example}`].join("\n");
+}
+
+/** The config as it may be shown: secret values masked, as `pulumi config` shows them. */
+export function printableConfig(settings: ProjectSettings): Record<string, string> {
+    return Object.fromEntries(Object.entries(settings.config).map(([key, value]) => [key, settings.secretKeys.includes(key) ? "[secret]" : value]));
 }
 
 /** Parses `--config` arguments: `key=value`, the key qualified or not. */

@@ -1,7 +1,8 @@
 // The local cloud's own HTTP pieces: reading a body, answering JSON, and the endpoints for people
 // and tests looking inside:
 //   GET    /_local                what was deployed: outputs, routes, provisioned and acknowledged resources
-//   GET    /_local/queues         every queue with its messages (the saga's failure records)
+//   GET    /_local/queues         every queue with its messages (the saga's failure records, what
+//                                 the functions sent through the SQS API)
 //   GET    /_local/queues/<name>  one queue (its `url` output points here)
 //   DELETE /_local/queues/<name>  purges it
 //   GET    /_local/metrics        Lambda requests, DynamoDB requests, Step Functions transitions (metrics.ts)

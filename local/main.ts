@@ -1,9 +1,11 @@
 // `npm start`: the Pulumi program deployed onto a local cloud, served until Ctrl-C.
 //   npm start -- --port 4000 --data .local-data --config saga:compensationFailureRate=0.4
+//   npm start -- --program examples/order --config paymentsApiKey=sk_test_local
 // The functions run on this machine's Node.js, not Lambda's 22; the AWS SDK's notice about
 // Node 20 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
+import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { banner } from "./banner";
 import { LocalCloud, startLocalCloud } from "./cloud";
@@ -12,10 +14,12 @@ import { DeploymentError } from "./deploy";
 import { PortInUseError } from "./server";
 
 const USAGE = `Usage: npm start -- [options]
+  --program <dir>         the Pulumi program to deploy: the directory of its Pulumi.yaml (default: this project, index.ts)
   --port <n>              port of the local cloud on 127.0.0.1 (default 3000, or SAGA_PORT; 0 picks a free one)
   --data <dir>            keep DynamoDB tables, finished executions and queued messages in <dir> across restarts (default: in memory)
-  --stack <name>          read Pulumi.<name>.yaml (default dev)
-  --config <key=value>    override a config value, repeatable (e.g. saga:compensationFailureRate=0.4)
+  --stack <name>          read the program's Pulumi.<name>.yaml (default dev)
+  --config <key=value>    override a config value, repeatable (e.g. saga:compensationFailureRate=0.4); the way to give
+                          secrets, which the local cloud cannot decrypt from a stack file
   --retry-interval <ms>   wait between retries locally (default 250), or "definition" for the definition's intervals
   --function-logs <level> which lines of the functions' logs to show: debug, info, warn (default), error, off`;
 
@@ -25,6 +29,7 @@ class UsageError extends Error {}
 function options() {
     const { values } = parseArgs({
         options: {
+            program: { type: "string" },
             port: { type: "string" },
             data: { type: "string" },
             stack: { type: "string" },
@@ -46,7 +51,8 @@ function options() {
         throw new UsageError(`--retry-interval takes milliseconds (0 or more) or "definition", not "${retry}".`);
     }
     const functionLogLevel = values["function-logs"] === "off" ? "fatal" : (values["function-logs"] ?? "warn");
-    return { port, dataDir: values.data, stack: values.stack, config: parseConfigOverrides(values.config ?? []), retryIntervalMs, functionLogLevel };
+    const programDir = values.program === undefined ? undefined : path.resolve(values.program);
+    return { programDir, port, dataDir: values.data, stack: values.stack, config: parseConfigOverrides(values.config ?? []), retryIntervalMs, functionLogLevel };
 }
 
 function stopOnSignals(cloud: LocalCloud): void {

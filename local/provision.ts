@@ -3,6 +3,7 @@
 // at the local services. Called by the Pulumi mocks' newResource, in the program's dependency
 // order: a function exists before the state machine whose definition names its ARN.
 import * as pulumi from "@pulumi/pulumi";
+import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,8 +11,8 @@ import type { ApiGatewayService } from "./apigateway/gateway";
 import { parseRestApiBody } from "./apigateway/routes";
 import { ArnContext, genericArn, lambdaArn, lambdaInvokeArn, physicalName, stateMachineArn } from "./arns";
 import type { LocalDynamoDb } from "./dynamodb";
-import { archiveFiles } from "./lambda/archive";
-import { FunctionHost, LocalFunction } from "./lambda/function";
+import { archiveFiles, UnsupportedCode } from "./lambda/archive";
+import { FunctionHost, LocalFunction, Unrunnable } from "./lambda/function";
 import type { StepFunctionsService } from "./sfn/service";
 import { LocalQueue } from "./sqs";
 
@@ -37,7 +38,11 @@ export interface ResourceEntry {
 
 type Inputs = Record<string, any>;
 type Result = { id: string | undefined; state: Record<string, unknown> };
-type Provision = (args: { name: string; inputs: Inputs; physical: string }) => Promise<Result>;
+/**
+ * `inputs` with secrets revealed (what the resource is provisioned from: a function's environment
+ * may hold a secret), `declared` as registered (what its outputs echo, so secrets stay secret).
+ */
+type Provision = (args: { name: string; inputs: Inputs; declared: Inputs; physical: string }) => Promise<Result>;
 
 export class Provisioner {
     readonly functions = new Map<string, LocalFunction>();
@@ -45,7 +50,7 @@ export class Provisioner {
     readonly provisioned: ResourceEntry[] = [];
     readonly notProvisioned: ResourceEntry[] = [];
     readonly components: ResourceEntry[] = [];
-    /** Problems that do not stop the start-up (a function whose code fails to load). */
+    /** Problems that do not stop the start-up (a function that cannot run here, or whose code fails to load). */
     readonly warnings: string[] = [];
     private readonly byType: Record<string, Provision>;
 
@@ -72,12 +77,14 @@ export class Provisioner {
             // Plausible outputs only, so the program's interpolations do not read "undefined".
             return { id: physical, state: { ...args.inputs, name: physical, arn: genericArn(this.ctx.arns, args.type, physical) } };
         }
-        return provision({ name: args.name, inputs: args.inputs, physical });
+        return provision({ name: args.name, inputs: revealSecrets(args.inputs) as Inputs, declared: args.inputs, physical });
     }
 
     /** Waits until every function has loaded its code; a function that failed to is a warning. */
     async functionsLoaded(): Promise<void> {
         for (const fn of this.functions.values()) {
+            // Reported when it was provisioned, with the reason.
+            if (fn.spec.unrunnable) continue;
             const initError = await fn.start();
             if (initError) this.warnings.push(`The function ${fn.spec.name} fails to load (${initError.errorType}: ${initError.errorMessage}); every invocation will report it.`);
         }
@@ -92,27 +99,39 @@ export class Provisioner {
         return { id, state };
     }
 
-    private async table({ name, inputs, physical }: Parameters<Provision>[0]): Promise<Result> {
+    private async table({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const { created } = await this.ctx.dynamo.createTable(physical, inputs);
         const arn = `arn:aws:dynamodb:${this.ctx.arns.region}:${this.ctx.arns.account}:table/${physical}`;
         const local = `DynamoDB table ${physical}${created ? "" : " (kept from the data folder)"}`;
-        return this.done("aws:dynamodb/table:Table", name, local, physical, { ...inputs, name: physical, arn });
+        return this.done("aws:dynamodb/table:Table", name, local, physical, { ...declared, name: physical, arn });
     }
 
-    private async lambda({ name, inputs, physical }: Parameters<Provision>[0]): Promise<Result> {
+    private async lambda({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const arn = lambdaArn(this.ctx.arns, physical);
-        if (typeof inputs.runtime === "string" && !inputs.runtime.startsWith("nodejs")) {
-            throw new Error(`The function ${name} uses the runtime ${inputs.runtime}; the local cloud runs Node.js functions only.`);
+        const runtime = typeof inputs.runtime === "string" ? inputs.runtime : undefined;
+        // A function this machine cannot run is still deployed (the program's other resources refer
+        // to it, a state machine may invoke it), reported now, and fails every invocation, saying why.
+        let unrunnable = runtime !== undefined && !NODE_RUNTIME.test(runtime) ? unsupportedRuntime(physical, runtime) : undefined;
+        let files: Record<string, string> = {};
+        if (!unrunnable) {
+            try {
+                files = await archiveFiles(inputs.code);
+            } catch (error) {
+                if (!(error instanceof UnsupportedCode)) throw error;
+                unrunnable = unsupportedCode(physical, error.message);
+            }
         }
+        if (unrunnable) this.warnings.push(unrunnable.warning);
         const fn = new LocalFunction(
             {
                 name: physical,
                 arn,
-                files: await archiveFiles(inputs.code),
+                files,
                 handler: inputs.handler ?? "index.handler",
                 environment: Object.fromEntries(Object.entries(inputs.environment?.variables ?? {}).map(([key, value]) => [key, String(value)])),
                 timeoutSeconds: inputs.timeout ?? 3,
                 memorySize: inputs.memorySize ?? 128,
+                unrunnable,
             },
             this.ctx.functionHost,
         );
@@ -120,29 +139,33 @@ export class Provisioner {
         // depend on each other's ARNs would otherwise load one after the other.
         void fn.start();
         this.functions.set(arn, fn);
-        const state = { ...inputs, name: physical, arn, invokeArn: lambdaInvokeArn(this.ctx.arns, physical), qualifiedArn: `${arn}:$LATEST`, version: "$LATEST" };
-        return this.done("aws:lambda/function:Function", name, `function ${physical} (${inputs.handler}, in a worker thread)`, physical, state);
+        const state = { ...declared, name: physical, arn, invokeArn: lambdaInvokeArn(this.ctx.arns, physical), qualifiedArn: `${arn}:$LATEST`, version: "$LATEST" };
+        const local = unrunnable
+            ? `function ${physical} (${runtime ?? "no runtime"}: cannot run here, every invocation fails with ${unrunnable.errorType})`
+            : `function ${physical} (${inputs.handler}, in a worker thread)`;
+        return this.done("aws:lambda/function:Function", name, local, physical, state);
     }
 
-    private async queue({ name, inputs, physical }: Parameters<Provision>[0]): Promise<Result> {
+    private async queue({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const url = `${this.ctx.baseUrl}/_local/queues/${physical}`;
         const arn = `arn:aws:sqs:${this.ctx.arns.region}:${this.ctx.arns.account}:${physical}`;
         const file = this.ctx.dataDir ? path.join(this.ctx.dataDir, "sqs", `${physical}.jsonl`) : undefined;
         if (file) fs.mkdirSync(path.dirname(file), { recursive: true });
-        this.queues.set(url, new LocalQueue(physical, url, arn, file));
+        const fifo = inputs.fifoQueue === true;
+        this.queues.set(url, new LocalQueue(physical, url, arn, { fifo, contentBasedDeduplication: inputs.contentBasedDeduplication === true, file }));
         // A queue's ID is its URL.
-        return this.done("aws:sqs/queue:Queue", name, url, url, { ...inputs, name: physical, url, arn });
+        return this.done("aws:sqs/queue:Queue", name, `${url}${fifo ? " (FIFO)" : ""}`, url, { ...declared, name: physical, url, arn });
     }
 
-    private async stateMachine({ name, inputs, physical }: Parameters<Provision>[0]): Promise<Result> {
+    private async stateMachine({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const arn = stateMachineArn(this.ctx.arns, physical);
         const type = inputs.type ?? "STANDARD";
         this.ctx.stepFunctions.createStateMachine({ name: physical, arn, definition: inputs.definition, roleArn: inputs.roleArn ?? "", type });
-        const state = { ...inputs, name: physical, arn, status: "ACTIVE", creationDate: new Date().toISOString() };
+        const state = { ...declared, name: physical, arn, status: "ACTIVE", creationDate: new Date().toISOString() };
         return this.done("aws:sfn/stateMachine:StateMachine", name, `${type} state machine ${physical}`, arn, state);
     }
 
-    private async restApi({ name, inputs, physical }: Parameters<Provision>[0]): Promise<Result> {
+    private async restApi({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const id = createHash("sha256").update(`${this.ctx.stack}\n${name}`).digest("hex").slice(0, 10);
         if (typeof inputs.body !== "string") {
             this.warnings.push(`The REST API ${name} has no OpenAPI body; routes declared by separate Resource and Method resources are not served locally.`);
@@ -151,7 +174,7 @@ export class Provisioner {
         this.ctx.gateway.addRestApi(id, physical, spec);
         const { region, account } = this.ctx.arns;
         const state = {
-            ...inputs,
+            ...declared,
             name: physical,
             rootResourceId: "root",
             executionArn: `arn:aws:execute-api:${region}:${account}:${id}`,
@@ -161,15 +184,47 @@ export class Provisioner {
         return this.done("aws:apigateway/restApi:RestApi", name, `REST API ${physical} (${spec.resources.length} resources)`, id, state);
     }
 
-    private async stage({ name, inputs }: Parameters<Provision>[0]): Promise<Result> {
+    private async stage({ name, inputs, declared }: Parameters<Provision>[0]): Promise<Result> {
         const restApiId = String(await idOf(inputs.restApi));
         if (!this.ctx.gateway.apis.has(restApiId)) throw new Error(`The stage ${name} belongs to the REST API ${restApiId}, which is not deployed.`);
         const stage = this.ctx.gateway.addStage(restApiId, inputs.stageName, inputs.variables ?? {});
         const invokeUrl = `${this.ctx.baseUrl}${stage.prefix}`;
         const { region, account } = this.ctx.arns;
-        const state = { ...inputs, invokeUrl, executionArn: `arn:aws:execute-api:${region}:${account}:${restApiId}/${inputs.stageName}` };
+        const state = { ...declared, invokeUrl, executionArn: `arn:aws:execute-api:${region}:${account}:${restApiId}/${inputs.stageName}` };
         return this.done("aws:apigateway/stage:Stage", name, invokeUrl, `ags-${restApiId}-${inputs.stageName}`, state);
     }
+}
+
+/** The runtimes whose code runs here: this machine's Node.js runs any Lambda Node.js runtime's code. */
+const NODE_RUNTIME = /^nodejs\d+\.x$/;
+
+function unsupportedRuntime(functionName: string, runtime: string): Unrunnable {
+    const why = `its runtime ${runtime} is not Node.js, and the local cloud runs Node.js functions (nodejs*.x) only, in worker threads`;
+    return {
+        errorType: "LocalCloud.UnsupportedRuntime",
+        errorMessage: `The function ${functionName} cannot run on the local cloud: ${why}. It runs on AWS; to exercise this action locally, give it a Node.js implementation.`,
+        warning: `The function ${functionName} (runtime ${runtime}) cannot run here: ${why}. It is deployed, and every invocation of it fails with LocalCloud.UnsupportedRuntime.`,
+    };
+}
+
+function unsupportedCode(functionName: string, reason: string): Unrunnable {
+    return {
+        errorType: "LocalCloud.UnsupportedCode",
+        errorMessage: `The function ${functionName} cannot run on the local cloud: ${reason}.`,
+        warning: `The function ${functionName} cannot run here: ${reason}. It is deployed, and every invocation of it fails with LocalCloud.UnsupportedCode.`,
+    };
+}
+
+/**
+ * The value with every secret revealed: the mocks hand a secret input over wrapped (a function's
+ * environment holding a secret arrives as one wrapped object), and the local stand-ins need the
+ * values. Assets, archives and resources are left as they are.
+ */
+export function revealSecrets(value: unknown): unknown {
+    if (isRpcSecret(value)) return revealSecrets(unwrapRpcSecret(value));
+    if (Array.isArray(value)) return value.map(revealSecrets);
+    if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) return value;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, revealSecrets(item)]));
 }
 
 /** The ID behind an input that references a resource (the mocks receive the resource itself). */

@@ -1,13 +1,15 @@
 // The local cloud's one HTTP port on 127.0.0.1. Like AWS endpoints, it tells services apart by
 // the request: `X-Amz-Target: DynamoDB_20120810.*` is DynamoDB, `AWSStepFunctions.*` is Step
-// Functions (so one AWS_ENDPOINT_URL serves both), /_local/* is the local cloud's own inspection
-// API, and everything else is for the REST APIs' stages.
+// Functions, `AmazonSQS.*` is SQS (so one AWS_ENDPOINT_URL serves all three), /_local/* is the
+// local cloud's own inspection API, and everything else is for the REST APIs' stages.
 import { createServer, IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ApiGatewayService } from "./apigateway/gateway";
 import { sendJson } from "./http";
 import { handleSfnRequest, SFN_TARGET_PREFIX } from "./sfn/api";
 import type { StepFunctionsService } from "./sfn/service";
+import type { LocalQueue } from "./sqs";
+import { handleSqsRequest, SQS_TARGET_PREFIX } from "./sqs-api";
 
 export const HOST = "127.0.0.1";
 
@@ -15,6 +17,8 @@ export interface Services {
     dynamo: RequestListener;
     stepFunctions: StepFunctionsService;
     gateway: ApiGatewayService;
+    /** The queues the SQS API serves; none when absent. */
+    queues?(): LocalQueue[];
     /** The /_local/* endpoints. */
     inspect(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> | void;
 }
@@ -67,8 +71,9 @@ export class LocalServer {
             if (!services) return sendJson(response, 503, { message: "The local cloud is still deploying the program; try again in a moment." });
             if (target.startsWith("DynamoDB_")) return services.dynamo(request, response);
             if (target.startsWith(SFN_TARGET_PREFIX)) return await handleSfnRequest(services.stepFunctions, request, response);
+            if (target.startsWith(SQS_TARGET_PREFIX)) return await handleSqsRequest(services.queues?.() ?? [], request, response);
             if (target !== "") {
-                return sendJson(response, 400, { __type: "UnknownOperationException", message: `The local cloud serves DynamoDB and Step Functions, not ${target}.` });
+                return sendJson(response, 400, { __type: "UnknownOperationException", message: `The local cloud serves DynamoDB, Step Functions and SQS, not ${target}.` });
             }
             if (url.pathname === "/_local" || url.pathname.startsWith("/_local/")) return await services.inspect(request, response, url);
             await services.gateway.handle(request, response, url);

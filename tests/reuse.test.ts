@@ -1,119 +1,83 @@
-// Reuse: another team's saga (an order: payment, stock, shipping), with its own handlers outside
-// this repository's handlers/, deployed through the package's entry point under Pulumi mocks, and
-// the definition that deployment produced executed with those handlers against dynalite.
-import "./support/aws-env";
+// Reuse: another team's Pulumi program (examples/order, an order saga: payment, stock, shipping)
+// that depends on this package as a user's does (`import { SagaComponent } from "saga"`), with
+// its own handlers, project and stack, deployed under Pulumi mocks as `pulumi up` would run it.
+// Its own features (the secret, the queue grant, the existing function) are tests/order-example.test.ts;
+// running it end to end is tests/order-local.test.ts.
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import * as path from "node:path";
-import { Env, SagaErrors, Tags } from "../components/model/conventions";
+import { Tags } from "../components/model/conventions";
 import type { AslDefinition } from "../components/model/definition";
-import { orderProgram } from "./fixtures/order/program";
-import { demoOrder } from "./fixtures/order/handlers/order";
-import { orderSteps } from "./fixtures/order/steps";
-import { setEnv } from "./support/aws-env";
-import { LocalTable, localTable } from "./support/dynalite";
-import { loadStepHandlers, runLocalSaga } from "./support/local-saga";
-import { archiveText, byType, deploy, find, policyOf, RecordedResource, setupMocks, Types } from "./support/mocks";
+import { loadProjectSettings } from "../local/config";
+import { deployProgram } from "../local/pulumi/harness";
+import { PlainProvisioner, RecordedResource } from "../local/pulumi/plain";
+import { archiveText } from "./support/mocks";
+import { assertBuilt } from "./support/plugin";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const validateAsl = require("asl-validator") as (definition: unknown) => { isValid: boolean; errorsText(): string };
 
-const FIXTURE = path.join(__dirname, "fixtures", "order");
-const FORWARD = ["Charge Card", "Hold Stock", "Reserve Shipping", "Commit Stock", "Confirm Shipping"];
+const ROOT = path.resolve(__dirname, "..");
+const EXAMPLE = path.join(ROOT, "examples", "order");
+const FORWARD = ["Charge Card", "Hold Stock", "Book Courier", "Commit Stock", "Dispatch Shipment"];
+const COMPENSATIONS = ["Refund Card", "Release Stock", "Cancel Shipment"];
 
-describe("reusing SagaComponent for another saga", () => {
+describe("reusing SagaComponent from another program (examples/order, through the package)", () => {
+    const plain = new PlainProvisioner();
     let definition: AslDefinition;
+    const ofType = (type: string) => plain.recorded.filter((r) => r.type === type);
+    const named = (type: string, name: string) => plain.recorded.find((r) => r.type === type && r.name === name)!;
 
     before(async () => {
-        setupMocks();
-        await deploy(orderProgram);
-        definition = JSON.parse(byType(Types.stateMachine)[0].inputs.definition);
+        // "saga" is the built package (its `main`), as for a user: never test a stale build.
+        assertBuilt();
+        await deployProgram(loadProjectSettings(EXAMPLE, "dev", { paymentsApiKey: "sk_test_reuse" }), plain.newResource);
+        definition = JSON.parse(ofType("aws:sfn/stateMachine:StateMachine")[0].inputs.definition);
     });
 
-    it("creates one Lambda per action of the order's steps, tagged with the order saga's names", () => {
+    it('resolves "saga" from the program to the package\'s entry point, the compiled dist/', () => {
+        // The root package.json's workspace links node_modules/saga to this package; a user's `npm install` does the same.
+        assert.equal(require.resolve("saga", { paths: [EXAMPLE] }), path.join(ROOT, "dist", "components", "index.js"));
+        assert.deepEqual(
+            ofType("saga:index:SagaComponent").map((r) => r.name),
+            ["order"],
+        );
+    });
+
+    it("creates one Lambda per handler module of the order's steps, tagged with the order saga's names, and its start and status", () => {
         const tagsOf = (r: RecordedResource) => [r.inputs.tags[Tags.step], r.inputs.tags[Tags.role]];
-        const stepFunctions = byType(Types.function).filter((r) => r.inputs.tags[Tags.step] !== undefined);
+        const stepFunctions = ofType("aws:lambda/function:Function").filter((r) => r.inputs.tags[Tags.step] !== undefined);
         assert.deepEqual(stepFunctions.map(tagsOf).sort(), [
             ["Payment", "cancel"],
             ["Payment", "reserve"],
             ["Shipping", "cancel"],
             ["Shipping", "confirm"],
-            ["Shipping", "reserve"],
             ["Stock", "cancel"],
             ["Stock", "confirm"],
             ["Stock", "reserve"],
         ]);
-        assert.ok(stepFunctions.every((r) => r.inputs.tags[Tags.saga] === "order"));
-        assert.ok(find(Types.function, "order-start"));
+        assert.ok(stepFunctions.every((r) => r.inputs.tags[Tags.saga] === "order" && r.inputs.tags.project === "order"));
+        assert.ok(named("aws:lambda/function:Function", "order-start"));
+        assert.ok(named("aws:lambda/function:Function", "order-status"));
     });
 
-    it("deploys the handlers of the calling program, resolved from its own directory", async () => {
-        const charge = find(Types.function, "order-payment-reserve").inputs;
+    it("bundles the calling program's handlers, resolved from its own directory, with the AWS SDK left to the runtime", async () => {
+        const charge = named("aws:lambda/function:Function", "order-payment-reserve").inputs;
         assert.equal(charge.handler, "index.charge");
         const { "index.js": code } = await archiveText(charge.code);
         assert.match(code, /"19\.90"/, "the order's own payment handler is bundled");
-        assert.match(code, /\bcharge\b/);
-        assert.deepEqual(policyOf("order-payment-reserve-policy").Statement[0].Action, ["dynamodb:GetItem", "dynamodb:PutItem"]);
+        assert.match(code, /charged_with/);
+        const commit = named("aws:lambda/function:Function", "order-stock-confirm").inputs;
+        assert.equal(commit.handler, "index.commit");
+        const { "index.js": stock } = await archiveText(commit.code);
+        assert.match(stock, /require\("@aws-sdk\/client-sqs"\)/, "the SQS client is the runtime's, not bundled");
+        assert.ok(stock.length < 60_000, `a handler bundle without the SDK is small (${stock.length} bytes)`);
     });
 
-    it("generates a valid definition with the order's states", () => {
+    it("generates a valid definition with the order's states, in the order's order", () => {
         const result = validateAsl(structuredClone(definition));
         assert.ok(result.isValid, result.errorsText());
         assert.equal(definition.StartAt, "Charge Card");
-        for (const state of [...FORWARD, "Refund Card", "Release Stock", "Cancel Shipping"]) {
-            assert.ok(definition.States[state], `the definition has "${state}"`);
-        }
-    });
-
-    describe("the deployed definition, executed with the order's handlers", () => {
-        let table: LocalTable;
-        let restoreEnv: () => void;
-
-        before(async () => {
-            table = await localTable();
-            restoreEnv = setEnv({ [Env.failureInjection]: "true", [Env.compensationFailureRate]: undefined });
-        });
-        after(() => restoreEnv());
-
-        async function order(runType?: string) {
-            const orderId = `order-${randomUUID()}`;
-            const run = await runLocalSaga({
-                steps: orderSteps,
-                handlers: loadStepHandlers(orderSteps, FIXTURE),
-                definition,
-                input: demoOrder(orderId, runType),
-                executionName: orderId,
-            });
-            const records = (await table.itemsOf(orderId)).map(({ type, transaction_status }) => ({ type, transaction_status }));
-            return { run, records };
-        }
-
-        it("places the order: every step done and confirmed", async () => {
-            const { run, records } = await order();
-            assert.deepEqual(run.statesEntered, [...FORWARD, "Succeeded"]);
-            assert.deepEqual(records, [
-                { type: "Charge", transaction_status: "confirmed" },
-                { type: "Shipment", transaction_status: "confirmed" },
-                { type: "Stock", transaction_status: "confirmed" },
-            ]);
-        });
-
-        it("rolls back a failed dispatch newest first, keeping only the refunded charge and tombstones", async () => {
-            const { run, records } = await order("failDispatch");
-            assert.deepEqual(run.statesEntered, [...FORWARD, "Cancel Shipping", "Release Stock", "Refund Card", "Rolled Back"]);
-            assert.equal(run.error?.name, SagaErrors.RolledBack);
-            assert.match(run.error?.cause ?? "", /CarrierUnavailable/);
-            assert.deepEqual(records, [
-                { type: "Charge", transaction_status: "refunded" },
-                { type: "Shipment", transaction_status: "cancelled" },
-                { type: "Stock", transaction_status: "cancelled" },
-            ]);
-        });
-
-        it("compensates only the first step when its own action fails", async () => {
-            const { run, records } = await order("failCharge");
-            assert.deepEqual(run.statesEntered, ["Charge Card", "Refund Card", "Rolled Back"]);
-            // Never charged: the refund voids the charge, so a late duplicate of the charge cannot record one.
-            assert.deepEqual(records, [{ type: "Charge", transaction_status: "cancelled" }]);
-        });
+        const next = (state: string) => definition.States[state].Next;
+        assert.deepEqual(FORWARD.slice(1), FORWARD.slice(0, -1).map(next));
+        for (const state of COMPENSATIONS) assert.ok(definition.States[state], `the definition has "${state}"`);
     });
 });

@@ -29,6 +29,7 @@ export async function archiveFiles(code: unknown): Promise<Record<string, string
     }
     if (archive.path) {
         const root = await archive.path;
+        if (!fs.existsSync(root)) throw new UnsupportedCode(`its code archive ${root} does not exist on this machine`);
         if (!fs.statSync(root).isDirectory()) throw new UnsupportedCode(`${root} is a packed archive; the local cloud runs directories and in-memory archives`);
         return readDirectory(root);
     }

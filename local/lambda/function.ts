@@ -51,6 +51,15 @@ export interface FunctionSpec {
     environment: Record<string, string>;
     timeoutSeconds: number;
     memorySize: number;
+    /** Why this machine cannot run the function (e.g. a Python runtime); then every invocation fails with it. */
+    unrunnable?: Unrunnable;
+}
+
+/** A function that is deployed but cannot run here: the error its invocations answer, and the start-up warning. */
+export interface Unrunnable {
+    errorType: string;
+    errorMessage: string;
+    warning: string;
 }
 
 export interface FunctionHost {
@@ -97,6 +106,9 @@ export class LocalFunction {
     /** Starts the execution environment and loads the code; resolves to the init error, if any. */
     start(): Promise<RuntimeError | undefined> {
         if (this.ready) return this.ready;
+        const unrunnable = this.spec.unrunnable;
+        // No environment to start: every invocation reports why, as an init error would.
+        if (unrunnable) return (this.ready = Promise.resolve({ errorType: unrunnable.errorType, errorMessage: unrunnable.errorMessage, trace: [] }));
         const data: RuntimeData = {
             files: this.spec.files,
             handler: this.spec.handler,
