@@ -6,7 +6,8 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { parseTaskComment, SagaAction, SagaComponent, SagaComponentArgs, SagaStep, taskComment } from "../components";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
-import { ACCOUNT, byType, deploy, find, policyOf, recorded, REGION, resetRecords, setupMocks, Types, valueOf } from "./support/mocks";
+import { refuses } from "./support/refusals";
+import { ACCOUNT, byType, deploy, find, policyOf, recorded, REGION, setupMocks, Types, valueOf } from "./support/mocks";
 
 const QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:stock-updates`;
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:payments-key-AbCdEf`;
@@ -211,44 +212,32 @@ describe("SagaComponent rejects bad actions before creating anything", () => {
     const SOURCES =
         "`module` (a file the saga bundles), `code` with `handler` and `runtime` (an archive for any runtime), or `functionArn` (an existing function)";
     const archive = new pulumi.asset.AssetArchive({});
-    const rejects = (name: string, args: Partial<SagaComponentArgs>, message: string) => {
-        resetRecords();
-        assert.throws(
-            () => new SagaComponent(name, { steps: travelSteps, start: travelStart, ...args }),
-            (error: unknown) => {
-                assert.ok(pulumi.ResourceError.isInstance(error), "a pulumi.ResourceError");
-                assert.equal((error as Error).message, message);
-                return true;
-            },
-        );
-        assert.deepEqual(recorded.filter((r) => r.type !== Types.component), [], "no child exists");
-    };
     const withHotelReserve = (reserve: unknown) => ({ steps: travelWith({ Hotel: { reserve: reserve as SagaAction } }) });
 
     it("an action with two sources of code, or none", () => {
-        rejects("two", withHotelReserve({ ...hotel.reserve, functionArn: EXISTING_ARN }), `Step "Hotel" \`reserve\` needs exactly one source of code and has \`module\` and \`functionArn\`: ${SOURCES}.`);
-        rejects("three", withHotelReserve({ module: "a.ts", code: archive, functionArn: EXISTING_ARN }), `Step "Hotel" \`reserve\` needs exactly one source of code and has \`module\` and \`code\` and \`functionArn\`: ${SOURCES}.`);
-        rejects("none", withHotelReserve({ tableAccess: ["PutItem"] }), `Step "Hotel" \`reserve\` needs exactly one source of code and has none: ${SOURCES}.`);
-        rejects("nothing", withHotelReserve("handlers/travel/hotel.ts"), `Step "Hotel" \`reserve\` must be an object with one source of code: ${SOURCES}.`);
+        refuses("two", withHotelReserve({ ...hotel.reserve, functionArn: EXISTING_ARN }), `Step "Hotel" \`reserve\` needs exactly one source of code and has \`module\` and \`functionArn\`: ${SOURCES}.`);
+        refuses("three", withHotelReserve({ module: "a.ts", code: archive, functionArn: EXISTING_ARN }), `Step "Hotel" \`reserve\` needs exactly one source of code and has \`module\` and \`code\` and \`functionArn\`: ${SOURCES}.`);
+        refuses("none", withHotelReserve({ tableAccess: ["PutItem"] }), `Step "Hotel" \`reserve\` needs exactly one source of code and has none: ${SOURCES}.`);
+        refuses("nothing", withHotelReserve("handlers/travel/hotel.ts"), `Step "Hotel" \`reserve\` must be an object with one source of code: ${SOURCES}.`);
     });
 
     it("an archive without its handler or a known runtime, or with a module's export", () => {
-        rejects("nohandler", withHotelReserve({ code: archive, runtime: "python3.13" }), 'Step "Hotel" `reserve` has `code` but no `handler`: name the entry point as its runtime does, e.g. "app.handler".');
-        rejects("noruntime", withHotelReserve({ code: archive, handler: "app.handler" }), 'Step "Hotel" `reserve` has `code` with no `runtime`: name a Lambda runtime, e.g. "python3.13", "nodejs22.x", "java21".');
-        rejects("badruntime", withHotelReserve({ code: archive, handler: "app.handler", runtime: "python" }), 'Step "Hotel" `reserve` has `code` with the unknown `runtime` "python": name a Lambda runtime, e.g. "python3.13", "nodejs22.x", "java21".');
-        rejects("notarchive", withHotelReserve({ code: "app.zip", handler: "app.handler", runtime: "python3.13" }), 'Step "Hotel" `reserve` has a `code` that is not an archive: use e.g. new pulumi.asset.FileArchive("./app").');
-        rejects("export", withHotelReserve({ code: archive, handler: "app.handler", runtime: "python3.13", export: "reserve" }), 'Step "Hotel" `reserve` sets `export`, which only applies to `module`.');
-        rejects("handler", withHotelReserve({ ...hotel.reserve, handler: "index.reserve" }), 'Step "Hotel" `reserve` sets `handler`, which only applies to `code`.');
+        refuses("nohandler", withHotelReserve({ code: archive, runtime: "python3.13" }), 'Step "Hotel" `reserve` has `code` but no `handler`: name the entry point as its runtime does, e.g. "app.handler".');
+        refuses("noruntime", withHotelReserve({ code: archive, handler: "app.handler" }), 'Step "Hotel" `reserve` has `code` with no `runtime`: name a Lambda runtime, e.g. "python3.13", "nodejs22.x", "java21".');
+        refuses("badruntime", withHotelReserve({ code: archive, handler: "app.handler", runtime: "python" }), 'Step "Hotel" `reserve` has `code` with the unknown `runtime` "python": name a Lambda runtime, e.g. "python3.13", "nodejs22.x", "java21".');
+        refuses("notarchive", withHotelReserve({ code: "app.zip", handler: "app.handler", runtime: "python3.13" }), 'Step "Hotel" `reserve` has a `code` that is not an archive: use e.g. new pulumi.asset.FileArchive("./app").');
+        refuses("export", withHotelReserve({ code: archive, handler: "app.handler", runtime: "python3.13", export: "reserve" }), 'Step "Hotel" `reserve` sets `export`, which only applies to `module`.');
+        refuses("handler", withHotelReserve({ ...hotel.reserve, handler: "index.reserve" }), 'Step "Hotel" `reserve` sets `handler`, which only applies to `code`.');
     });
 
     it("an existing function that is no Lambda ARN, or configured as if the saga created it", () => {
-        rejects("notarn", withHotelReserve({ functionArn: "flight-desk-cancel" }), 'Step "Hotel" `reserve` has a `functionArn` that is not a Lambda function\'s ARN: "flight-desk-cancel" (expected arn:aws:lambda:<region>:<account>:function:<name>).');
-        rejects(
+        refuses("notarn", withHotelReserve({ functionArn: "flight-desk-cancel" }), 'Step "Hotel" `reserve` has a `functionArn` that is not a Lambda function\'s ARN: "flight-desk-cancel" (expected arn:aws:lambda:<region>:<account>:function:<name>).');
+        refuses(
             "configured",
             withHotelReserve({ functionArn: EXISTING_ARN, environment: { A: "b" } }),
             'Step "Hotel" `reserve` is an existing function (`functionArn`), so `environment` cannot be set on it: the saga creates no function or role for it. Configure that function where it is defined.',
         );
-        rejects(
+        refuses(
             "granted",
             withHotelReserve({ functionArn: EXISTING_ARN, tableAccess: ["PutItem"] }),
             'Step "Hotel" `reserve` is an existing function (`functionArn`), so `tableAccess` cannot be set on it: the saga creates no function or role for it. Configure that function where it is defined.',
@@ -258,40 +247,40 @@ describe("SagaComponent rejects bad actions before creating anything", () => {
     it("an existing function behind the API's start or status route", () => {
         const why =
             "the saga gives this function its state machine's ARN and the permission to use it, which it cannot give a function it does not create. Use `module` or `code`.";
-        rejects("start", { start: { functionArn: EXISTING_ARN } }, `\`start\` cannot be an existing function (\`functionArn\`): ${why}`);
-        rejects("status", { status: { path: "/trips/{tripId}", handler: { functionArn: EXISTING_ARN } } }, `\`status.handler\` cannot be an existing function (\`functionArn\`): ${why}`);
+        refuses("start", { start: { functionArn: EXISTING_ARN } }, `\`start\` cannot be an existing function (\`functionArn\`): ${why}`);
+        refuses("status", { status: { path: "/trips/{tripId}", handler: { functionArn: EXISTING_ARN } } }, `\`status.handler\` cannot be an existing function (\`functionArn\`): ${why}`);
     });
 
     it("environment variables with invalid or reserved names, or values that are no strings", () => {
         const env = (environment: unknown) => withHotelReserve({ ...hotel.reserve, environment });
-        rejects("envlist", env(["A=b"]), 'Step "Hotel" `reserve` has an `environment` that is not an object of variables, e.g. { "API_URL": "https://..." }.');
-        rejects("envname", env({ "API-URL": "x" }), 'Step "Hotel" `reserve` has an invalid `environment` variable name "API-URL": use letters, digits and \'_\', starting with a letter.');
-        rejects("envsaga", env({ TABLE_NAME: "other" }), 'Step "Hotel" `reserve` sets the `environment` variable TABLE_NAME, which the saga sets itself: choose another name.');
-        rejects("envlambda", env({ AWS_REGION: "eu-west-1" }), 'Step "Hotel" `reserve` sets the `environment` variable AWS_REGION, which Lambda sets itself: choose another name.');
-        rejects("envvalue", env({ RETRIES: 3 }), 'Step "Hotel" `reserve` sets the `environment` variable RETRIES to 3: values are strings.');
+        refuses("envlist", env(["A=b"]), 'Step "Hotel" `reserve` has an `environment` that is not an object of variables, e.g. { "API_URL": "https://..." }.');
+        refuses("envname", env({ "API-URL": "x" }), 'Step "Hotel" `reserve` has an invalid `environment` variable name "API-URL": use letters, digits and \'_\', starting with a letter.');
+        refuses("envsaga", env({ TABLE_NAME: "other" }), 'Step "Hotel" `reserve` sets the `environment` variable TABLE_NAME, which the saga sets itself: choose another name.');
+        refuses("envlambda", env({ AWS_REGION: "eu-west-1" }), 'Step "Hotel" `reserve` sets the `environment` variable AWS_REGION, which Lambda sets itself: choose another name.');
+        refuses("envvalue", env({ RETRIES: 3 }), 'Step "Hotel" `reserve` sets the `environment` variable RETRIES to 3: values are strings.');
     });
 
     it("policy statements without actions or resources, or with a resource that is no ARN", () => {
         const grants = (policyStatements: unknown) => withHotelReserve({ ...hotel.reserve, policyStatements });
-        rejects("stmtobject", grants({ actions: ["sqs:SendMessage"], resources: [QUEUE_ARN] }), 'Step "Hotel" `reserve` has `policyStatements` that are not a list of { actions, resources }.');
-        rejects("noactions", grants([{ actions: [], resources: [QUEUE_ARN] }]), 'Step "Hotel" `reserve` `policyStatements[0]` needs `actions`: a non-empty list of IAM actions such as "sqs:SendMessage".');
-        rejects("badaction", grants([{ actions: ["SendMessage"], resources: [QUEUE_ARN] }]), 'Step "Hotel" `reserve` `policyStatements[0]` needs `actions`: a non-empty list of IAM actions such as "sqs:SendMessage".');
-        rejects("noresources", grants([{ actions: ["sqs:SendMessage"] }]), 'Step "Hotel" `reserve` `policyStatements[0]` needs `resources`: a non-empty list of ARNs, e.g. a queue\'s `arn`.');
-        rejects("notarn", grants([{ actions: ["sqs:SendMessage"], resources: ["stock-updates"] }]), 'Step "Hotel" `reserve` `policyStatements[0]` has a resource that is not an ARN: "stock-updates".');
+        refuses("stmtobject", grants({ actions: ["sqs:SendMessage"], resources: [QUEUE_ARN] }), 'Step "Hotel" `reserve` has `policyStatements` that are not a list of { actions, resources }.');
+        refuses("noactions", grants([{ actions: [], resources: [QUEUE_ARN] }]), 'Step "Hotel" `reserve` `policyStatements[0]` needs `actions`: a non-empty list of IAM actions such as "sqs:SendMessage".');
+        refuses("badaction", grants([{ actions: ["SendMessage"], resources: [QUEUE_ARN] }]), 'Step "Hotel" `reserve` `policyStatements[0]` needs `actions`: a non-empty list of IAM actions such as "sqs:SendMessage".');
+        refuses("noresources", grants([{ actions: ["sqs:SendMessage"] }]), 'Step "Hotel" `reserve` `policyStatements[0]` needs `resources`: a non-empty list of ARNs, e.g. a queue\'s `arn`.');
+        refuses("notarn", grants([{ actions: ["sqs:SendMessage"], resources: ["stock-updates"] }]), 'Step "Hotel" `reserve` `policyStatements[0]` has a resource that is not an ARN: "stock-updates".');
     });
 
     it("per-action settings out of range, or a timeout not below the task's", () => {
         const sized = (settings: Partial<SagaAction>) => withHotelReserve({ ...hotel.reserve, ...settings });
-        rejects("memory", sized({ memorySize: 64 }), 'Step "Hotel" `reserve`: `memorySize` must be a whole number from 128 to 10240.');
-        rejects("timeout", sized({ timeoutSeconds: 0 }), 'Step "Hotel" `reserve`: `timeoutSeconds` must be a whole number from 1 to 900.');
-        rejects(
+        refuses("memory", sized({ memorySize: 64 }), 'Step "Hotel" `reserve`: `memorySize` must be a whole number from 128 to 10240.');
+        refuses("timeout", sized({ timeoutSeconds: 0 }), 'Step "Hotel" `reserve`: `timeoutSeconds` must be a whole number from 1 to 900.');
+        refuses(
             "slow",
             sized({ timeoutSeconds: 45 }),
             'Step "Hotel" `reserve` `timeoutSeconds` (45) must be less than `definition.taskTimeoutSeconds` (30): a task that timed out while its Lambda still ran would start the compensation alongside it.',
         );
-        rejects("arch", sized({ architecture: "arm" as "arm64" }), 'Step "Hotel" `reserve` has an invalid `architecture` "arm": use "arm64" or "x86_64".');
+        refuses("arch", sized({ architecture: "arm" as "arm64" }), 'Step "Hotel" `reserve` has an invalid `architecture` "arm": use "arm64" or "x86_64".');
     });
 
     it("testing switches that are not a group", () =>
-        rejects("testing", { testing: true as unknown as SagaComponentArgs["testing"] }, "`testing` must be an object: { failureInjection, compensationFailureRate, chaos }."));
+        refuses("testing", { testing: true as unknown as SagaComponentArgs["testing"] }, "`testing` must be an object: { failureInjection, compensationFailureRate, chaos }."));
 });

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { SagaComponent, SagaComponentArgs, SagaStep, STATUS_ROLE, Tags } from "../components";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
-import { ACCOUNT, AUTONAME_SUFFIX, byType, deploy, find, policyOf, recorded, REGION, resetRecords, setupMocks, Types, valueOf } from "./support/mocks";
+import { refuses } from "./support/refusals";
+import { ACCOUNT, AUTONAME_SUFFIX, byType, deploy, find, policyOf, REGION, setupMocks, Types, valueOf } from "./support/mocks";
 
 const SHARED_TABLE = { name: "shared-bookings", arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/shared-bookings` };
 
@@ -171,42 +172,26 @@ describe("the stack program (index.ts)", () => {
 describe("SagaComponent rejects bad arguments before creating anything", () => {
     before(() => setupMocks());
 
-    const rejects = (name: string, args: Partial<SagaComponentArgs>, message: string) => {
-        resetRecords();
-        assert.throws(
-            () => new SagaComponent(name, { steps: travelSteps, start: travelStart, ...args }),
-            (error: unknown) => {
-                assert.ok(pulumi.ResourceError.isInstance(error), "a pulumi.ResourceError");
-                assert.equal((error as Error).message, message);
-                return true;
-            },
-        );
-    };
     const hotel = travelSteps[0];
 
-    afterEach(() => {
-        // Only the component itself was registered: no child exists.
-        assert.deepEqual(recorded.filter((r) => r.type !== Types.component), []);
-    });
-
-    it("an empty list of steps", () => rejects("empty", { steps: [] }, "`steps` must be a non-empty list of saga steps."));
+    it("an empty list of steps", () => refuses("empty", { steps: [] }, "`steps` must be a non-empty list of saga steps."));
 
     it("a step without a cancel (a JavaScript caller can omit it)", () =>
-        rejects(
+        refuses(
             "nocancel",
             { steps: [{ name: "Hotel", reserve: hotel.reserve } as unknown as SagaStep] },
             'Step "Hotel" has no `cancel` action: every step needs a compensating action that undoes `reserve`.',
         ));
 
     it("two steps with the same name (ignoring case)", () =>
-        rejects(
+        refuses(
             "twice",
             { steps: [hotel, { ...hotel, name: "HOTEL" }] },
             'Step "HOTEL" is defined twice: step names must be unique (ignoring case).',
         ));
 
     it("a step name that is not letters and digits", () =>
-        rejects(
+        refuses(
             "badname",
             { steps: [{ ...hotel, name: "Hotel-1" }] },
             'Step "Hotel-1" must have a `name` of letters and digits, starting with a letter, at most 24 characters.',
@@ -214,7 +199,7 @@ describe("SagaComponent rejects bad arguments before creating anything", () => {
 
     it("a handler module that does not exist", () => {
         const root = process.cwd();
-        rejects(
+        refuses(
             "nofile",
             { steps: [{ ...hotel, reserve: { module: "handlers/travel/hostel.ts", export: "reserve" } }] },
             `Step "Hotel" \`reserve\` handler module "handlers/travel/hostel.ts" does not exist: looked for ${path.join(root, "handlers/travel/hostel.ts")} (a relative \`module\` resolves against \`handlerRoot\`, here ${root}).`,
@@ -222,14 +207,14 @@ describe("SagaComponent rejects bad arguments before creating anything", () => {
     });
 
     it("a handler module without the named export", () =>
-        rejects(
+        refuses(
             "noexport",
             { steps: [{ ...orderSteps[0], cancel: { module: "orders.ts", export: "cancel" } }], start: orderStart, handlerRoot: fixtureRoot },
             'Step "Order" `cancel` handler module "orders.ts" has no export "cancel" (it exports handler, place, undo): set `export` to the handler\'s name.',
         ));
 
     it("a start module without the named export", () =>
-        rejects(
+        refuses(
             "nostart",
             { start: { module: "handlers/travel/start.ts", export: "main" } },
             '`start` handler module "handlers/travel/start.ts" has no export "main" (it exports handler): set `export` to the handler\'s name.',
@@ -237,7 +222,7 @@ describe("SagaComponent rejects bad arguments before creating anything", () => {
 
     it("a component name too long for the IAM role names, stating the maximum", () => {
         const name = "b".repeat(36);
-        rejects(
+        refuses(
             name,
             {},
             `The component name "${name}" is too long: the IAM role of the Lambda of step "Payment" \`reserve\` would be named ` +
@@ -247,39 +232,39 @@ describe("SagaComponent rejects bad arguments before creating anything", () => {
     });
 
     it("a component name with characters AWS names do not allow", () =>
-        rejects(
+        refuses(
             "booking saga",
             {},
             "The component name \"booking saga\" must consist of letters, digits, '-' and '_', starting with a letter or digit: AWS resource names derive from it.",
         ));
 
     it("a compensation failure rate that is not a probability", () =>
-        rejects("rate", { testing: { compensationFailureRate: 1.5 } }, "`testing.compensationFailureRate` must be a number from 0 to 1."));
+        refuses("rate", { testing: { compensationFailureRate: 1.5 } }, "`testing.compensationFailureRate` must be a number from 0 to 1."));
 
     it("a Lambda timeout that is not below the task timeout", () =>
-        rejects(
+        refuses(
             "timeout",
             { lambda: { timeoutSeconds: 30 } },
             "`lambda.timeoutSeconds` (30) must be less than `definition.taskTimeoutSeconds` (30): a task that timed out while its Lambda still ran would start the compensation alongside it.",
         ));
 
     it("Lambda settings out of range", () => {
-        rejects("memory", { lambda: { memorySize: 64 } }, "`lambda.memorySize` must be a whole number from 128 to 10240.");
-        rejects("retention", { lambda: { logRetentionDays: 10 } }, `\`lambda.logRetentionDays\` must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.`);
+        refuses("memory", { lambda: { memorySize: 64 } }, "`lambda.memorySize` must be a whole number from 128 to 10240.");
+        refuses("retention", { lambda: { logRetentionDays: 10 } }, `\`lambda.logRetentionDays\` must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.`);
     });
 
     it("an invalid definition option", () =>
-        rejects(
+        refuses(
             "retry",
             { definition: { compensationRetry: { maxAttempts: -1, intervalSeconds: 1, backoffRate: 2 } } },
             "`definition` is invalid: `compensationRetry.maxAttempts` must be a whole number from 0 to 99999999.",
         ));
 
     it("a throttle that is not a number of requests", () =>
-        rejects("throttle", { api: { throttle: { rateLimit: 50, burstLimit: 2.5 } } }, "`api.throttle.burstLimit` must be a whole number of at least 0."));
+        refuses("throttle", { api: { throttle: { rateLimit: 50, burstLimit: 2.5 } } }, "`api.throttle.burstLimit` must be a whole number of at least 0."));
 
     it("a `status` that is not an object", () =>
-        rejects(
+        refuses(
             "status",
             { status: "/trips/{tripId}" as unknown as SagaComponentArgs["status"] },
             "`status` must be an object with the `path` of the status route and its `handler`.",
@@ -287,14 +272,14 @@ describe("SagaComponent rejects bad arguments before creating anything", () => {
 
     it("a status path that is not a path of fixed segments and parameters", () => {
         for (const path of ["trips/{tripId}", "/trips/{tripId}/", "/trips//{tripId}", "/trips/{proxy+}", "/trips/{trip id}", "/trips/x{tripId}", "/"]) {
-            rejects(
+            refuses(
                 "statuspath",
                 { status: { ...TRAVEL_STATUS, path } },
                 "`status.path` must be an API path such as \"/trips/{tripId}\": fixed segments of letters, digits, '.', '_' or '-', " +
                     `and one \`{parameter}\` segment for the saga id; got ${JSON.stringify(path)}.`,
             );
         }
-        rejects(
+        refuses(
             "statuspath",
             { status: { handler: travelStatus } as SagaComponentArgs["status"] },
             "`status.path` must be an API path such as \"/trips/{tripId}\": fixed segments of letters, digits, '.', '_' or '-', " +
@@ -303,12 +288,12 @@ describe("SagaComponent rejects bad arguments before creating anything", () => {
     });
 
     it("a status path without exactly one parameter", () => {
-        rejects(
+        refuses(
             "statusparams",
             { status: { ...TRAVEL_STATUS, path: "/trips" } },
             '`status.path` "/trips" has no path parameter: it needs exactly one, the saga id, as in "/trips/{tripId}".',
         );
-        rejects(
+        refuses(
             "statusparams",
             { status: { ...TRAVEL_STATUS, path: "/trips/{tripId}/legs/{legId}" } },
             '`status.path` "/trips/{tripId}/legs/{legId}" has 2 path parameters: it needs exactly one, the saga id, as in "/trips/{tripId}".',
@@ -316,24 +301,24 @@ describe("SagaComponent rejects bad arguments before creating anything", () => {
     });
 
     it("a status path that starts with its parameter", () =>
-        rejects(
+        refuses(
             "statusfirst",
             { status: { ...TRAVEL_STATUS, path: "/{tripId}" } },
             '`status.path` "/{tripId}" must start with a fixed segment, as in "/trips/{tripId}": a parameter first would take GET requests on every path of that depth from the start handler.',
         ));
 
     it("a status handler that is missing, asks to write, or lacks its export", () => {
-        rejects(
+        refuses(
             "statushandler",
             { status: { path: "/trips/{tripId}" } as SagaComponentArgs["status"] },
             "`status.handler` must be an object with one source of code: `module` (a file the saga bundles), `code` with `handler` and `runtime` (an archive for any runtime), or `functionArn` (an existing function).",
         );
-        rejects(
+        refuses(
             "statushandler",
             { status: { ...TRAVEL_STATUS, handler: { ...travelStatus, tableAccess: ["Query", "PutItem"] } } },
             '`status.handler` asks for table access "PutItem"; a status handler only reads the saga\'s records, so the only allowed value is Query.',
         );
-        rejects(
+        refuses(
             "statushandler",
             { status: { ...TRAVEL_STATUS, handler: { ...travelStatus, export: "main" } } },
             '`status.handler` handler module "handlers/travel/status.ts" has no export "main" (it exports handler): set `export` to the handler\'s name.',
@@ -341,5 +326,5 @@ describe("SagaComponent rejects bad arguments before creating anything", () => {
     });
 
     it("a shared table without its ARN", () =>
-        rejects("table", { table: { name: "bookings" } as SagaComponentArgs["table"] }, "`table` must have both `name` and `arn` of the table to share."));
+        refuses("table", { table: { name: "bookings" } as SagaComponentArgs["table"] }, "`table` must have both `name` and `arn` of the table to share."));
 });

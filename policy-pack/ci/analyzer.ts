@@ -2,12 +2,13 @@
 // as its own process, read the port it prints, and talk to it over the analyzer gRPC protocol
 // (GetAnalyzerInfo, Configure, Analyze per resource, AnalyzeStack). So what CI checks is the real
 // pack, its server and its config schemas, not just the policy functions.
-import { ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as proto from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { callUnary, startPlugin, stopPlugin } from "../../local/pulumi/plugin-process";
 
 /** A resource as the engine knows it: inputs (resource policies) and outputs (stack policies). */
 export interface AnalyzedResource {
@@ -43,10 +44,6 @@ const LEVELS: Record<number, Enforcement> = {
 };
 const LEVEL_CODES = Object.fromEntries(Object.entries(LEVELS).map(([code, level]) => [level, Number(code)])) as Record<Enforcement, proto.EnforcementLevel>;
 
-type Unary<Req, Res> = (request: Req, callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown;
-const call = <Req, Res>(method: Unary<Req, Res>, request: Req) =>
-    new Promise<Res>((resolve, reject) => method(request, (error, response) => (error ? reject(error) : resolve(response))));
-
 /** The options every request needs; without them the pack answers that the CLI is too old. */
 function resourceOptions(parent?: string): proto.AnalyzerResourceOptions {
     const timeouts = new proto.AnalyzerResourceOptions.CustomTimeouts().setCreate(0).setUpdate(0).setDelete(0);
@@ -73,40 +70,15 @@ export class PolicyPackProcess {
 
     /** Starts the pack in its directory (it reads its version from its package.json there). */
     static async start(packDir = PACK_DIR, timeoutMs = 30_000): Promise<PolicyPackProcess> {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], {
-            cwd: packDir,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stderr = "";
-        child.stderr?.on("data", (chunk) => (stderr += chunk));
-        const port = await new Promise<number>((resolve, reject) => {
-            let stdout = "";
-            const timer = setTimeout(() => fail(new Error(`The policy pack printed no port within ${timeoutMs} ms.`)), timeoutMs);
-            const fail = (error: Error) => {
-                clearTimeout(timer);
-                child.kill();
-                reject(new Error(`${error.message}\n${stderr}`));
-            };
-            child.once("error", fail);
-            child.once("exit", (code) => fail(new Error(`The policy pack exited with code ${code} before printing its port.`)));
-            child.stdout?.on("data", (chunk) => {
-                stdout += chunk;
-                const match = /^(\d+)\s*$/m.exec(stdout);
-                if (match) {
-                    clearTimeout(timer);
-                    child.removeAllListeners("exit");
-                    resolve(Number(match[1]));
-                }
-            });
-        });
+        const { child, port, stderr } = await startPlugin("The policy pack", ["-r", "ts-node/register/transpile-only", "index.ts"], { cwd: packDir, timeoutMs });
         const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-        return new PolicyPackProcess(child, client, () => stderr);
+        return new PolicyPackProcess(child, client, stderr);
     }
 
     async info(): Promise<{ name: string; version: string; policies: PolicyInfo[] }> {
         // The Empty class of the module the generated client was built with (an instanceof check).
         const Empty = (AnalyzerService.getAnalyzerInfo as unknown as { requestType: new () => object }).requestType;
-        const info = await call<object, proto.AnalyzerInfo>(this.client.getAnalyzerInfo.bind(this.client) as never, new Empty());
+        const info = await callUnary<object, proto.AnalyzerInfo>(this.client.getAnalyzerInfo.bind(this.client) as never, new Empty());
         return {
             name: info.getName(),
             version: info.getVersion(),
@@ -135,7 +107,7 @@ export class PolicyPackProcess {
                 .setProperties(struct({ ...policy.configDefaults, ...properties }));
             request.getPolicyconfigMap().set(policy.name, entry);
         }
-        await call(this.client.configure.bind(this.client) as never, request);
+        await callUnary(this.client.configure.bind(this.client) as never, request);
     }
 
     /** Resource policies, one resource at a time, on its inputs. */
@@ -146,7 +118,7 @@ export class PolicyPackProcess {
             .setUrn(resource.urn)
             .setProperties(struct(resource.inputs))
             .setOptions(resourceOptions(resource.parent));
-        const response = await call<proto.AnalyzeRequest, proto.AnalyzeResponse>(this.client.analyze.bind(this.client), request);
+        const response = await callUnary<proto.AnalyzeRequest, proto.AnalyzeResponse>(this.client.analyze.bind(this.client), request);
         return diagnosticsOf(response, resource.urn);
     }
 
@@ -163,17 +135,14 @@ export class PolicyPackProcess {
                 return r.parent ? resource.setParent(r.parent) : resource;
             }),
         );
-        const response = await call<proto.AnalyzeStackRequest, proto.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), request);
+        const response = await callUnary<proto.AnalyzeStackRequest, proto.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), request);
         return diagnosticsOf(response, "");
     }
 
     /** Closes the client and ends the pack process. */
     async close(): Promise<void> {
         this.client.close();
-        if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-        this.child.kill();
-        await exited;
+        await stopPlugin(this.child);
     }
 
     get log(): string {

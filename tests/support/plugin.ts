@@ -10,7 +10,7 @@
 // engine: its Engine service (the address the plugin is started with: logs, root resource) and
 // the resource monitor a Construct registers the component's children with, answered by the same
 // plain provisioning as the in-process mocks.
-import { ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -23,6 +23,7 @@ import { IResourceMonitorServer, ResourceMonitorService } from "@pulumi/pulumi/p
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { callUnary, startPlugin, stopPlugin } from "../../local/pulumi/plugin-process";
 
 /** The package: the directory with package.json and PulumiPlugin.yaml. */
 export const REPO = path.resolve(__dirname, "..", "..");
@@ -50,10 +51,6 @@ export function assertBuilt(): void {
     }
 }
 
-type Unary<Req, Res> = (request: Req, callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown;
-const call = <Req, Res>(method: Unary<Req, Res>, request: Req) =>
-    new Promise<Res>((resolve, reject) => method(request, (error, response) => (error ? reject(error) : resolve(response))));
-
 /** The plugin process, started as the engine starts it, and a provider client connected to it. */
 export class PluginProcess {
     private constructor(
@@ -62,52 +59,20 @@ export class PluginProcess {
         private readonly stderr: () => string,
     ) {}
 
-    /**
-     * Starts the package as the engine does for a program whose working directory is `cwd`, and
-     * reads the port from the first line of stdout, which (like the engine) must hold nothing else.
-     */
+    /** Starts the package as the engine does for a program whose working directory is `cwd`. */
     static async start(options: { engineAddress: string; cwd: string; timeoutMs?: number }): Promise<PluginProcess> {
-        const timeoutMs = options.timeoutMs ?? 30_000;
-        const child = spawn(process.execPath, [RUN_PLUGIN, REPO, options.engineAddress], {
+        const { child, port, stderr } = await startPlugin("The plugin", [RUN_PLUGIN, REPO, options.engineAddress], {
             cwd: options.cwd,
             env: { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "true" },
-            stdio: ["ignore", "pipe", "pipe"],
+            timeoutMs: options.timeoutMs,
         });
-        let stderr = "";
-        child.stderr!.on("data", (chunk) => (stderr += chunk));
-        const port = await new Promise<number>((resolve, reject) => {
-            let stdout = "";
-            const fail = (error: Error) => {
-                clearTimeout(timer);
-                child.kill();
-                reject(new Error(`${error.message}\nThe plugin's stderr:\n${stderr}`));
-            };
-            const timer = setTimeout(() => fail(new Error(`The plugin printed no port within ${timeoutMs} ms.`)), timeoutMs);
-            child.once("error", fail);
-            child.once("exit", (code) => fail(new Error(`The plugin exited with code ${code} before printing its port.`)));
-            const onData = (chunk: Buffer) => {
-                stdout += chunk;
-                const end = stdout.indexOf("\n");
-                if (end < 0) return;
-                child.stdout!.off("data", onData);
-                child.removeAllListeners("exit");
-                clearTimeout(timer);
-                const line = stdout.slice(0, end).trim();
-                // The engine parses the first line as the port and gives up on anything else.
-                if (!/^\d+$/.test(line)) fail(new Error(`The plugin's first line of stdout is not a port: ${JSON.stringify(line)}`));
-                else resolve(Number(line));
-            };
-            child.stdout!.on("data", onData);
-        });
-        // Later output goes to the engine's log; here, drain it.
-        child.stdout!.resume();
         const client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-        return new PluginProcess(child, client, () => stderr);
+        return new PluginProcess(child, client, stderr);
     }
 
     /** The package's schema, as `pulumi package get-schema` and SDK generation read it. */
     async getSchema(): Promise<Record<string, any>> {
-        const response = await call<provproto.GetSchemaRequest, provproto.GetSchemaResponse>(
+        const response = await callUnary<provproto.GetSchemaRequest, provproto.GetSchemaResponse>(
             this.client.getSchema.bind(this.client),
             new provproto.GetSchemaRequest(),
         );
@@ -115,12 +80,12 @@ export class PluginProcess {
     }
 
     async getPluginVersion(): Promise<string> {
-        const info = await call<Empty, { getVersion(): string }>(this.client.getPluginInfo.bind(this.client), new Empty());
+        const info = await callUnary<Empty, { getVersion(): string }>(this.client.getPluginInfo.bind(this.client), new Empty());
         return info.getVersion();
     }
 
     construct(request: provproto.ConstructRequest): Promise<provproto.ConstructResponse> {
-        return call<provproto.ConstructRequest, provproto.ConstructResponse>(this.client.construct.bind(this.client), request);
+        return callUnary<provproto.ConstructRequest, provproto.ConstructResponse>(this.client.construct.bind(this.client), request);
     }
 
     /** What the plugin wrote to stderr (the engine shows it on failures). */
@@ -130,10 +95,7 @@ export class PluginProcess {
 
     async close(): Promise<void> {
         this.client.close();
-        if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-        this.child.kill();
-        await exited;
+        await stopPlugin(this.child);
     }
 }
 
