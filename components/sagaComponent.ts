@@ -7,12 +7,14 @@ import { apiEnvironment, createApi } from "./api";
 import { createFailureQueue } from "./failureQueue";
 import { createFunction, SagaFunction } from "./functions";
 import { SagaComponentArgs } from "./model/args";
+import { DEFAULT_DEFINITION_OPTIONS } from "./model/definition";
 import { Env, START_ROLE, STATUS_ROLE, Tags } from "./model/conventions";
 import { describeExecutionsStatement, startExecutionStatement } from "./model/iam";
 import { sagaNames } from "./model/names";
 import { SagaValidationError } from "./model/steps";
 import { PreparedSaga, prepareSaga } from "./model/validation";
 import { ChildContext, childContext } from "./naming";
+import { createRepair } from "./repair";
 import { createStateMachine } from "./stateMachine";
 import { createTable } from "./table";
 
@@ -21,7 +23,9 @@ export const SAGA_COMPONENT_TYPE = "saga:index:SagaComponent";
 /**
  * The saga pattern on AWS: one Lambda per action, a generated Step Functions state machine that
  * runs the compensations newest first when an action fails, a single-table DynamoDB table, an API
- * that starts sagas, and a queue with an alarm for compensations that failed all their retries.
+ * that starts sagas, a queue recording compensations that failed all their retries, and the
+ * repair: a second machine that runs the compensations of every execution that ended without a
+ * clean rollback again, until they succeed or a horizon passes, then tells a person.
  */
 export class SagaComponent extends pulumi.ComponentResource {
     /** The URL that starts a saga: GET or POST on it, or on any path below it outside the `status` route's first segment. */
@@ -32,12 +36,22 @@ export class SagaComponent extends pulumi.ComponentResource {
     public readonly tableName: pulumi.Output<string>;
     /** The ARN of that table. */
     public readonly tableArn: pulumi.Output<string>;
-    /** The URL of the queue where each message records a compensation that failed all its retries. */
+    /** The URL of the queue where each message records a compensation that failed all its retries in the saga's machine (the repair then retries it). */
     public readonly failureQueueUrl: pulumi.Output<string>;
     /** The ARN of that queue. */
     public readonly failureQueueArn: pulumi.Output<string>;
-    /** The ARN of the alarm raised as soon as a compensation failure is recorded. */
+    /**
+     * The ARN of the alarm that tells a person: on the needs-attention queue, raised when a
+     * compensation still failed after the repair horizon (or a repair could not run). Before the
+     * repair existed it was on the failure queue; a failed compensation alone no longer pages.
+     */
     public readonly compensationAlarmArn: pulumi.Output<string>;
+    /** The URL of the needs-attention queue: one message per saga step a person must see to (and per repair that could not run). */
+    public readonly needsAttentionQueueUrl: pulumi.Output<string>;
+    /** The ARN of that queue. */
+    public readonly needsAttentionQueueArn: pulumi.Output<string>;
+    /** The ARN of the repair machine; a repair execution is named after the saga id, as the saga's own. */
+    public readonly repairMachineArn: pulumi.Output<string>;
     /** The functions the saga created for step actions, by state name (e.g. "Reserve Hotel"); existing functions are not among them. */
     public readonly functions: Record<string, aws.lambda.Function>;
     /** The role of each of those functions, by the same state names. */
@@ -60,10 +74,30 @@ export class SagaComponent extends pulumi.ComponentResource {
     public readonly restApi: aws.apigateway.RestApi;
     /** The API's stage, whose URL is `apiUrl`. */
     public readonly stage: aws.apigateway.Stage;
-    /** The queue where compensations that failed all their retries are recorded. */
+    /** The queue where compensations that failed all their retries in the saga's machine are recorded. */
     public readonly failureQueue: aws.sqs.Queue;
-    /** The alarm on that queue. */
+    /** The alarm that tells a person, the same as `needsAttentionAlarm` (it was on the failure queue before the repair existed). */
     public readonly failureAlarm: aws.cloudwatch.MetricAlarm;
+    /** The compensation-only machine that repairs an execution that ended without a clean rollback. */
+    public readonly repairMachine: aws.sfn.StateMachine;
+    /** Its role: it may invoke exactly the cancel functions and the outcome function, and send to the needs-attention queue. */
+    public readonly repairMachineRole: aws.iam.Role;
+    /** The function EventBridge invokes on the saga machine's status changes: it starts the repair. */
+    public readonly repairStarter: aws.lambda.Function;
+    /** Its role: it may start the repair machine and send to the needs-attention queue (its failure destination). */
+    public readonly repairStarterRole: aws.iam.Role;
+    /** The function through which the repair machine writes the saga's outcome record. */
+    public readonly repairOutcomeFunction: aws.lambda.Function;
+    /** Its role: it may put items in the saga's table. */
+    public readonly repairOutcomeRole: aws.iam.Role;
+    /** Where a saga a person must see to is sent. */
+    public readonly needsAttentionQueue: aws.sqs.Queue;
+    /** The alarm on that queue, notifying `alarmActions`. */
+    public readonly needsAttentionAlarm: aws.cloudwatch.MetricAlarm;
+    /** The EventBridge rule on the saga machine's status changes that calls for a repair. */
+    public readonly statusChangeRule: aws.cloudwatch.EventRule;
+    /** The EventBridge rule on the repair machine's unexpected endings, sent to the needs-attention queue. */
+    public readonly repairFailureRule: aws.cloudwatch.EventRule;
 
     constructor(name: string, args: SagaComponentArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SAGA_COMPONENT_TYPE, name, {}, opts);
@@ -72,16 +106,27 @@ export class SagaComponent extends pulumi.ComponentResource {
         const apiEnv = apiEnvironment(ctx, saga.status?.path, args.api?.cors);
         const table = args.table ? undefined : createTable(ctx);
         const tableRef = table ?? { name: pulumi.output(args.table!.name), arn: pulumi.output(args.table!.arn) };
-        const failures = createFailureQueue(ctx, args.alarmActions);
+        const failureQueue = createFailureQueue(ctx);
         const steps = createStepFunctions(ctx, saga, tableRef);
+        const functionArns = Object.fromEntries(
+            saga.actions.map((action) => [action.stateName, steps[action.stateName]?.function.arn ?? action.functionArn!]),
+        );
         const machine = createStateMachine(ctx, {
             steps: saga.steps,
-            functionArns: Object.fromEntries(
-                saga.actions.map((action) => [action.stateName, steps[action.stateName]?.function.arn ?? action.functionArn!]),
-            ),
-            failureQueue: failures.queue,
+            functionArns,
+            failureQueue,
             options: saga.definition,
             logRetentionDays: saga.logRetentionDays,
+        });
+        const repair = createRepair(ctx, {
+            steps: saga.steps,
+            functionArns,
+            stateMachine: machine.machine,
+            table: tableRef,
+            settings: saga.repair,
+            taskTimeoutSeconds: saga.definition.taskTimeoutSeconds ?? DEFAULT_DEFINITION_OPTIONS.taskTimeoutSeconds,
+            logRetentionDays: saga.logRetentionDays,
+            alarmActions: args.alarmActions,
         });
         const start = createStartFunction(ctx, saga, tableRef, machine.machine, apiEnv.start);
         const status = saga.status && createStatusFunction(ctx, saga, tableRef, machine.machine, apiEnv.status);
@@ -91,9 +136,12 @@ export class SagaComponent extends pulumi.ComponentResource {
         this.stateMachineArn = machine.machine.arn;
         this.tableName = tableRef.name;
         this.tableArn = tableRef.arn;
-        this.failureQueueUrl = failures.queue.url;
-        this.failureQueueArn = failures.queue.arn;
-        this.compensationAlarmArn = failures.alarm.arn;
+        this.failureQueueUrl = failureQueue.url;
+        this.failureQueueArn = failureQueue.arn;
+        this.compensationAlarmArn = repair.needsAttention.alarm.arn;
+        this.needsAttentionQueueUrl = repair.needsAttention.queue.url;
+        this.needsAttentionQueueArn = repair.needsAttention.queue.arn;
+        this.repairMachineArn = repair.machine.arn;
         this.functions = Object.fromEntries(Object.entries(steps).map(([state, fn]) => [state, fn.function]));
         this.functionRoles = Object.fromEntries(Object.entries(steps).map(([state, fn]) => [state, fn.role]));
         this.startFunction = start.function;
@@ -105,8 +153,18 @@ export class SagaComponent extends pulumi.ComponentResource {
         this.table = table;
         this.restApi = api.restAPI;
         this.stage = api.stage;
-        this.failureQueue = failures.queue;
-        this.failureAlarm = failures.alarm;
+        this.failureQueue = failureQueue;
+        this.failureAlarm = repair.needsAttention.alarm;
+        this.repairMachine = repair.machine;
+        this.repairMachineRole = repair.machineRole;
+        this.repairStarter = repair.start.function;
+        this.repairStarterRole = repair.start.role;
+        this.repairOutcomeFunction = repair.outcome.function;
+        this.repairOutcomeRole = repair.outcome.role;
+        this.needsAttentionQueue = repair.needsAttention.queue;
+        this.needsAttentionAlarm = repair.needsAttention.alarm;
+        this.statusChangeRule = repair.statusChangeRule;
+        this.repairFailureRule = repair.repairFailureRule;
         this.registerOutputs({
             apiUrl: this.apiUrl,
             stateMachineArn: this.stateMachineArn,
@@ -115,6 +173,9 @@ export class SagaComponent extends pulumi.ComponentResource {
             failureQueueUrl: this.failureQueueUrl,
             failureQueueArn: this.failureQueueArn,
             compensationAlarmArn: this.compensationAlarmArn,
+            needsAttentionQueueUrl: this.needsAttentionQueueUrl,
+            needsAttentionQueueArn: this.needsAttentionQueueArn,
+            repairMachineArn: this.repairMachineArn,
             functions: this.functions,
             functionRoles: this.functionRoles,
             startFunction: this.startFunction,
@@ -128,6 +189,16 @@ export class SagaComponent extends pulumi.ComponentResource {
             stage: this.stage,
             failureQueue: this.failureQueue,
             failureAlarm: this.failureAlarm,
+            repairMachine: this.repairMachine,
+            repairMachineRole: this.repairMachineRole,
+            repairStarter: this.repairStarter,
+            repairStarterRole: this.repairStarterRole,
+            repairOutcomeFunction: this.repairOutcomeFunction,
+            repairOutcomeRole: this.repairOutcomeRole,
+            needsAttentionQueue: this.needsAttentionQueue,
+            needsAttentionAlarm: this.needsAttentionAlarm,
+            statusChangeRule: this.statusChangeRule,
+            repairFailureRule: this.repairFailureRule,
         });
     }
 }

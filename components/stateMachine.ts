@@ -1,5 +1,6 @@
-// The Step Functions state machine: the definition comes from the pure builder, fed with the
-// functions' ARNs and the failure queue's URL once Pulumi knows them.
+// The Step Functions state machines: the saga's, whose definition comes from the pure builder fed
+// with the functions' ARNs and the failure queue's URL once Pulumi knows them, and (createMachine)
+// any machine of the saga with its role, policy and log group, such as the repair machine.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SagaDefinitionOptions, SagaStep } from "./model/args";
@@ -33,15 +34,10 @@ export interface SagaStateMachine {
 }
 
 export function createStateMachine(ctx: ChildContext, spec: StateMachineSpec): SagaStateMachine {
-    const name = sagaNames(ctx.saga).stateMachine;
-    // Step Functions delivers logs through a CloudWatch Logs resource policy whose size is
-    // limited; names under /aws/vendedlogs/ are covered by one wildcard entry.
-    const logGroup = createLogGroup(ctx, ownedNames(name).logs, spec.logRetentionDays, {}, `/aws/vendedlogs/states/${name}-`);
     const arnsByState = pulumi.all(spec.functionArns);
     const policy = pulumi
         .all([arnsByState.apply((arns) => Object.values(arns)), spec.failureQueue.arn])
         .apply(([arns, queueArn]) => JSON.stringify(stateMachinePolicy(arns, queueArn)));
-    const access = createServiceRole(ctx, name, "states.amazonaws.com", policy);
     const definition = pulumi
         .all([arnsByState, spec.failureQueue.url])
         .apply(([arns, queueUrl]) =>
@@ -49,6 +45,29 @@ export function createStateMachine(ctx: ChildContext, spec: StateMachineSpec): S
                 buildSagaDefinition({ steps: spec.steps, functionArns: arns, failureQueueUrl: queueUrl, options: spec.options }),
             ),
         );
+    return createMachine(ctx, { name: sagaNames(ctx.saga).stateMachine, definition, policy, logRetentionDays: spec.logRetentionDays });
+}
+
+export interface MachineSpec {
+    /** The child name; the role, policy and log group derive theirs from it. */
+    name: string;
+    definition: pulumi.Input<string>;
+    /** The role's policy document. */
+    policy: pulumi.Input<string>;
+    logRetentionDays: number;
+    /** Tags beyond the saga's own, e.g. the role. */
+    tags?: Record<string, string>;
+    /** Resources to create first. */
+    dependsOn?: pulumi.Resource[];
+}
+
+/** A STANDARD state machine with its own role and log group, logging errors and tracing. */
+export function createMachine(ctx: ChildContext, spec: MachineSpec): SagaStateMachine {
+    const { name } = spec;
+    // Step Functions delivers logs through a CloudWatch Logs resource policy whose size is
+    // limited; names under /aws/vendedlogs/ are covered by one wildcard entry.
+    const logGroup = createLogGroup(ctx, ownedNames(name).logs, spec.logRetentionDays, spec.tags, `/aws/vendedlogs/states/${name}-`);
+    const access = createServiceRole(ctx, name, "states.amazonaws.com", spec.policy, spec.tags);
     const machine = new aws.sfn.StateMachine(
         name,
         {
@@ -56,13 +75,13 @@ export function createStateMachine(ctx: ChildContext, spec: StateMachineSpec): S
             // by execution name, which the start handler relies on.
             type: "STANDARD",
             roleArn: access.role.arn,
-            definition,
+            definition: spec.definition,
             loggingConfiguration: { ...STATE_MACHINE_LOGGING, logDestination: pulumi.interpolate`${logGroup.arn}:*` },
             tracingConfiguration: { enabled: true },
-            tags: ctx.tags(),
+            tags: ctx.tags(spec.tags),
         },
         // Step Functions checks at creation that the role may deliver the logs.
-        { parent: ctx.parent, dependsOn: [access.policy] },
+        { parent: ctx.parent, dependsOn: [access.policy, ...(spec.dependsOn ?? [])] },
     );
     return { machine, role: access.role };
 }

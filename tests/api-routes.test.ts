@@ -98,7 +98,7 @@ describe("the API's routes (registered under mocks)", () => {
         });
 
         it("lets API Gateway invoke the start function for GET and POST only, the status function for GET only", () => {
-            const permissions = byType(Types.permission).map((p) => `${String(p.references?.functionId).replace(AUTONAME_SUFFIX, "")} ${p.inputs.sourceArn.replace(/^.*:routesapiid/, "")}`);
+            const permissions = byType(Types.permission).filter((p) => p.inputs.principal === "apigateway.amazonaws.com").map((p) => `${String(p.references?.functionId).replace(AUTONAME_SUFFIX, "")} ${p.inputs.sourceArn.replace(/^.*:routesapiid/, "")}`);
             assert.deepEqual(permissions.sort(), [
                 "routes-start /*/GET/",
                 "routes-start /*/GET/{proxy+}",

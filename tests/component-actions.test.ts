@@ -123,7 +123,7 @@ describe("SagaComponent actions", () => {
         const invoke = policyOf("existing-machine-policy").Statement.find((s: { Sid: string }) => s.Sid === "InvokeSteps");
         assert.ok(invoke.Resource.includes(EXISTING_ARN));
         assert.equal(invoke.Resource.length, 8, "the 7 created step functions and the existing one, nothing else");
-        const definition = JSON.parse(byType(Types.stateMachine)[0].inputs.definition);
+        const definition = JSON.parse(find(Types.stateMachine, "existing-machine").inputs.definition);
         assert.equal(definition.States["Cancel Flight"].Parameters.FunctionName, EXISTING_ARN);
         assert.equal(definition.States["Cancel Flight"].Comment, "saga:step=Flight saga:role=cancel");
     });
@@ -136,13 +136,13 @@ describe("SagaComponent actions", () => {
                     start: travelStart,
                 }),
         );
-        const definition = JSON.parse(byType(Types.stateMachine)[0].inputs.definition);
+        const definition = JSON.parse(find(Types.stateMachine, "later-machine").inputs.definition);
         assert.equal(definition.States["Confirm Hotel"].Parameters.FunctionName, EXISTING_ARN);
     });
 
     it("names each Task's step and role in its Comment, the convention the policy pack reads", async () => {
         await deploy(() => new SagaComponent("comments", { steps: travelSteps, start: travelStart }));
-        const definition = JSON.parse(byType(Types.stateMachine)[0].inputs.definition);
+        const definition = JSON.parse(find(Types.stateMachine, "comments-machine").inputs.definition);
         const lambdaTasks = Object.entries(definition.States as Record<string, { Resource?: string; Comment?: string }>).filter(
             ([, state]) => state.Resource === "arn:aws:states:::lambda:invoke",
         );
@@ -195,6 +195,20 @@ describe("SagaComponent exposes its children", () => {
         assert.equal(await valueOf(saga.stage.invokeUrl), (await valueOf(saga.apiUrl)).replace(/\/$/, ""));
         assert.equal(await arnOf(saga.failureQueue), await valueOf(saga.failureQueueArn));
         assert.equal(await arnOf(saga.failureAlarm), await valueOf(saga.compensationAlarmArn));
+        // The repair's children.
+        assert.equal(await arnOf(saga.repairMachine), await valueOf(saga.repairMachineArn));
+        assert.equal(await arnOf(saga.repairMachine), find(Types.stateMachine, "kids-repair-machine").state.arn);
+        assert.equal(await arnOf(saga.repairMachineRole), find(Types.role, "kids-repair-machine-role").state.arn);
+        assert.equal(await arnOf(saga.repairStarter), find(Types.function, "kids-repair-start").state.arn);
+        assert.equal(await arnOf(saga.repairStarterRole), find(Types.role, "kids-repair-start-role").state.arn);
+        assert.equal(await arnOf(saga.repairOutcomeFunction), find(Types.function, "kids-repair-outcome").state.arn);
+        assert.equal(await arnOf(saga.repairOutcomeRole), find(Types.role, "kids-repair-outcome-role").state.arn);
+        assert.equal(await arnOf(saga.needsAttentionQueue), await valueOf(saga.needsAttentionQueueArn));
+        assert.equal(await valueOf(saga.needsAttentionQueue.url), await valueOf(saga.needsAttentionQueueUrl));
+        assert.equal(await arnOf(saga.needsAttentionAlarm), await valueOf(saga.compensationAlarmArn));
+        assert.equal(saga.failureAlarm, saga.needsAttentionAlarm, "the alarm that pages");
+        assert.equal(await arnOf(saga.statusChangeRule), find(Types.eventRule, "kids-status-changes").state.arn);
+        assert.equal(await arnOf(saga.repairFailureRule), find(Types.eventRule, "kids-repair-failures").state.arn);
     });
 
     it("has no table when it shares one, and no status function without a status route", async () => {

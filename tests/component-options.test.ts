@@ -62,7 +62,10 @@ describe("SagaComponent options", () => {
                     testing: { failureInjection: pulumi.output(true), compensationFailureRate: Promise.resolve(0.4) },
                 }),
         );
-        for (const fn of byType(Types.function)) {
+        // The repair's own functions inject nothing: they belong to no step and start no saga.
+        const repair = ["chaos-repair-start", "chaos-repair-outcome"];
+        for (const name of repair) assert.equal(find(Types.function, name).inputs.environment.variables.SAGA_FAILURE_INJECTION, undefined, name);
+        for (const fn of byType(Types.function).filter((f) => !repair.includes(f.name))) {
             const env = fn.inputs.environment.variables;
             assert.equal(env.SAGA_FAILURE_INJECTION, "true", fn.name);
             assert.equal(env.SAGA_COMPENSATION_FAILURE_RATE, fn.name.endsWith("-cancel") ? "0.4" : undefined, fn.name);
@@ -96,6 +99,14 @@ describe("SagaComponent options", () => {
         for (const operation of operations) assert.equal(operation["x-amazon-apigateway-auth"], undefined, "a public API");
         const status = find(Types.function, "tuned-status").inputs;
         assert.deepEqual([status.memorySize, status.timeout, status.architectures], [512, 20, ["x86_64"]]);
+        // The repair's functions, machine and tasks follow the same options.
+        for (const name of ["tuned-repair-start", "tuned-repair-outcome"]) {
+            const { inputs } = find(Types.function, name);
+            assert.deepEqual([inputs.memorySize, inputs.timeout, inputs.architectures], [512, 20, ["x86_64"]], name);
+        }
+        assert.equal(find(Types.logGroup, "tuned-repair-machine-logs").inputs.retentionInDays, 30);
+        const repair = JSON.parse(find(Types.stateMachine, "tuned-repair-machine").inputs.definition);
+        assert.equal(repair.States["Cancel Flight"].TimeoutSeconds, 25);
     });
 
     it("resolves relative handler modules against `handlerRoot`", async () => {
@@ -103,6 +114,9 @@ describe("SagaComponent options", () => {
         assert.deepEqual(byType(Types.function).map((r) => [r.name, r.inputs.handler]).sort(), [
             ["orders-order-cancel", "index.undo"],
             ["orders-order-reserve", "index.place"],
+            // The repair's functions come from this package, whatever the handler root.
+            ["orders-repair-outcome", "index.handler"],
+            ["orders-repair-start", "index.handler"],
             ["orders-start", "index.handler"],
         ]);
         // A cancel that declares no table access gets no table statement at all.
@@ -112,7 +126,7 @@ describe("SagaComponent options", () => {
     it("accepts the longest component name the travel steps allow (35 characters), with a status Lambda", async () => {
         const name = "b".repeat(35);
         await deploy(() => new SagaComponent(name, { steps: travelSteps, start: travelStart, status: TRAVEL_STATUS }));
-        assert.equal(byType(Types.function).length, 10);
+        assert.equal(byType(Types.function).length, 12);
     });
 
     it("creates no status Lambda and no status route without `status`", async () => {
@@ -124,7 +138,7 @@ describe("SagaComponent options", () => {
             { path: "/{proxy+}", method: "get", fn: "plain-start" },
             { path: "/{proxy+}", method: "post", fn: "plain-start" },
         ]);
-        assert.equal(byType(Types.permission).length, 4);
+        assert.equal(byType(Types.permission).filter((p) => p.inputs.principal === "apigateway.amazonaws.com").length, 4);
         assert.equal(find(Types.restApi, "plain-api").inputs.description, 'Starts executions of saga "plain"');
     });
 

@@ -249,5 +249,7 @@ describe("the generated state machine definition", () => {
             ));
         it("rejects a state name that collides with a fixed state", () =>
             rejects([{ ...step("A"), confirm: { module: "a.ts", stateName: "Succeeded" } }], 'Step "A" `confirm` reuses the state name "Succeeded": state names must be unique.'));
+        it("rejects a state name that collides with a state of the repair machine", () =>
+            rejects([{ ...step("A"), cancel: { module: "a.ts", stateName: "Repaired" } }], 'Step "A" `cancel` reuses the state name "Repaired": state names must be unique.'));
     });
 });

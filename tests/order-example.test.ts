@@ -90,10 +90,16 @@ describe("the order example under Pulumi mocks: secrets, grants and an existing 
         }
         const release = statementsOf("order-stock-cancel-policy").find((s) => s.Sid === "TableAccess");
         assert.deepEqual(release?.Action, ["dynamodb:GetItem", "dynamodb:PutItem"]);
-        // No other role may send to it, or send anywhere (the machine records failures on its own queue).
+        // No other role may send to it, or send anywhere (the machine records failures on its own queue; the
+        // repair's machine and start function tell a person on the needs-attention queue).
+        const ownQueue: Record<string, string> = {
+            "order-machine-policy": "order-compensation-failures",
+            "order-repair-machine-policy": "order-needs-attention",
+            "order-repair-start-policy": "order-needs-attention",
+        };
         for (const policy of ofType(ROLE_POLICY).filter((r) => !/^order-stock-(confirm|cancel)-policy$/.test(r.name))) {
             const sends = (JSON.parse(policy.inputs.policy).Statement as Statement[]).filter((s) => s.Action.includes("sqs:SendMessage"));
-            const allowed = policy.name === "order-machine-policy" ? [arnOf(named("aws:sqs/queue:Queue", "order-compensation-failures"))] : [];
+            const allowed = ownQueue[policy.name] ? [arnOf(named("aws:sqs/queue:Queue", ownQueue[policy.name]))] : [];
             assert.deepEqual(sends.map((s) => s.Resource), allowed, `${policy.name} sends to ${JSON.stringify(sends)}`);
         }
     });
@@ -101,18 +107,18 @@ describe("the order example under Pulumi mocks: secrets, grants and an existing 
     it("uses the program's courier function for Book Courier: no function, role or policy from the saga, and the machine may invoke exactly its ARN", () => {
         const courier = named(FUNCTION, "courier");
         assert.equal((definition.States["Book Courier"].Parameters as { FunctionName: string }).FunctionName, arnOf(courier));
-        // The saga's functions: one per handler module, and its start and status. None for Book Courier.
+        // The saga's functions: one per handler module, its start and status, and the repair's two. None for Book Courier.
         const sagaFunctions = ofType(FUNCTION).filter((r) => r.name !== "courier");
-        assert.equal(sagaFunctions.length, 9);
+        assert.equal(sagaFunctions.length, 11);
         assert.ok(!plain.recorded.some((r) => r.name.startsWith("order-shipping-reserve")), "nothing named after the Shipping reserve");
         // Roles: the courier's own, one per saga function, the machine's.
         assert.deepEqual(
             ofType(ROLE).map((r) => r.name).sort(),
-            ["courier-role", "order-machine-role", ...sagaFunctions.map((r) => `${r.name}-role`)].sort(),
+            ["courier-role", "order-machine-role", "order-repair-machine-role", ...sagaFunctions.map((r) => `${r.name}-role`)].sort(),
         );
         assert.deepEqual(courier.inputs.role, arnOf(named(ROLE, "courier-role")), "the courier runs with its own role");
         const invoke = statementsOf("order-machine-policy").find((s) => s.Sid === "InvokeSteps")!;
-        const stepArns = sagaFunctions.filter((r) => !/-(start|status)$/.test(r.name)).map(arnOf);
+        const stepArns = sagaFunctions.filter((r) => !/-(start|status|repair-outcome)$/.test(r.name)).map(arnOf);
         assert.deepEqual(invoke.Resource, [...stepArns, arnOf(courier)].sort(), "the step functions and the courier's ARN, nothing wider");
         assert.ok(!JSON.stringify(invoke.Resource).includes("*"));
     });

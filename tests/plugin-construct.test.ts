@@ -106,8 +106,8 @@ describe("the component package as a plugin: Construct, as the engine calls it f
 
     it("registers the same resources as the component constructed in TypeScript", () => {
         assert.deepEqual(pairs(registered), expected.resources);
-        // The whole saga: a function per action, the start and status functions, the machine, the API.
-        assert.equal(registered.filter((r) => r.type === Types.function).length, STATES.length + 2);
+        // The whole saga: a function per action, the start and status functions, the repair's two, the machines, the API.
+        assert.equal(registered.filter((r) => r.type === Types.function).length, STATES.length + 4);
         for (const type of [Types.stateMachine, Types.table, Types.restApi, Types.stage, Types.queue, Types.alarm, Types.awsxApi]) {
             assert.ok(registered.some((r) => r.type === type), `no ${type} registered`);
         }
@@ -205,6 +205,6 @@ describe("the component package as a plugin: Construct, as the engine calls it f
             start: absolute(travelStart),
         });
         const functions = absoluteModules.filter((r) => r.type === Types.function).map((r) => r.name);
-        assert.deepEqual(functions.sort(), [...travelSteps.flatMap((s) => (s.confirm ? ["reserve", "confirm", "cancel"] : ["reserve", "cancel"]).map((role) => `absolute-${s.name.toLowerCase()}-${role}`)), "absolute-start"].sort());
+        assert.deepEqual(functions.sort(), [...travelSteps.flatMap((s) => (s.confirm ? ["reserve", "confirm", "cancel"] : ["reserve", "cancel"]).map((role) => `absolute-${s.name.toLowerCase()}-${role}`)), "absolute-start", "absolute-repair-start", "absolute-repair-outcome"].sort());
     });
 });

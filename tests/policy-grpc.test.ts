@@ -47,7 +47,14 @@ describe("the policy pack over gRPC, as the Pulumi CLI runs it", function () {
         assert.equal(`${info.name}@${info.version}`, "saga-policies@0.1.0");
         assert.deepEqual(
             info.policies.filter((p) => p.enforcement === "mandatory").map((p) => p.name),
-            ["saga-steps-have-compensators", "saga-compensations-retry", "saga-compensation-failures-recorded", "saga-least-privilege", "lambda-runtime-supported"],
+            [
+                "saga-steps-have-compensators",
+                "saga-compensations-retry",
+                "saga-compensation-failures-recorded",
+                "saga-compensation-failures-repaired",
+                "saga-least-privilege",
+                "lambda-runtime-supported",
+            ],
         );
         assert.deepEqual(info.policies.find((p) => p.name === "saga-compensations-retry")?.configDefaults, { minimumRetries: 3 });
     });
@@ -114,17 +121,22 @@ describe("the policy pack over gRPC, as the Pulumi CLI runs it", function () {
     });
 
     it("in a first preview, says which checks could not run and still runs the tag check", async () => {
+        // Both machines' definitions are built from ARNs that do not exist yet.
         let preview = broken(stack, MACHINE, "booking-machine", (props) => (props.definition = UNKNOWN_STRING_SENTINEL));
+        preview = broken(preview, MACHINE, "booking-repair-machine", (props) => (props.definition = UNKNOWN_STRING_SENTINEL));
         preview = broken(preview, "aws:lambda/function:Function", "booking-payment-cancel", (props) => delete props.tags["saga:step"]);
         const { diagnostics } = await runPack(pack, preview);
-        const notKnown =
-            'the definition of state machine "booking-machine" is not known yet (a first preview builds it from ARNs that do not exist yet), so it was not checked; it is checked once known, e.g. by `pulumi up`';
+        const notKnown = (machines: string) =>
+            `the definition of state machine ${machines} is not known yet (a first preview builds it from ARNs that do not exist yet), so it was not checked; it is checked once known, e.g. by \`pulumi up\``;
+        const cannot = (policy: string) => `can't run policy '${policy}' from policy pack 'saga-policies@v0.1.0' during preview`;
         assert.deepEqual(summary(diagnostics), [
-            `[advisory] saga-compensations-retry: can't run policy 'saga-compensations-retry' from policy pack 'saga-policies@v0.1.0' during preview: ${notKnown}`,
-            `[advisory] saga-compensation-failures-recorded: can't run policy 'saga-compensation-failures-recorded' from policy pack 'saga-policies@v0.1.0' during preview: ${notKnown}`,
+            `[advisory] saga-compensations-retry: ${cannot("saga-compensations-retry")}: ${notKnown('"booking-machine"')}`,
+            `[advisory] saga-compensation-failures-recorded: ${cannot("saga-compensation-failures-recorded")}: ${notKnown('"booking-machine"')}`,
+            `[advisory] saga-compensations-retry: ${cannot("saga-compensations-retry")}: ${notKnown('"booking-repair-machine"')}`,
+            `[advisory] saga-compensation-failures-recorded: ${cannot("saga-compensation-failures-recorded")}: ${notKnown('"booking-repair-machine"')}`,
             '[mandatory] saga-steps-have-compensators: Step Lambda "booking-payment-cancel" (saga "booking", cancel) must name its step: tag it with saga:step, as every cancel Lambda of a saga is.',
             // Payment has no cancel Lambda by its tags: whether the definition runs one (e.g. an existing function) waits for the definition.
-            `[advisory] saga-steps-have-compensators: can't run policy 'saga-steps-have-compensators' from policy pack 'saga-policies@v0.1.0' during preview: ${notKnown}. The tag-based check did run; it found no cancel Lambda for step "Payment" of saga "booking", so its compensator can only be a task of the definition (e.g. an existing function, named by its Comment), which is checked with the definition`,
+            `[advisory] saga-steps-have-compensators: ${cannot("saga-steps-have-compensators")}: ${notKnown('"booking-machine", "booking-repair-machine"')}. The tag-based check did run; it found no cancel Lambda for step "Payment" of saga "booking", so its compensator can only be a task of the definition (e.g. an existing function, named by its Comment), which is checked with the definition`,
         ]);
     });
 

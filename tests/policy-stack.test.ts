@@ -12,14 +12,16 @@ describe("the policy pack over the travel stack (index.ts under Pulumi mocks)", 
         stack = await travelStack();
     });
 
-    it("sees the saga's resources: a Lambda per action, each role's policy, the machine and the API stage", () => {
+    it("sees the saga's resources: a Lambda per action, each role's policy, the machines, the rules and the API stage", () => {
         const ofType = (type: string) => stack.filter((r) => r.type === type);
         const roles = ofType("aws:lambda/function:Function").map((r) => (r.outputs.tags as Record<string, string>)["saga:role"]);
-        // Hotel and Flight reserve, confirm and cancel; Payment has no confirm; the start (and any status) Lambda.
+        // Hotel and Flight reserve, confirm and cancel; Payment has no confirm; the start (and any status) Lambda; the repair's two.
         const count = (role: string) => roles.filter((r) => r === role).length;
-        assert.deepEqual([count("reserve"), count("confirm"), count("cancel"), count("start")], [3, 2, 3, 1]);
-        assert.equal(ofType("aws:iam/rolePolicy:RolePolicy").length, roles.length + 1);
-        assert.equal(ofType("aws:sfn/stateMachine:StateMachine").length, 1);
+        assert.deepEqual([count("reserve"), count("confirm"), count("cancel"), count("start"), count("repair-start"), count("repair-outcome")], [3, 2, 3, 1, 1, 1]);
+        // One per Lambda, and the saga's and the repair's machines.
+        assert.equal(ofType("aws:iam/rolePolicy:RolePolicy").length, roles.length + 2);
+        assert.deepEqual(ofType("aws:sfn/stateMachine:StateMachine").map((r) => r.name), ["booking-machine", "booking-repair-machine"]);
+        assert.deepEqual(ofType("aws:cloudwatch/eventRule:EventRule").map((r) => r.name).sort(), ["booking-repair-failures", "booking-status-changes"]);
         assert.equal(ofType("aws:apigateway/stage:Stage").length, 1);
     });
 
@@ -27,7 +29,7 @@ describe("the policy pack over the travel stack (index.ts under Pulumi mocks)", 
         // Untagged, the Lambdas could be existing functions: the Comments still name the steps.
         const untagged = structuredClone(asOutputs(stack)).map((r) => (r.type === "aws:lambda/function:Function" ? { ...r, props: { ...r.props, tags: {} } } : r));
         assert.deepEqual(await violations(sagaStepsHaveCompensators, untagged), []);
-        const machine = untagged.find((r) => r.type === "aws:sfn/stateMachine:StateMachine") as (typeof untagged)[number];
+        const machine = untagged.find((r) => r.name === "booking-machine") as (typeof untagged)[number];
         const asl = JSON.parse(machine.props.definition as string);
         for (const state of Object.values(asl.States) as { Catch?: { Next: string }[] }[]) {
             for (const catcher of state.Catch ?? []) if (catcher.Next === "Refund Payment") catcher.Next = "Cancel Flight";

@@ -5,8 +5,9 @@
 import "./support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { Env, executionArnOf, SagaErrors } from "../components/model/conventions";
+import { Env, executionArnOf, OUTCOME_RECORD_SK, SagaErrors } from "../components/model/conventions";
 import { recordKey, reserveRecord } from "../handlers/lib/records";
+import { handler as recordOutcome } from "../handlers/lib/repair-outcome";
 import * as flight from "../handlers/travel/flight";
 import * as hotel from "../handlers/travel/hotel";
 import * as payment from "../handlers/travel/payment";
@@ -92,6 +93,9 @@ describe("travel status handler", () => {
             id: tripId,
             tripId,
             outcome: "running",
+            repairedFrom: null,
+            repairedAt: null,
+            needsAttention: null,
             status: "RUNNING",
             executionArn,
             startDate: body.startDate,
@@ -185,6 +189,96 @@ describe("travel status handler", () => {
                 ["Payment", "refunded"],
             ],
         );
+    });
+
+    /** Writes a saga's outcome record as its repair machine does, through the real outcome function. */
+    const repaired = (tripId: string, outcome: string, state: ExecutionState, failures?: Record<string, unknown>) =>
+        recordOutcome({
+            sagaId: tripId,
+            outcome,
+            executionArn: executionArnOf(sfn.stateMachineArn, tripId),
+            cause: { status: state.status, error: state.error ?? null },
+            repairExecutionArn: `arn:aws:states:us-east-1:000000000000:execution:saga-test-repair:${tripId}`,
+            repairStartedAt: "2026-05-01T10:00:03.000Z",
+            ...(failures ? { failures } : {}),
+        });
+
+    // Each execution the repair takes over, and each outcome record the repair writes: what is reported.
+    const REPAIRED: { state: ExecutionState; from: string }[] = [
+        { state: { status: "FAILED", error: SagaErrors.CompensationFailed, cause: JSON.stringify(COMPENSATION_FAILURE) }, from: "compensation_failed" },
+        { state: { status: "ABORTED" }, from: "aborted" },
+        { state: { status: "TIMED_OUT", error: "States.Timeout" }, from: "timed_out" },
+        { state: { status: "FAILED", error: "States.Runtime", cause: "An error occurred while executing the state 'Reserve Hotel'." }, from: "failed" },
+    ];
+    for (const { state, from } of REPAIRED) {
+        it(`reports a saga that ended ${from}, under repair, as "repairing", then "rolled_back" with when, from its outcome record; the execution stays ${state.status}`, async () => {
+            const tripId = newTripId();
+            sfn.setExecution(tripId, state);
+            const records = await book(tripId);
+            await repaired(tripId, "repairing", state);
+            const during = bodyOf(await request({ tripId }));
+            assert.deepEqual(
+                { outcome: during.outcome, repairedFrom: during.repairedFrom, repairedAt: during.repairedAt, needsAttention: during.needsAttention, status: during.status, error: during.error },
+                { outcome: "repairing", repairedFrom: from, repairedAt: null, needsAttention: null, status: state.status, error: state.error ?? null },
+            );
+            // The outcome record is reported through the outcome, not among the saga's records.
+            assert.deepEqual(during.records, records);
+            await repaired(tripId, "rolled_back", state);
+            const after = bodyOf(await request({ tripId }));
+            const record = (await table.itemsOf(tripId)).find((r) => r.sk === OUTCOME_RECORD_SK)!;
+            assert.deepEqual(
+                { outcome: after.outcome, repairedFrom: after.repairedFrom, repairedAt: after.repairedAt, status: after.status },
+                { outcome: "rolled_back", repairedFrom: from, repairedAt: record.repairedAt, status: state.status },
+            );
+            assert.ok(!Number.isNaN(Date.parse(after.repairedAt)));
+        });
+    }
+
+    it('reports "needs_attention" with each step\'s error, never a stack trace, when a compensation outlasted the repair horizon', async () => {
+        const tripId = newTripId();
+        const state: ExecutionState = { status: "ABORTED" };
+        sfn.setExecution(tripId, state);
+        await repaired(tripId, "needs_attention", state, { Flight: COMPENSATION_FAILURE.compensationFailures.Hotel });
+        const response = await request({ tripId });
+        const body = bodyOf(response);
+        assert.deepEqual(
+            { outcome: body.outcome, repairedFrom: body.repairedFrom, repairedAt: body.repairedAt, needsAttention: body.needsAttention, records: body.records },
+            {
+                outcome: "needs_attention",
+                repairedFrom: "aborted",
+                repairedAt: null,
+                needsAttention: { Flight: COMPENSATION_FAILURE_SEEN.compensationFailures.Hotel },
+                records: [],
+            },
+        );
+        assert.doesNotMatch(response.body, /trace|\/var\/task/);
+    });
+
+    it("ignores an outcome record beside an execution that needs no repair (succeeded, rolled back cleanly, running), or one it does not know", async () => {
+        const own: [ExecutionState, string][] = [
+            [{ status: "SUCCEEDED" }, "succeeded"],
+            [{ status: "FAILED", error: SagaErrors.RolledBack }, "rolled_back"],
+            [{ status: "RUNNING" }, "running"],
+        ];
+        for (const [state, outcome] of own) {
+            const tripId = newTripId();
+            sfn.setExecution(tripId, state);
+            await repaired(tripId, "needs_attention", state, {});
+            const body = bodyOf(await request({ tripId }));
+            assert.deepEqual([body.outcome, body.repairedFrom, body.needsAttention], [outcome, null, null], state.status);
+        }
+        const tripId = newTripId();
+        sfn.setExecution(tripId, { status: "ABORTED" });
+        await reserveRecord({ pk: tripId, sk: OUTCOME_RECORD_SK, outcome: "tidied" });
+        const body = bodyOf(await request({ tripId }));
+        assert.deepEqual([body.outcome, body.repairedFrom, body.records], ["aborted", null, []]);
+    });
+
+    it("lists the outcome record among the records when the execution is forgotten (404)", async () => {
+        const tripId = newTripId();
+        await repaired(tripId, "rolled_back", { status: "ABORTED" });
+        const body = bodyOf(await request({ tripId }));
+        assert.deepEqual(body.records.map((r: Record<string, string>) => [r.sk, r.outcome]), [[OUTCOME_RECORD_SK, "rolled_back"]]);
     });
 
     it("answers 404 when the trip has no execution, still listing the records under its id", async () => {

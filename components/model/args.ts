@@ -202,6 +202,22 @@ export interface SagaTestingOptions {
     chaos?: SagaChaosOptions;
 }
 
+/**
+ * The repair of sagas that ended without being rolled back: a compensation that failed all its
+ * retries, or an execution that was stopped (ABORTED), ran past its time limit (TIMED_OUT) or
+ * failed with an error of its own. A second, generated state machine runs every compensation
+ * again, newest first, each retried with growing delays until the horizon; a compensation that
+ * still fails then is sent to the needs-attention queue, whose alarm notifies `alarmActions`.
+ */
+export interface SagaRepairOptions {
+    /**
+     * How long each compensation is retried in a repair before a person is told, in seconds: from
+     * 60 to a year, and short enough that every step's fits in one execution (at most a year).
+     * Default 86400 (24 hours).
+     */
+    horizonSeconds?: number;
+}
+
 export interface SagaComponentArgs {
     /**
      * The saga's steps, in order. Plain data, not Inputs: they decide which resources exist (one
@@ -225,8 +241,14 @@ export interface SagaComponentArgs {
     api?: SagaApiOptions;
     /** A status route on the API (GET), with its own read-only function. Default: none. */
     status?: SagaStatusOptions;
-    /** Where the alarm on failed compensations notifies, e.g. SNS topic ARNs. */
+    /**
+     * Where the alarm that needs a person notifies, e.g. SNS topic ARNs: the alarm on the
+     * needs-attention queue, which receives a compensation only once it has failed past the repair
+     * horizon (see `repair`).
+     */
     alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
+    /** The repair of failed compensations and of stopped, timed-out or failed executions. Default: a 24-hour horizon. */
+    repair?: SagaRepairOptions;
     /** Tags for every taggable child, besides the saga's own (`saga:name`, `saga:step`, `saga:role`). */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Failure injection and chaos, for demo and test stacks only. Default: all off. */

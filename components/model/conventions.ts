@@ -7,6 +7,8 @@ export const SagaErrors = {
     RolledBack: "Saga.RolledBack",
     /** At least one compensation still failed after its retries: data may be left behind. */
     CompensationFailed: "Saga.CompensationFailed",
+    /** How a repair ends when a compensation still failed past the repair horizon: a person must act. */
+    NeedsAttention: "Saga.NeedsAttention",
 } as const;
 
 /**
@@ -59,6 +61,39 @@ export const START_ROLE = "start";
 
 /** The `Tags.role` of the status Lambda behind the API's status route: it only reads. */
 export const STATUS_ROLE = "status";
+
+/** The `Tags.role` of the repair machine: it runs every compensation again, newest first, after an execution ended unrepaired. */
+export const REPAIR_ROLE = "repair";
+
+/** The `Tags.role` of the Lambda that starts the repair machine on an execution's status change. */
+export const REPAIR_START_ROLE = "repair-start";
+
+/** The `Tags.role` of the Lambda through which the repair machine writes the saga's outcome record. */
+export const REPAIR_OUTCOME_ROLE = "repair-outcome";
+
+/**
+ * The source and detail type of the EventBridge events Step Functions sends when an execution of
+ * a STANDARD machine changes status (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED).
+ */
+export const STATUS_CHANGE_EVENT = { source: "aws.states", detailType: "Step Functions Execution Status Change" } as const;
+
+/**
+ * The record of a saga's final outcome once a repair has run, under the saga's partition key
+ * (pk = the saga id, sk = this). An execution that failed stays FAILED (or ABORTED, TIMED_OUT) in
+ * Step Functions whatever a repair does later, so the saga's own outcome lives in its table.
+ */
+export const OUTCOME_RECORD_SK = "SAGA#OUTCOME";
+
+/** What a repair records in the outcome record's `outcome`. */
+export const RepairOutcomes = {
+    /** The repair machine is running the compensations again. */
+    repairing: "repairing",
+    /** Every compensation succeeded in the repair: the saga is rolled back, late. */
+    rolledBack: "rolled_back",
+    /** A compensation still failed past the repair horizon: the needs-attention queue names it. */
+    needsAttention: "needs_attention",
+} as const;
+export type RepairOutcome = (typeof RepairOutcomes)[keyof typeof RepairOutcomes];
 
 const MACHINE_ARN = /^(arn:[^:]+:states:[^:]*:[^:]*:)stateMachine:([^:]+)$/;
 

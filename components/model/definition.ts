@@ -35,7 +35,8 @@ export type AslState = Record<string, unknown>;
 export interface AslDefinition {
     Comment: string;
     StartAt: string;
-    TimeoutSeconds: number;
+    /** The saga's machine has one; the repair machine none (see repair.ts). */
+    TimeoutSeconds?: number;
     States: Record<string, AslState>;
 }
 
@@ -167,23 +168,26 @@ function catcher(next: string, resultPath: string): AslState {
  * unreachable the remaining compensations still run: the execution's error names the step anyway.
  */
 function recordFailure(step: SagaStep, cancelState: string, queueUrl: string, next: string, options: DefinitionOptions): AslState {
+    const body = {
+        "sagaId.$": "$$.Execution.Name",
+        "executionArn.$": "$$.Execution.Id",
+        step: step.name,
+        state: cancelState,
+        "error.$": SagaPaths.compensationFailure(step.name),
+        "input.$": "$",
+    };
+    return sendMessageTask(queueUrl, body, next, options.taskTimeoutSeconds, retrier(["States.ALL"], options.compensationRetry));
+}
+
+/** An SQS message that never stops the run: retried with `retry`, then caught, going on to `next` either way. */
+export function sendMessageTask(queueUrl: string, messageBody: Record<string, unknown>, next: string, timeoutSeconds: number, retry: AslState): AslState {
     return {
         Type: "Task",
         Resource: "arn:aws:states:::sqs:sendMessage",
-        Parameters: {
-            QueueUrl: queueUrl,
-            MessageBody: {
-                "sagaId.$": "$$.Execution.Name",
-                "executionArn.$": "$$.Execution.Id",
-                step: step.name,
-                state: cancelState,
-                "error.$": SagaPaths.compensationFailure(step.name),
-                "input.$": "$",
-            },
-        },
-        TimeoutSeconds: options.taskTimeoutSeconds,
+        Parameters: { QueueUrl: queueUrl, MessageBody: messageBody },
+        TimeoutSeconds: timeoutSeconds,
         ResultPath: null,
-        Retry: [retrier(["States.ALL"], options.compensationRetry)],
+        Retry: [retry],
         Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: next }],
         Next: next,
     };

@@ -91,6 +91,30 @@ export function functionPolicy(grants: PolicyStatement[], logGroupArn: string): 
     return policyDocument([...grants, writeLogsStatement(logGroupArn), lambdaTracingStatement]);
 }
 
+// Log delivery is configured through account-level APIs that take no resource ARN.
+const deliverLogsStatement: PolicyStatement = {
+    Sid: "DeliverLogs",
+    Effect: "Allow",
+    Action: [
+        "logs:CreateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:DescribeLogGroups",
+        "logs:DescribeResourcePolicies",
+        "logs:GetLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:UpdateLogDelivery",
+    ],
+    Resource: "*",
+};
+
+const machineTracingStatement: PolicyStatement = {
+    Sid: "XRayTracing",
+    Effect: "Allow",
+    Action: ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+    Resource: "*",
+};
+
 /**
  * The policy of the state machine: invoke exactly the step functions, record failed
  * compensations, deliver its logs and traces.
@@ -99,27 +123,51 @@ export function stateMachinePolicy(functionArns: string[], failureQueueArn: stri
     return policyDocument([
         { Sid: "InvokeSteps", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [...functionArns].sort() },
         { Sid: "RecordCompensationFailures", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: failureQueueArn },
-        {
-            // Log delivery is configured through account-level APIs that take no resource ARN.
-            Sid: "DeliverLogs",
-            Effect: "Allow",
-            Action: [
-                "logs:CreateLogDelivery",
-                "logs:DeleteLogDelivery",
-                "logs:DescribeLogGroups",
-                "logs:DescribeResourcePolicies",
-                "logs:GetLogDelivery",
-                "logs:ListLogDeliveries",
-                "logs:PutResourcePolicy",
-                "logs:UpdateLogDelivery",
-            ],
-            Resource: "*",
-        },
-        {
-            Sid: "XRayTracing",
-            Effect: "Allow",
-            Action: ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-            Resource: "*",
-        },
+        deliverLogsStatement,
+        machineTracingStatement,
     ]);
+}
+
+/**
+ * The policy of the repair machine: invoke exactly the cancel functions (created or existing)
+ * and the function that records the saga's outcome, tell the needs-attention queue, deliver its
+ * logs and traces.
+ */
+export function repairMachinePolicy(cancelArns: string[], outcomeFunctionArn: string, needsAttentionQueueArn: string): PolicyDocument {
+    return policyDocument([
+        { Sid: "InvokeCompensations", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [...cancelArns, outcomeFunctionArn].sort() },
+        { Sid: "TellAPerson", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: needsAttentionQueueArn },
+        deliverLogsStatement,
+        machineTracingStatement,
+    ]);
+}
+
+/**
+ * What the function that starts repairs may do besides its logs: start the repair machine, and
+ * send to the needs-attention queue, where Lambda delivers (with the function's role) an event the
+ * function failed to act on in all its attempts.
+ */
+export const repairStartStatements = (repairMachineArn: string, needsAttentionQueueArn: string): PolicyStatement[] => [
+    { Sid: "StartRepair", Effect: "Allow", Action: ["states:StartExecution"], Resource: repairMachineArn },
+    { Sid: "ReportFailedStarts", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: needsAttentionQueueArn },
+];
+
+/**
+ * The needs-attention queue's own policy: EventBridge may send to it from the given rules only
+ * (the events it could not deliver to the repair, and the repairs that ended unexpectedly).
+ */
+export function eventDeliveryPolicy(queueArn: string, ruleArns: string[]) {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "EventBridgeDelivers",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: "sqs:SendMessage",
+                Resource: queueArn,
+                Condition: { ArnEquals: { "aws:SourceArn": [...ruleArns].sort() } },
+            },
+        ],
+    };
 }

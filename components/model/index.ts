@@ -12,6 +12,7 @@ export type {
     SagaCorsOptions,
     SagaLambdaOptions,
     SagaPolicyStatement,
+    SagaRepairOptions,
     SagaStatusOptions,
     SagaStep,
     SagaSharedTable,
@@ -24,17 +25,33 @@ export {
     ACTION_ROLES,
     Env,
     executionArnOf,
+    OUTCOME_RECORD_SK,
     parseTaskComment,
+    REPAIR_OUTCOME_ROLE,
+    REPAIR_ROLE,
+    REPAIR_START_ROLE,
+    RepairOutcomes,
     SAGA_STATE_KEY,
     SagaErrors,
     START_ROLE,
+    STATUS_CHANGE_EVENT,
     STATUS_ROLE,
     Tags,
     taskComment,
     TRANSIENT_LAMBDA_ERRORS,
 } from "./conventions";
-export type { ActionRole } from "./conventions";
+export type { ActionRole, RepairOutcome } from "./conventions";
 export { afterFailedCompensation, buildSagaDefinition, DEFAULT_DEFINITION_OPTIONS, recordFailureStateName, SagaPaths } from "./definition";
 export type { AslDefinition, AslState, SagaDefinitionInput } from "./definition";
 export { SagaValidationError } from "./errors";
-export { FixedStates, stateNameOf, validateSteps } from "./steps";
+export {
+    afterFailedRepair,
+    buildRepairDefinition,
+    DEFAULT_REPAIR_HORIZON_SECONDS,
+    recordNeedsAttentionStateName,
+    repairAttempts,
+    RepairPaths,
+    statusChangePattern,
+} from "./repair";
+export type { RepairDefinitionInput } from "./repair";
+export { FixedStates, RepairStates, stateNameOf, validateSteps } from "./steps";

@@ -4,7 +4,7 @@
 // starts empty, a new API has a new URL, a new queue loses its failure records). So names derive
 // only from the component name and the step names, never from list positions or option values,
 // and a rename must come with an `aliases` entry.
-import { ActionRole, START_ROLE, STATUS_ROLE } from "./conventions";
+import { ActionRole, REPAIR_OUTCOME_ROLE, REPAIR_START_ROLE, START_ROLE, STATUS_ROLE } from "./conventions";
 import { SagaStep } from "./args";
 import { actionsOf } from "./steps";
 
@@ -21,9 +21,21 @@ export function sagaNames(saga: string) {
         stateMachine: `${saga}-machine`,
         table: `${saga}-table`,
         failureQueue: `${saga}-compensation-failures`,
-        failureAlarm: `${saga}-compensation-failures-alarm`,
         api: `${saga}-api`,
         apiThrottle: `${saga}-api-throttle`,
+        // The repair (components/repair.ts).
+        needsAttentionQueue: `${saga}-needs-attention`,
+        needsAttentionAlarm: `${saga}-needs-attention-alarm`,
+        needsAttentionQueuePolicy: `${saga}-needs-attention-access`,
+        repairMachine: `${saga}-repair-machine`,
+        repairStart: `${saga}-${REPAIR_START_ROLE}`,
+        repairStartAsync: `${saga}-${REPAIR_START_ROLE}-async`,
+        repairOutcome: `${saga}-${REPAIR_OUTCOME_ROLE}`,
+        statusChangeRule: `${saga}-status-changes`,
+        statusChangeTarget: `${saga}-status-changes-target`,
+        statusChangePermission: `${saga}-status-changes-invoke`,
+        repairFailureRule: `${saga}-repair-failures`,
+        repairFailureTarget: `${saga}-repair-failures-target`,
     };
 }
 
@@ -57,6 +69,12 @@ export function limitedNames(saga: string, steps: SagaStep[], withStatus = false
         ...(withStatus ? owned("the status Lambda", names.status, 64) : []),
         ...owned("the state machine", names.stateMachine, 80),
         { what: "the failure queue", name: names.failureQueue, limit: 80 },
+        ...owned("the repair machine", names.repairMachine, 80),
+        ...owned("the Lambda that starts repairs", names.repairStart, 64),
+        ...owned("the Lambda that records repair outcomes", names.repairOutcome, 64),
+        { what: "the needs-attention queue", name: names.needsAttentionQueue, limit: 80 },
+        { what: "the EventBridge rule on the machine's status changes", name: names.statusChangeRule, limit: 64 },
+        { what: "the EventBridge rule on the repair machine's failures", name: names.repairFailureRule, limit: 64 },
     ];
 }
 

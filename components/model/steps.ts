@@ -21,6 +21,15 @@ export const FixedStates = {
     summarizeFailures: "Summarize Compensation Failures",
 } as const;
 
+/** States of the repair machine (components/model/repair.ts); a step's state names must not collide with them either. */
+export const RepairStates = {
+    recordRepairing: "Record Repairing",
+    recordRolledBack: "Record Rolled Back",
+    repaired: "Repaired",
+    recordNeedsAttention: "Record Needs Attention",
+    needsAttention: "Needs Attention",
+} as const;
+
 const capitalize = (word: string) => word[0].toUpperCase() + word.slice(1);
 
 /** The state name of a step's action: its own `stateName`, else e.g. `Reserve Hotel`. */
@@ -44,7 +53,7 @@ export function validateSteps(steps: unknown): asserts steps is SagaStep[] {
         throw new SagaValidationError("`steps` must be a non-empty list of saga steps.");
     }
     const seenSteps = new Set<string>();
-    const seenStates = new Set<string>(Object.values(FixedStates));
+    const seenStates = new Set<string>([...Object.values(FixedStates), ...Object.values(RepairStates)]);
     steps.forEach((step: Partial<SagaStep> | undefined, index) => {
         const label = typeof step?.name === "string" ? `Step "${step.name}"` : `Step ${index + 1}`;
         if (typeof step?.name !== "string" || !STEP_NAME.test(step.name) || step.name.length > MAX_STEP_NAME_LENGTH) {

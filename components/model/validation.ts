@@ -12,6 +12,7 @@ import {
     SagaDefinitionOptions,
     SagaLambdaOptions,
     SagaPolicyStatement,
+    SagaRepairOptions,
     SagaStatusOptions,
     SagaStep,
     SagaTestingOptions,
@@ -22,6 +23,7 @@ import { ChaosSettings, resolveChaos } from "./chaos";
 import { ActionRole } from "./conventions";
 import { buildSagaDefinition, DEFAULT_DEFINITION_OPTIONS } from "./definition";
 import { AUTONAME_SUFFIX_LENGTH, limitedNames } from "./names";
+import { DEFAULT_REPAIR_HORIZON_SECONDS, validateRepairHorizon } from "./repair";
 import { actionsOf, inRange, SagaValidationError, stateNameOf, validateSteps } from "./steps";
 
 /** Settings of a function the saga creates (validated up front). */
@@ -108,6 +110,16 @@ export interface PreparedSaga {
     logRetentionDays: number;
     api: ApiSettings;
     testing: TestingSettings;
+    repair: RepairSettings;
+}
+
+/** The repair, checked: its horizon, and the two functions the saga creates for it from this package's own handlers. */
+export interface RepairSettings {
+    horizonSeconds: number;
+    /** Starts the repair machine on a status change of the saga's machine (handlers/lib/repair-start.ts). */
+    start: PreparedAction;
+    /** Writes the saga's outcome record for the repair machine (handlers/lib/repair-outcome.ts). */
+    outcome: PreparedAction;
 }
 
 // The start and status functions get the machine's ARN and the right to use it from the saga.
@@ -148,7 +160,46 @@ export function prepareSaga(name: string, args: SagaComponentArgs): PreparedSaga
         logRetentionDays: defaults.logRetentionDays,
         api: resolveApiSettings(args.api),
         testing: resolveTesting(args.testing),
+        repair: resolveRepair(args.repair, steps.length, taskTimeout, defaults),
     };
+}
+
+/** The package's own handlers of the repair, bundled like a caller's modules, with the saga's function defaults. */
+export const REPAIR_HANDLERS = {
+    start: "handlers/lib/repair-start.ts",
+    outcome: "handlers/lib/repair-outcome.ts",
+} as const;
+
+function resolveRepair(options: SagaRepairOptions | undefined, stepCount: number, taskTimeout: number, defaults: FunctionSettings): RepairSettings {
+    if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
+        throw new SagaValidationError("`repair` must be an object: { horizonSeconds }.");
+    }
+    const horizonSeconds = options?.horizonSeconds ?? DEFAULT_REPAIR_HORIZON_SECONDS;
+    validateRepairHorizon("repair.horizonSeconds", horizonSeconds, stepCount, taskTimeout);
+    const builtin = (label: string, relative: string, tableAccess: TableAccess[]) => {
+        const { root, file } = packageFile(relative);
+        return actionPreparer(defaults, taskTimeout, { root, mustBeAbsolute: false })(label, { module: file, export: "handler", tableAccess });
+    };
+    return {
+        horizonSeconds,
+        start: builtin("The repair's start function", REPAIR_HANDLERS.start, []),
+        outcome: builtin("The repair's outcome function", REPAIR_HANDLERS.outcome, ["PutItem"]),
+    };
+}
+
+/**
+ * A file of this package, found from this module: in the repository (components/model/) or as
+ * built and installed by another program (dist/components/model/), whose package ships
+ * handlers/lib (package.json "files"). Answers the package's root too: the bundle's paths are
+ * relative to it, so it is the same wherever the package is installed.
+ */
+function packageFile(relative: string): { root: string; file: string } {
+    let dir = __dirname;
+    for (let depth = 0; depth < 4; depth++, dir = path.dirname(dir)) {
+        const file = path.join(dir, relative);
+        if (fs.existsSync(file)) return { root: dir, file };
+    }
+    throw new Error(`This package's own handler ${relative} is missing: the package must ship handlers/lib (package.json "files").`);
 }
 
 /** Checks the component name: AWS resource names derive from it. */

@@ -1,6 +1,8 @@
 // The status Lambda behind the API's status route (e.g. GET /trips/{tripId}): what became of one
-// saga, from its execution, and its records, from one Query on its partition. Generic: any saga's
-// status route works with it unchanged.
+// saga, from its execution, and its records, from one Query on its partition. An execution that
+// ended without a clean rollback is repaired later by the repair machine, which writes the saga's
+// outcome record in that partition; the report then gives the repaired outcome. Generic: any
+// saga's status route works with it unchanged.
 import {
     DescribeExecutionCommand,
     DescribeExecutionCommandOutput,
@@ -8,10 +10,10 @@ import {
     ExecutionStatus,
     SFNClient,
 } from "@aws-sdk/client-sfn";
-import { Env, executionArnOf, SagaErrors } from "../../components/model/conventions";
+import { Env, executionArnOf, OUTCOME_RECORD_SK, RepairOutcomes, SagaErrors } from "../../components/model/conventions";
 import { log, requireEnv } from "./env";
 import { ApiGatewayProxyEvent, ApiGatewayProxyResult, respond } from "./http";
-import { queryRecords } from "./records";
+import { queryRecords, RecordItem } from "./records";
 import { SAGA_ID_PATTERN, SAGA_ID_RULE } from "./saga-event";
 
 // Created once per container; the SDK reads AWS_ENDPOINT_URL_SFN itself, as on Lambda.
@@ -33,6 +35,10 @@ export const SagaOutcomes = {
     timedOut: "timed_out",
     /** Someone stopped the execution (StopExecution). */
     aborted: "aborted",
+    /** The execution ended as one of the four above it; the repair machine is running its compensations again. */
+    repairing: RepairOutcomes.repairing,
+    /** A compensation still failed after the repair horizon: the needs-attention queue names it, and a person must act. */
+    needsAttention: RepairOutcomes.needsAttention,
 } as const;
 export type SagaOutcome = (typeof SagaOutcomes)[keyof typeof SagaOutcomes];
 
@@ -69,9 +75,11 @@ export function createStatusHandler() {
                     records,
                 });
             }
-            const report = summarize(execution);
+            // The outcome record is reported through the outcome, not listed among the saga's records.
+            const outcome = records.find((record) => record.sk === OUTCOME_RECORD_SK);
+            const report = summarize(execution, outcome);
             log("info", "Saga reported", { id, outcome: report.outcome });
-            return respond(200, { ...ids, ...report, records });
+            return respond(200, { ...ids, ...report, records: records.filter((record) => record !== outcome) });
         } catch (error) {
             // Details stay in the logs: they may name the account, the machine or the role.
             log("error", "Could not report the saga", { id, error: String(error), requestId: event.requestContext?.requestId });
@@ -93,11 +101,24 @@ async function describeExecution(id: string): Promise<DescribeExecutionCommandOu
 
 type Execution = Pick<DescribeExecutionCommandOutput, "status" | "executionArn" | "startDate" | "stopDate" | "error" | "cause">;
 
-/** The outcome and the execution's own fields (its cause as callers see it); absent ones are null, so every report has one shape. */
-export function summarize(execution: Execution) {
+/** The outcomes of an execution that the repair machine repairs (the component's EventBridge rule). */
+export const REPAIRED_OUTCOMES: readonly SagaOutcome[] = [SagaOutcomes.compensationFailed, SagaOutcomes.failed, SagaOutcomes.timedOut, SagaOutcomes.aborted];
+
+/**
+ * The outcome, the repair's when there is one, and the execution's own fields (its cause as
+ * callers see it); absent ones are null, so every report has one shape. `repairedFrom` is the
+ * execution's own outcome when a repair took over; `repairedAt` when it rolled the saga back;
+ * `needsAttention` the error of each step whose compensation outlasted the repair horizon.
+ */
+export function summarize(execution: Execution, outcomeRecord?: RecordItem) {
     if (execution.status === undefined) throw new Error(`DescribeExecution returned no status for ${execution.executionArn}.`);
+    const own = outcomeOf(execution.status, execution.error);
+    const repair = outcomeRecord !== undefined && REPAIRED_OUTCOMES.includes(own) ? repairOf(outcomeRecord) : undefined;
     return {
-        outcome: outcomeOf(execution.status, execution.error),
+        outcome: repair?.outcome ?? own,
+        repairedFrom: repair ? own : null,
+        repairedAt: repair?.repairedAt ?? null,
+        needsAttention: repair?.needsAttention ?? null,
         status: execution.status,
         executionArn: execution.executionArn ?? null,
         startDate: execution.startDate?.toISOString() ?? null,
@@ -105,6 +126,21 @@ export function summarize(execution: Execution) {
         error: execution.error ?? null,
         cause: publicCause(execution.cause),
     };
+}
+
+/** What the outcome record says; undefined when it says nothing this code knows (then the execution's own outcome stands). */
+function repairOf(record: RecordItem): { outcome: SagaOutcome; repairedAt: string | null; needsAttention: unknown } | undefined {
+    switch (record.outcome) {
+        case RepairOutcomes.repairing:
+            return { outcome: SagaOutcomes.repairing, repairedAt: null, needsAttention: null };
+        case RepairOutcomes.rolledBack:
+            return { outcome: SagaOutcomes.rolledBack, repairedAt: record.repairedAt ?? null, needsAttention: null };
+        case RepairOutcomes.needsAttention:
+            return { outcome: SagaOutcomes.needsAttention, repairedAt: null, needsAttention: publicCause(record.needsAttention) };
+        default:
+            log("warn", "Ignored an outcome record this code does not know", { id: record.pk, outcome: record.outcome });
+            return undefined;
+    }
 }
 
 /** The saga's outcome from its execution's status, and for a failed one the error it ended with. */

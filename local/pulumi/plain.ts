@@ -51,6 +51,10 @@ const COMPUTED: Record<string, Computed> = {
         invokeUrl: `https://${inputs.restApiId}.execute-api.${ctx.region}.amazonaws.com/${inputs.stageName}`,
     }),
     "aws:apigateway/methodSettings:MethodSettings": () => ({}),
+    "aws:cloudwatch/eventRule:EventRule": (ctx, name) => ({ arn: `arn:aws:events:${ctx.region}:${ctx.account}:rule/${name}` }),
+    "aws:cloudwatch/eventTarget:EventTarget": () => ({}),
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": () => ({}),
+    "aws:sqs/queuePolicy:QueuePolicy": () => ({}),
 };
 
 /** The resource types plain provisioning answers (besides components and providers). */

@@ -7,6 +7,9 @@
 // (`saga:step=Hotel saga:role=reserve`, see taskComment in components/model/conventions.ts), so
 // the machine itself says what it runs whatever function a Task invokes; else from the tags of
 // the Lambda it invokes, when the stack has that Lambda and it is tagged.
+//
+// A machine whose Tasks' Comments name only cancels is compensation-only (SagaComponent's repair
+// machine): it has no forward task to compensate, and its cancels are its compensations.
 import { ActionRole, Tags, parseTaskComment } from "../../components/model/conventions";
 import { Asl, AslState, Path, catchAllOf, catchersOf, forwardTasks, isQueueRecord, isTask, list, pathsFrom, reachable, successStates, taskTarget } from "./asl";
 
@@ -18,6 +21,12 @@ export interface SagaReading {
     compensations: string[];
     /** Some forward failure is caught and runs a compensation. */
     isSaga: boolean;
+    /**
+     * The success path runs cancels (by their Comments), and no Task's Comment names a reserve or
+     * confirm: a machine that only compensates, such as SagaComponent's repair machine.
+     * `forward` is then empty and `compensations` are those cancels.
+     */
+    compensationOnly: boolean;
 }
 
 /** A Task's place in its saga. */
@@ -84,8 +93,14 @@ export function identifyTasks(
 }
 
 export function readSaga(asl: Asl): SagaReading {
-    const onSuccessPath = successStates(asl);
     const canRun = reachable(asl);
+    const onSuccessPath = successStates(asl);
+    // A saga never runs a cancel on its way to success; a compensation-only machine does.
+    const commented = Object.keys(asl.States).filter((name) => commentOf(asl.States[name]) !== undefined);
+    const cancels = commented.filter((name) => commentOf(asl.States[name])?.role === "cancel");
+    if (cancels.length === commented.length && cancels.some((name) => onSuccessPath.has(name))) {
+        return { asl, forward: [], compensations: cancels.filter((name) => canRun.has(name)), isSaga: false, compensationOnly: true };
+    }
     const compensations = Object.keys(asl.States).filter(
         (name) => canRun.has(name) && !onSuccessPath.has(name) && isTask(asl.States[name]) && !isQueueRecord(asl.States[name]),
     );
@@ -93,7 +108,7 @@ export function readSaga(asl: Asl): SagaReading {
     const isSaga = forward.some((task) =>
         catchersOf(asl.States[task]).some((c) => pathsFrom(asl, c.Next).some((p) => p.states.some((s) => compensations.includes(s)))),
     );
-    return { asl, forward, compensations, isSaga };
+    return { asl, forward, compensations, isSaga, compensationOnly: false };
 }
 
 const errorsOf = (errors: string[]) => `[${errors.map((e) => `"${e}"`).join(", ")}]`;

@@ -2,7 +2,7 @@
 // tags, what their ARNs and roles are, which policies each role has. Values are plain data (see
 // values.ts); an unknown value is UNKNOWN and the callers decide what it means.
 import type { PolicyResource } from "@pulumi/policy";
-import { Env, START_ROLE, STATUS_ROLE, Tags } from "../../components/model/conventions";
+import { Env, REPAIR_OUTCOME_ROLE, REPAIR_ROLE, REPAIR_START_ROLE, START_ROLE, STATUS_ROLE, Tags } from "../../components/model/conventions";
 import { Props, UNKNOWN, Unknown, obj, plainProps, str, tagsOf } from "./values";
 
 /** The resource types the saga policies read. */
@@ -18,6 +18,9 @@ export const Types = {
     restApiStage: "aws:apigateway/stage:Stage",
     methodSettings: "aws:apigateway/methodSettings:MethodSettings",
     httpApiStage: "aws:apigatewayv2/stage:Stage",
+    queue: "aws:sqs/queue:Queue",
+    eventRule: "aws:cloudwatch/eventRule:EventRule",
+    eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
 } as const;
 
 export interface StackResource {
@@ -41,9 +44,12 @@ export interface LambdaInfo {
     environment: Record<string, string>;
 }
 
-/** How a Lambda is named in messages: `step Lambda "x" (saga "travel", step "Hotel", reserve)`, `the start Lambda "y" (saga "travel")`. */
+/** How a Lambda is named in messages: `step Lambda "x" (saga "travel", step "Hotel", reserve)`, `the start Lambda "y" (saga "travel")`, `the repair's start Lambda "z" (saga "travel")`. */
 export function describeLambda(lambda: LambdaInfo): string {
     if (lambda.role === START_ROLE || lambda.role === STATUS_ROLE) return `the ${lambda.role} Lambda "${lambda.resource.name}" (saga "${lambda.saga}")`;
+    if (lambda.role === REPAIR_START_ROLE || lambda.role === REPAIR_OUTCOME_ROLE) {
+        return `the repair's ${lambda.role === REPAIR_START_ROLE ? "start" : "outcome"} Lambda "${lambda.resource.name}" (saga "${lambda.saga}")`;
+    }
     if (lambda.saga === undefined) return `Lambda "${lambda.resource.name}"`;
     const step = lambda.step !== undefined ? `, step "${lambda.step}"` : "";
     return `step Lambda "${lambda.resource.name}" (saga "${lambda.saga}"${step}${lambda.role ? `, ${lambda.role}` : ""})`;
@@ -151,5 +157,20 @@ export class StackIndex {
         const fromEnv = this.sagaLambdas.filter((l) => l.saga === saga).map((l) => l.environment[Env.stateMachineArn]);
         const tagged = this.taggedWith(Types.stateMachine, saga).map((m) => str(m.props.arn));
         return new Set([...fromEnv, ...tagged].filter((a): a is string => a !== undefined));
+    }
+
+    /** A saga's repair machines: tagged `saga:role=repair`, or named in the environment of its repair's start Lambda. */
+    repairMachineArnsOf(saga: string): Set<string> {
+        const fromEnv = this.sagaLambdas.filter((l) => l.saga === saga && l.role === REPAIR_START_ROLE).map((l) => l.environment[Env.stateMachineArn]);
+        const tagged = this.taggedWith(Types.stateMachine, saga)
+            .filter((m) => tagsOf(m.props)[Tags.role] === REPAIR_ROLE)
+            .map((m) => str(m.props.arn));
+        return new Set([...fromEnv, ...tagged].filter((a): a is string => a !== undefined));
+    }
+
+    /** The saga's own machines: its state machines but its repair machines. */
+    sagaMachineArnsOf(saga: string): Set<string> {
+        const repairs = this.repairMachineArnsOf(saga);
+        return new Set([...this.stateMachineArnsOf(saga)].filter((arn) => !repairs.has(arn)));
     }
 }

@@ -81,7 +81,10 @@ function checkTags(stack: StackIndex, machines: MachineReading[]): { violations:
         const [first] = forward;
         const ofSaga = machines.filter((m) => m.saga === first.saga);
         const isCancel = (comment: ReturnType<typeof commentOf>) => comment?.step === first.step && comment?.role === "cancel";
-        const cancelTask = ofSaga.some(({ asl }) => isKnown(asl) && Object.values(asl.States).some((state) => isCancel(commentOf(state))));
+        // A compensation-only machine (a repair) runs cancels too, but is not where the step's failures are compensated.
+        const cancelTask = ofSaga.some(
+            ({ asl }) => isKnown(asl) && !readSaga(asl).compensationOnly && Object.values(asl.States).some((state) => isCancel(commentOf(state))),
+        );
         if (cancelTask) continue;
         if (ofSaga.some((m) => m.asl === UNKNOWN)) {
             deferred.push(`step "${first.step}" of saga "${first.saga}"`);

@@ -8,6 +8,7 @@ import { sagaStepsHaveCompensators } from "./compensators";
 import { lambdaRuntimeSupported } from "./lambda-runtime";
 import { sagaLeastPrivilege } from "./least-privilege";
 import { logGroupRetention } from "./log-retention";
+import { sagaCompensationFailuresRepaired, sagaStoppedExecutionsCompensated } from "./repair";
 import { stateMachineLoggingAndTracing } from "./state-machine-observability";
 import { dynamodbTableProtected } from "./table-protection";
 import { sagaTestingSwitchesOff } from "./testing-switches";
@@ -19,9 +20,11 @@ export {
     lambdaRuntimeSupported,
     logGroupRetention,
     sagaCompensationFailuresRecorded,
+    sagaCompensationFailuresRepaired,
     sagaCompensationsRetry,
     sagaLeastPrivilege,
     sagaStepsHaveCompensators,
+    sagaStoppedExecutionsCompensated,
     sagaTestingSwitchesOff,
     stateMachineLoggingAndTracing,
 };
@@ -34,9 +37,11 @@ export const policies: Policies = [
     sagaStepsHaveCompensators,
     sagaCompensationsRetry,
     sagaCompensationFailuresRecorded,
+    sagaCompensationFailuresRepaired,
     sagaLeastPrivilege,
     lambdaRuntimeSupported,
-    // Advisory: operational basics.
+    // Advisory: the saga's reach beyond its own failures, and operational basics.
+    sagaStoppedExecutionsCompensated,
     stateMachineLoggingAndTracing,
     logGroupRetention,
     dynamodbTableProtected,

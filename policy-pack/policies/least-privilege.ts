@@ -1,13 +1,15 @@
 // Least privilege for every role of a saga: its step Lambdas, its start Lambda, its state machine.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { ActionRole, START_ROLE, STATUS_ROLE } from "../../components/model/conventions";
+import { ActionRole, REPAIR_OUTCOME_ROLE, REPAIR_ROLE, REPAIR_START_ROLE, START_ROLE, STATUS_ROLE, Tags } from "../../components/model/conventions";
 import { isActionGrantSid } from "../../components/model/iam";
 import { Statement, broadGrants, isWithin, parseDocument, serviceOf } from "../analysis/iam";
 import { MachineReading, readMachines, sameFunction } from "../analysis/machines";
-import { StackIndex, describeLambda, fromPolicyResources } from "../analysis/stack";
-import { NotKnownYet, UNKNOWN, str } from "../analysis/values";
+import { StackIndex, Types, describeLambda, fromPolicyResources } from "../analysis/stack";
+import { NotKnownYet, UNKNOWN, str, tagsOf } from "../analysis/values";
 
-type Kind = "step" | "start" | "status" | "machine";
+type Kind = "step" | "start" | "status" | "repairStart" | "machine";
+
+const LAMBDA_KINDS: Record<string, Kind> = { [START_ROLE]: "start", [STATUS_ROLE]: "status", [REPAIR_START_ROLE]: "repairStart" };
 
 const STEP_ROLES: readonly string[] = ["reserve", "confirm", "cancel"] satisfies ActionRole[];
 
@@ -25,7 +27,7 @@ interface Principal {
 export const sagaLeastPrivilege: StackValidationPolicy = {
     name: "saga-least-privilege",
     description:
-        'Checks whether the IAM policies of a saga\'s roles grant only what each needs: no "*" or service-wide actions, no "*" resources beyond X-Ray and log delivery, step Lambdas reach only their saga\'s table, the start Lambda only starts its own state machine, the status Lambda only reads the table and its machine\'s executions, the state machine invokes only its step Lambdas and the functions its definition invokes, and an action\'s own extra grants (Sid ActionGrant<n>) name their actions and resources.',
+        'Checks whether the IAM policies of a saga\'s roles grant only what each needs: no "*" or service-wide actions, no "*" resources beyond X-Ray and log delivery, step Lambdas reach only their saga\'s table, the start Lambda only starts its own state machine, the status Lambda only reads the table and its machine\'s executions, the Lambda that starts repairs only starts its saga\'s repair machine and reports to its saga\'s queues, the state machine invokes only its step Lambdas and the functions its definition invokes, and an action\'s own extra grants (Sid ActionGrant<n>) name their actions and resources.',
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const stack = new StackIndex(fromPolicyResources(args.resources));
@@ -79,7 +81,7 @@ export const sagaLeastPrivilege: StackValidationPolicy = {
 /** The owners of saga roles: the saga's Lambdas, and the state machines of a saga (see readMachines). */
 function principalsOf(stack: StackIndex): Principal[] {
     const lambdas: Principal[] = stack.sagaLambdas.map((lambda) => ({
-        kind: lambda.role === START_ROLE ? "start" : lambda.role === STATUS_ROLE ? "status" : "step",
+        kind: LAMBDA_KINDS[lambda.role ?? ""] ?? "step",
         saga: lambda.saga as string,
         label: describeLambda(lambda),
         roleArn: lambda.roleArn,
@@ -112,6 +114,7 @@ function checkStatements(stack: StackIndex, principal: Principal, where: string,
         if (tableActions.length > 0 && principal.kind !== "machine") messages.push(...checkTables(stack, principal, owner, tableActions, named));
         if (principal.kind === "start") messages.push(...checkStart(stack, principal, owner, actions, named));
         if (principal.kind === "status") messages.push(...checkStatus(stack, principal, owner, actions, named));
+        if (principal.kind === "repairStart") messages.push(...checkRepairStart(stack, principal, owner, actions, named));
         if (principal.kind === "machine") messages.push(...checkMachine(stack, principal, owner, actions, named, unknown));
     });
     return messages;
@@ -138,13 +141,35 @@ function checkStart(stack: StackIndex, principal: Principal, owner: string, acti
     const messages = actions
         .filter((a) => a !== "states:StartExecution" && !OBSERVABILITY.has(serviceOf(a)) && serviceOf(a) !== "dynamodb")
         .map((a) => `${owner} must only start its state machine: remove "${a}".`);
-    const machines = stack.stateMachineArnsOf(principal.saga);
+    const machines = stack.sagaMachineArnsOf(principal.saga);
     if (actions.includes("states:StartExecution") && machines.size > 0) {
         for (const resource of resources.filter((r) => !machines.has(r))) {
             messages.push(
                 `${owner} must only start its own state machine (${[...machines].map((m) => `"${m}"`).join(", ")}): it allows "states:StartExecution" on "${resource}".`,
             );
         }
+    }
+    return messages;
+}
+
+/**
+ * The Lambda that starts repairs starts its saga's repair machine, and sends to its saga's queues
+ * the events it fails on (its failure destination); beside its logs and traces, nothing else.
+ */
+function checkRepairStart(stack: StackIndex, principal: Principal, owner: string, actions: string[], resources: string[]): string[] {
+    const allowed = new Set(["states:StartExecution", "sqs:SendMessage"]);
+    const messages = actions
+        .filter((a) => !allowed.has(a) && !OBSERVABILITY.has(serviceOf(a)))
+        .map((a) => `${owner} must only start its saga's repair and report the events it fails on: remove "${a}".`);
+    if (!actions.some((a) => allowed.has(a))) return messages;
+    const targets = [
+        ...(actions.includes("states:StartExecution") ? [...stack.repairMachineArnsOf(principal.saga)] : []),
+        ...(actions.includes("sqs:SendMessage") ? stack.taggedWith(Types.queue, principal.saga).map((q) => str(q.props.arn)).filter((a): a is string => a !== undefined) : []),
+    ];
+    for (const resource of resources.filter((r) => !targets.includes(r))) {
+        messages.push(
+            `${owner} must only reach the repair machine and the queues of saga "${principal.saga}": it allows ${actions.filter((a) => allowed.has(a)).map((a) => `"${a}"`).join(", ")} on "${resource}".`,
+        );
     }
     return messages;
 }
@@ -158,7 +183,7 @@ function checkStatus(stack: StackIndex, principal: Principal, owner: string, act
         .filter((a) => !OBSERVABILITY.has(serviceOf(a)) && !READS.has(a) && a !== "states:DescribeExecution")
         .map((a) => `${owner} must only read the saga's table and its executions: remove "${a}".`);
     // An execution ARN is its machine's ARN with `execution` for `stateMachine`, plus the execution name.
-    const executions = [...stack.stateMachineArnsOf(principal.saga)].map((arn) => `${arn.replace(":stateMachine:", ":execution:")}:`);
+    const executions = [...stack.sagaMachineArnsOf(principal.saga)].map((arn) => `${arn.replace(":stateMachine:", ":execution:")}:`);
     if (actions.includes("states:DescribeExecution") && executions.length > 0) {
         for (const resource of resources.filter((r) => !executions.some((prefix) => r.startsWith(prefix)))) {
             messages.push(
@@ -172,11 +197,13 @@ function checkStatus(stack: StackIndex, principal: Principal, owner: string, act
 /** The state machine invokes only its saga's step Lambdas and the functions its definition invokes. */
 function checkMachine(stack: StackIndex, principal: Principal, owner: string, actions: string[], resources: string[], unknown: string[]): string[] {
     if (!actions.includes("lambda:InvokeFunction")) return [];
+    const machine = principal.machine as MachineReading;
+    // A repair machine (tagged so) also writes the saga's outcome through its saga's outcome Lambda.
+    const roles = tagsOf(machine.resource.props)[Tags.role] === REPAIR_ROLE ? [...STEP_ROLES, REPAIR_OUTCOME_ROLE] : STEP_ROLES;
     const steps = stack.sagaLambdas
-        .filter((l) => l.saga === principal.saga && STEP_ROLES.includes(l.role ?? ""))
+        .filter((l) => l.saga === principal.saga && roles.includes(l.role ?? ""))
         .map((l) => l.arn)
         .filter((arn): arn is string => arn !== undefined);
-    const machine = principal.machine as MachineReading;
     const outside = resources.filter(
         (resource) =>
             str(resource)?.startsWith("arn:aws:lambda:") &&

@@ -58,6 +58,10 @@ export const Types = {
     deployment: "aws:apigateway/deployment:Deployment",
     stage: "aws:apigateway/stage:Stage",
     methodSettings: "aws:apigateway/methodSettings:MethodSettings",
+    eventRule: "aws:cloudwatch/eventRule:EventRule",
+    eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
+    invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
 } as const;
 
 /** The parsed policy document of an inline role policy. */
