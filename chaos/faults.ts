@@ -60,6 +60,11 @@ export class FaultCounter {
         return Object.values(this.byKind[kind]).reduce((sum, count) => sum + count, 0);
     }
 
+    /** The functions' process ended: the late duplicates it had not delivered never will be. */
+    forgetUndelivered(): void {
+        this.lateScheduled = this.lateDelivered;
+    }
+
     /**
      * Resolves once every late duplicate announced has been delivered and the functions have been
      * quiet for `quietMs` (a log line crosses from its worker a little after the invocation ends).

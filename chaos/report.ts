@@ -17,6 +17,17 @@ const LISTED = 20;
 
 const WRITES = ["reserve", "confirm", "cancel", "refund"];
 
+/** What the restarts did: how many, what they resumed, how long the cloud was down. */
+function restartLine(report: ChaosReport): string {
+    const { signal, every, restarts, resumed, downtimeMs } = report.restarts!;
+    const mean = downtimeMs.length > 0 ? downtimeMs.reduce((sum, ms) => sum + ms, 0) / downtimeMs.length / 1000 : 0;
+    const longest = downtimeMs.length > 0 ? Math.max(...downtimeMs) / 1000 : 0;
+    return (
+        `Restarts: ${restarts}, each after ${signal} once ${every} more sagas had started (the cloud in its own process, with a data folder); ` +
+        `executions resumed by the restarted clouds: ${resumed}; down ${mean.toFixed(1)} s per restart on average (longest ${longest.toFixed(1)} s), from the signal until it served again`
+    );
+}
+
 export function formatReport(report: ChaosReport): string {
     const { rates, faults, check, timings } = report;
     const sum = (counts: Record<string, number>) => Object.values(counts).reduce((total, n) => total + n, 0);
@@ -51,6 +62,7 @@ export function formatReport(report: ChaosReport): string {
         "",
         formatTable("Invariants", ["invariant", "sagas checked", "violations"], invariantRows),
         ...(violations.length > 0 ? ["", ...violations] : []),
+        ...(report.restarts ? ["", restartLine(report)] : []),
         ...(report.driveErrors.length > 0 ? ["", "Sagas not driven to their end:", ...report.driveErrors.map((e) => `  ${e}`)] : []),
         ...(faults.functionErrors.length > 0 ? ["", "Error lines the functions logged:", ...faults.functionErrors.slice(0, LISTED).map((e) => `  ${e}`)] : []),
         "",

@@ -6,6 +6,7 @@ import { executionArnOf } from "./arns";
 import type { LocalCloud } from "./cloud";
 import { printableConfig } from "./config";
 import type { ResourceEntry } from "./provision";
+import { CONSOLE_PATH } from "./console-web/route";
 
 /** The reference program (the travel booking), whose requests the banner knows. */
 const REFERENCE_PROGRAM = path.resolve(__dirname, "..", "index.ts");
@@ -14,6 +15,8 @@ export interface BannerOptions {
     /** What retries wait locally, in ms; undefined: the definition's own intervals. */
     retryIntervalMs?: number;
     dataDir?: string;
+    /** How long a stop waits for running sagas; default 10. */
+    graceSeconds?: number;
 }
 
 function byType(entries: ResourceEntry[]): Map<string, ResourceEntry[]> {
@@ -34,6 +37,7 @@ export function banner(cloud: LocalCloud, options: BannerOptions): string {
     const lines = [
         "",
         `Local cloud: the ${settings.project} program (${settings.programFile}), stack "${settings.stack}", deployed in ${(cloud.deployMs / 1000).toFixed(1)} s`,
+        `Endpoint: ${cloud.url} (DynamoDB, Step Functions, SQS, the APIs' stages, /_local)`,
         "",
         "Provisioned locally:",
         ...[...byType(resources.provisioned)].flatMap(([type, entries]) => [`  ${type}`, ...entries.map((e) => `      ${e.name}: ${e.local}`)]),
@@ -48,18 +52,33 @@ export function banner(cloud: LocalCloud, options: BannerOptions): string {
         "Routes:",
         ...Object.entries(cloud.routes).map(([url, routes]) => `  ${url}: ${routes.join(", ")}`),
         "",
+        `Console: ${cloud.url}${CONSOLE_PATH} (the machine, its executions and their data, in a browser; ${cloud.url}/ opens it too)`,
+        "",
         `Config: ${Object.entries(printableConfig(settings)).map(([key, value]) => `${key}=${value}`).join(", ")}`,
         options.retryIntervalMs === undefined
             ? "Retries wait as the definition says."
             : `Retries wait ${options.retryIntervalMs} ms here, not the definition's intervals (--retry-interval <ms>, or --retry-interval definition).`,
-        options.dataDir ? `Data folder: ${options.dataDir} (tables, finished executions and queued messages survive a restart)` : "Data: in memory (--data <dir> keeps it).",
+        ...dataLines(cloud),
         "",
         ...examples(cloud),
         "",
-        "Ctrl-C stops.",
+        stopLine(cloud, options.graceSeconds ?? 10),
         "",
     ];
     return lines.join("\n");
+}
+
+function dataLines(cloud: LocalCloud): string[] {
+    if (!cloud.dataDir) {
+        return ["Data: in memory, nothing persists: tables, executions and queued messages are gone when it stops (--data <dir> keeps them)."];
+    }
+    const resumed = cloud.resumed.length > 0 ? ` This start resumed ${cloud.resumed.length} (listed above).` : "";
+    return [`Data folder: ${cloud.dataDir}: tables, queued messages and every execution survive a restart or a crash; running executions resume where they were.${resumed}`];
+}
+
+function stopLine(cloud: LocalCloud, graceSeconds: number): string {
+    const after = cloud.dataDir ? "what still runs then is kept in the data folder and resumes at the next start" : "what still runs then is aborted";
+    return `Ctrl-C stops: new requests get 503, running sagas get ${graceSeconds} s to finish (--grace), ${after}; Ctrl-C again stops waiting.`;
 }
 
 function examples(cloud: LocalCloud): string[] {

@@ -1,8 +1,11 @@
 // Boots the local cloud (`npm start`'s) with the real program on a free port, and talks to it the
 // way a user does: over HTTP only, through the API, the status route, the local inspection
 // endpoints and the Step Functions API. The end-to-end tests, the benchmarks and the chaos run
-// drive the cloud through it.
+// drive the cloud through it. `spawnCloud` runs it as `npm start` does, in a process of its own,
+// for what only a process can show: being killed, or stopped by a signal.
+import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
+import { createInterface } from "node:readline";
 import { LocalCloud, LocalCloudOptions, startLocalCloud } from "./cloud";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -19,6 +22,103 @@ export async function bootCloud(options: LocalCloudOptions = {}): Promise<Booted
     const lines: string[] = [];
     const cloud = await startLocalCloud({ port: 0, programDir: PROJECT_ROOT, retryIntervalMs: 0, log: (line) => lines.push(line), ...options });
     return { cloud, client: new SagaClient(String(cloud.outputs.apiUrl), cloud.url), lines };
+}
+
+export interface CloudProcessOptions {
+    /** --data; in memory when absent. */
+    dataDir?: string;
+    /** --port; default 0, a free one. */
+    port?: number;
+    /** --config key=value, each. */
+    config?: Record<string, string>;
+    /** --retry-interval; default 0. */
+    retryIntervalMs?: number;
+    /** --grace, in seconds; default main.ts's. */
+    graceSeconds?: number;
+    /** --function-logs; default "off". */
+    functionLogs?: string;
+    /** --function-log-format json: each function line as the function wrote it. */
+    rawFunctionLogs?: boolean;
+    /** Each line the process writes (stdout and stderr), as it comes. */
+    onLine?(line: string): void;
+    /** How long start-up may take; default 60 s. */
+    startTimeoutMs?: number;
+}
+
+/** The local cloud of `npm start` in a process of its own. */
+export interface CloudProcess {
+    url: string;
+    outputs: Record<string, unknown>;
+    /** The region of the stack (from its state machine's ARN). */
+    region: string;
+    client: SagaClient;
+    child: ChildProcess;
+    /** Every line it wrote so far. */
+    lines: string[];
+    /** Settles when the process has ended and its output has been read. */
+    exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    /** Resolves with the first line (already written, or to come) that matches. */
+    line(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/**
+ * Starts the local cloud as `npm start -- ...` would (local/main.ts, in a process of its own), and
+ * resolves once it serves: its URL from the banner's `Endpoint:` line, its outputs from GET /_local.
+ */
+export async function spawnCloud(options: CloudProcessOptions = {}): Promise<CloudProcess> {
+    const args = [
+        "-r",
+        require.resolve("ts-node/register/transpile-only"),
+        path.join(PROJECT_ROOT, "local", "main.ts"),
+        "--port",
+        String(options.port ?? 0),
+        "--retry-interval",
+        String(options.retryIntervalMs ?? 0),
+        "--function-logs",
+        options.functionLogs ?? "off",
+        ...(options.dataDir ? ["--data", options.dataDir] : []),
+        ...(options.graceSeconds !== undefined ? ["--grace", String(options.graceSeconds)] : []),
+        ...(options.rawFunctionLogs ? ["--function-log-format", "json"] : []),
+        ...Object.entries(options.config ?? {}).flatMap(([key, value]) => ["--config", `${key}=${value}`]),
+    ];
+    const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } });
+    const lines: string[] = [];
+    const waiting = new Set<{ pattern: RegExp; found(line: string): void }>();
+    const take = (line: string) => {
+        lines.push(line);
+        options.onLine?.(line);
+        for (const waiter of waiting) if (waiter.pattern.test(line)) waiter.found(line);
+    };
+    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on("line", take);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    const line = (pattern: RegExp, timeoutMs = 30_000) =>
+        new Promise<string>((resolve, reject) => {
+            const already = lines.find((candidate) => pattern.test(candidate));
+            if (already !== undefined) return resolve(already);
+            const recent = () => lines.slice(-30).join("\n");
+            let settled = false;
+            const finish = (found: string | undefined, error?: Error) => {
+                if (settled) return;
+                settled = true;
+                waiting.delete(waiter);
+                clearTimeout(timer);
+                if (error) reject(error);
+                else resolve(found!);
+            };
+            const waiter = { pattern, found: (found: string) => finish(found) };
+            const timer = setTimeout(() => finish(undefined, new Error(`The local cloud wrote no line matching ${pattern} in ${timeoutMs} ms. It wrote:\n${recent()}`)), timeoutMs);
+            waiting.add(waiter);
+            // Its last lines may still be on their way when it exits.
+            void exited.then(() => setTimeout(() => finish(undefined, new Error(`The local cloud exited before writing a line matching ${pattern}. It wrote:\n${recent()}`)), 100));
+        });
+    const endpoint = await line(/^Endpoint: http:\/\/\S+/, options.startTimeoutMs ?? 60_000).catch((error: unknown) => {
+        child.kill("SIGKILL");
+        throw error;
+    });
+    const url = /^Endpoint: (http:\/\/\S+)/.exec(endpoint)![1];
+    const overview = (await (await fetch(`${url}/_local`)).json()) as { outputs: Record<string, unknown> };
+    const region = String(overview.outputs.stateMachineArn ?? "").split(":")[3] || "us-east-1";
+    return { url, outputs: overview.outputs, region, client: new SagaClient(String(overview.outputs.apiUrl), url), child, lines, exited, line };
 }
 
 export interface Answer<T = any> {

@@ -1,27 +1,35 @@
 // The local cloud: one HTTP port, DynamoDB (dynalite), Lambda (worker threads), Step Functions
 // (aws-local-stepfunctions), API Gateway and SQS stand-ins, and the real Pulumi program deployed
 // onto them. `npm start` (local/main.ts) and the end-to-end tests both start it through here.
+// With a data folder it keeps tables, queued messages and every execution, running ones included,
+// across restarts and crashes; a stop refuses new work and gives running executions a grace period.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import * as path from "node:path";
 import { ApiGatewayService } from "./apigateway/gateway";
 import { LOCAL_ACCOUNT } from "./arns";
 import { ConfigError, loadProjectSettings, missingConfigMessage, ProjectSettings } from "./config";
 import { formatFunctionLog, sagaLogger } from "./console";
+import { DataLock } from "./data-lock";
 import { deployProgram } from "./deploy";
 import { LocalDynamoDb } from "./dynamodb";
-import { inspectHandler } from "./http";
+import { inspectHandler, sendJson } from "./http";
 import { LocalFunction } from "./lambda/function";
 import { CloudMetrics, MetricsSnapshot } from "./metrics";
 import { Provisioner, ResourceEntry } from "./provision";
 import { LocalServer } from "./server";
-import { ExecutionStore } from "./sfn/execution";
+import type { ExecutionPosition } from "./sfn/execution";
 import { StepFunctionsService } from "./sfn/service";
+import { ExecutionStore } from "./sfn/store";
 import { lambdaTaskError, TaskTargets } from "./sfn/tasks";
-import type { QueueSummary } from "./sqs";
+import type { LocalQueue, QueueSummary } from "./sqs";
 
 export interface LocalCloudOptions {
     /** Default 3000; 0 picks a free port. */
     port?: number;
-    /** Keep DynamoDB tables, closed executions and queued messages here across restarts; in memory when absent. */
+    /**
+     * Keep DynamoDB tables, queued messages and executions here across restarts and crashes (the
+     * running ones resume at the next start); in memory when absent. One local cloud per folder.
+     */
     dataDir?: string;
     /** Where Pulumi.yaml is (the reference program's, or any other, e.g. examples/order). Default: the current directory. */
     programDir?: string;
@@ -58,11 +66,45 @@ export interface LocalCloud {
     metrics(): MetricsSnapshot;
     /** Starts counting afresh; answers the counts until now (also DELETE /_local/metrics). */
     resetMetrics(): MetricsSnapshot;
+    /** The data folder, absolute; undefined: in memory. */
+    dataDir?: string;
+    /** The executions this start resumed: they were running when the cloud last stopped (data folder). */
+    resumed: ExecutionPosition[];
+    /** Where each running execution is. */
+    running(): ExecutionPosition[];
     /** Resolves when every execution started so far has ended. */
     idle(): Promise<void>;
-    /** Aborts running executions, stops the functions and closes every port; idempotent. */
-    stop(): Promise<void>;
+    /**
+     * Stops: new API requests and new executions are refused (503) at once, running executions
+     * get `graceMs` to finish, then what still runs is suspended (kept in the data folder, resumed
+     * at the next start) or, without one, aborted; then the functions stop and the port closes.
+     * Idempotent: a second call answers the first one's promise.
+     */
+    stop(options?: StopOptions): Promise<StopReport>;
+    /** Ends the grace of a stop under way now (a second Ctrl-C). */
+    hurry(): void;
 }
+
+export interface StopOptions {
+    /** How long running executions may take to finish. Default 0: they are suspended (or aborted) at once. */
+    graceMs?: number;
+    /** Told what the stop waits for: when the grace begins, then every `reportEveryMs`. */
+    onWaiting?(running: ExecutionPosition[], graceLeftMs: number): void;
+    /** Default 2000. */
+    reportEveryMs?: number;
+}
+
+export interface StopReport {
+    /** Executions running when the stop began that ended during the grace. */
+    finished: number;
+    /** Still running when the grace ended: kept in the data folder, to resume at the next start. */
+    suspended: ExecutionPosition[];
+    /** Still running when the grace ended, without a data folder: aborted. */
+    aborted: ExecutionPosition[];
+}
+
+/** What an API request gets while the local cloud stops (API Gateway's own error shape). */
+export const STOPPING_MESSAGE = "The local cloud is stopping: it takes no new requests while its running executions finish. Start it again to go on.";
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
     const started = Date.now();
@@ -75,15 +117,25 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const arns = { region, account: LOCAL_ACCOUNT };
     const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
 
-    const server = await LocalServer.listen(options.port ?? 3000, log);
-    const cleanup: (() => Promise<void>)[] = [() => server.close()];
+    // Before anything opens the folder's stores: a second cloud on it stops here, with who holds it.
+    const lock = dataDir ? DataLock.acquire(dataDir) : undefined;
+    const cleanup: (() => Promise<void>)[] = [async () => lock?.release()];
+    let server: LocalServer;
+    try {
+        server = await LocalServer.listen(options.port ?? 3000, log);
+    } catch (error) {
+        lock?.release();
+        throw error;
+    }
+    lock?.describe(server.url);
+    cleanup.push(() => server.close());
     const stopAll = async () => {
         for (const step of cleanup.splice(0).reverse()) await step().catch((error) => log(`While stopping: ${(error as Error).message}`));
     };
     try {
         const dynamo = await LocalDynamoDb.start(dataDir);
         cleanup.push(() => dynamo.close());
-        const store = dataDir ? new ExecutionStore(dataDir) : undefined;
+        const store = dataDir ? new ExecutionStore(dataDir, (line) => log(`Step Functions data: ${line}`)) : undefined;
         const metrics = new CloudMetrics();
         // Every Lambda request goes through here, whoever makes it: a state machine or the API.
         const invoke = (fn: LocalFunction, event: unknown) => {
@@ -100,7 +152,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
                 metrics.countExecutionEvent(execution, event);
                 logSagaEvent(execution, event);
             },
-            onClosed: (execution) => store?.save(execution),
+            store,
         });
         const gateway = new ApiGatewayService({
             accountId: LOCAL_ACCOUNT,
@@ -129,12 +181,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const functions = provisioner.functions;
         // Reversed when stopping: executions end first, then the functions they call, then the stores.
         cleanup.push(async () => void (await Promise.all([...functions.values()].map((fn) => fn.stop()))));
-        cleanup.push(() => stepFunctions.stop());
+        cleanup.push(async () => void (await stepFunctions.stop()));
 
         const outputs = await deployProgram(settings, (args) => provisioner!.newResource(args));
         stepFunctions.validateDefinitions();
         await provisioner.functionsLoaded();
-        stepFunctions.restore(store?.load() ?? []);
+        stepFunctions.restore(store?.load() ?? { closed: [] });
         const queues = () => [...provisioner!.queues.values()];
         const resources = {
             provisioned: provisioner.provisioned,
@@ -143,6 +195,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             warnings: provisioner.warnings,
         };
         const routes = routesOf(gateway, server.url);
+        const admission = new Admission(gateway, stepFunctions);
         server.serve({
             dynamo: metrics.countingDynamoDb(dynamo.handle),
             stepFunctions,
@@ -154,7 +207,36 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
                 metrics,
             }),
         });
-        let stopping: Promise<void> | undefined;
+        // Once the functions can reach the services through the port: the executions a stop or a
+        // crash left running continue.
+        const { resumed, abandoned } = stepFunctions.resume();
+        if (resumed.length > 0) log(`Resumed ${resumed.length} execution(s) left running when the local cloud last stopped: ${describePositions(resumed)}`);
+        for (const record of abandoned) log(`Could not resume the execution ${record.name}: ${record.cause}`);
+        let stopping: Promise<StopReport> | undefined;
+        let hurry = () => undefined as void;
+        const hurried = new Promise<void>((resolve) => (hurry = resolve));
+        const stopCloud = async (stop: StopOptions): Promise<StopReport> => {
+            admission.close();
+            const before = new Set(stepFunctions.running().map((execution) => execution.executionArn));
+            const graceMs = stop.graceMs ?? 0;
+            if (graceMs > 0 && before.size > 0) {
+                const ends = Date.now() + graceMs;
+                stop.onWaiting?.(stepFunctions.running(), graceMs);
+                const report = setInterval(() => {
+                    const running = stepFunctions.running();
+                    if (running.length > 0) stop.onWaiting?.(running, Math.max(0, ends - Date.now()));
+                }, stop.reportEveryMs ?? 2000);
+                let timer: NodeJS.Timeout | undefined;
+                const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+                await Promise.race([stepFunctions.idle(), graceOver, hurried]);
+                clearInterval(report);
+                clearTimeout(timer);
+            }
+            const { suspended, aborted } = await stepFunctions.stop();
+            await stopAll();
+            const left = [...suspended, ...aborted].filter((execution) => before.has(execution.executionArn)).length;
+            return { finished: before.size - left, suspended, aborted };
+        };
         return {
             url: server.url,
             settings,
@@ -166,13 +248,66 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             queues: () => queues().map((queue) => queue.summary()),
             metrics: () => metrics.snapshot(),
             resetMetrics: () => metrics.reset(),
+            dataDir,
+            resumed,
+            running: () => stepFunctions.running(),
             idle: () => stepFunctions.idle(),
-            stop: () => (stopping ??= stopAll()),
+            stop: (stop = {}) => (stopping ??= stopCloud(stop)),
+            hurry: () => hurry(),
         };
     } catch (error) {
         await stopAll();
         throw error;
     }
+}
+
+/**
+ * Which new work the local cloud takes while it stops: none. API requests get 503 at once;
+ * StartExecution gets 503 once the API requests already under way have ended (a start function
+ * in flight still starts its execution, so the caller it answers is told the truth). Everything
+ * the running executions need stays served: DynamoDB, SQS, the functions, the Step Functions reads.
+ */
+class Admission {
+    private closed = false;
+    private apiRequests = 0;
+
+    constructor(
+        gateway: ApiGatewayService,
+        private readonly stepFunctions: StepFunctionsService,
+    ) {
+        // The gateway is this cloud's own instance; its requests are counted and, once closed, refused here.
+        const handle = gateway.handle.bind(gateway);
+        gateway.handle = async (request: IncomingMessage, response: ServerResponse, url: URL) => {
+            if (this.closed) {
+                return sendJson(response, 503, { message: STOPPING_MESSAGE }, { "x-amzn-errortype": "ServiceUnavailableException", connection: "close" });
+            }
+            this.apiRequests += 1;
+            try {
+                await handle(request, response, url);
+            } finally {
+                this.apiRequests -= 1;
+                if (this.closed && this.apiRequests === 0) this.refuseExecutions();
+            }
+        };
+    }
+
+    close(): void {
+        this.closed = true;
+        if (this.apiRequests === 0) this.refuseExecutions();
+    }
+
+    private refuseExecutions(): void {
+        this.stepFunctions.refuseNewExecutions(STOPPING_MESSAGE);
+    }
+}
+
+/** "trip-1 (in Take Payment, 1 failed attempt), ...": at most `max`, then how many more. */
+export function describePositions(positions: ExecutionPosition[], max = 10): string {
+    const listed = positions.slice(0, max).map((p) => {
+        const attempts = p.failedAttempts > 0 ? `, ${p.failedAttempts} failed attempt${p.failedAttempts === 1 ? "" : "s"}` : "";
+        return `${p.name} (${p.state ? `in ${p.state}` : "starting"}${attempts})`;
+    });
+    return listed.join(", ") + (positions.length > max ? `, and ${positions.length - max} more` : "");
 }
 
 /**
@@ -224,11 +359,30 @@ function taskTargets(provisioner: () => Provisioner, invoke: (fn: LocalFunction,
             return result.payload;
         },
         sendMessage(queueUrl, body) {
-            const queue = provisioner().queues.get(queueUrl);
+            const queue = findQueue(provisioner().queues, queueUrl);
             if (!queue) throw Object.assign(new Error(`The queue ${queueUrl} does not exist.`), { name: "SQS.QueueDoesNotExistException" });
             return { MessageId: queue.send(body).messageId };
         },
     };
+}
+
+/**
+ * A queue by its URL. A local queue's URL names the port the cloud served on when the program was
+ * deployed; an execution resumed from the data folder runs on the definition it started with,
+ * which may name an earlier start's port: the queue's path decides then.
+ */
+function findQueue(queues: Map<string, LocalQueue>, queueUrl: string): LocalQueue | undefined {
+    const exact = queues.get(queueUrl);
+    if (exact) return exact;
+    const pathOf = (url: string) => {
+        try {
+            return new URL(url).pathname;
+        } catch {
+            return undefined;
+        }
+    };
+    const wanted = pathOf(queueUrl);
+    return wanted?.startsWith("/_local/queues/") ? [...queues.values()].find((queue) => pathOf(queue.url) === wanted) : undefined;
 }
 
 /** A function by ARN (qualified with $LATEST or not) or by name, as Lambda accepts FunctionName. */

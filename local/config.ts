@@ -58,7 +58,9 @@ export function loadProjectSettings(programDir: string, stack: string, overrides
     }
     const skippedSecrets: string[] = [];
     const stackFile = path.join(programDir, `Pulumi.${stack}.yaml`);
-    const stackSettings = fs.existsSync(stackFile) ? readYaml(stackFile) : undefined;
+    // Without a backend, a stack is its file: a misspelled name would run with none of its config.
+    if (!fs.existsSync(stackFile)) throw new ConfigError(unknownStackMessage(programDir, stack));
+    const stackSettings = readYaml(stackFile);
     for (const [key, value] of Object.entries((stackSettings?.config ?? {}) as YamlObject)) {
         if (typeof value === "object" && value !== null && "secure" in value) {
             skippedSecrets.push(qualify(key));
@@ -78,6 +80,25 @@ export function loadProjectSettings(programDir: string, stack: string, overrides
         secretKeys: [...secretKeys],
         missingKeys: required.filter((key) => config[key] === undefined),
     };
+}
+
+/** The stacks of a program: the names of its Pulumi.<stack>.yaml files. */
+export function stacksOf(programDir: string): string[] {
+    return fs
+        .readdirSync(programDir)
+        .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+        .filter((name): name is string => name !== undefined)
+        .sort();
+}
+
+function unknownStackMessage(programDir: string, stack: string): string {
+    const stacks = stacksOf(programDir);
+    const where = path.relative(process.cwd(), programDir) || ".";
+    const known =
+        stacks.length === 0
+            ? `${where} has no stack files (Pulumi.<stack>.yaml) at all.`
+            : `The stacks there: ${stacks.map((name) => `${name} (Pulumi.${name}.yaml)`).join(", ")}; choose one with --stack <name>.`;
+    return `There is no stack "${stack}": ${path.join(where, `Pulumi.${stack}.yaml`)} does not exist. ${known} To run a new stack, create its file (an empty one takes the defaults of Pulumi.yaml).`;
 }
 
 /**

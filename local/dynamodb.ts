@@ -1,6 +1,7 @@
 // DynamoDB on this machine: dynalite (the DynamoDB API on LevelDB), in memory, or in a data
 // folder so tables and items survive a restart. Tables are created from the inputs of the
-// program's aws.dynamodb.Table resources.
+// program's aws.dynamodb.Table resources. Requests reach dynalite through a guard that answers
+// what dynalite cannot take as DynamoDB answers it (see guardDynalite).
 import {
     CreateTableCommand,
     CreateTableCommandInput,
@@ -8,14 +9,28 @@ import {
     DynamoDBClient,
     ResourceInUseException,
 } from "@aws-sdk/client-dynamodb";
+import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
-import type { RequestListener, Server } from "node:http";
+import type { IncomingMessage, RequestListener, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
+import * as vm from "node:vm";
+import { Answer, awsJson, failRequest, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBodyEnds, ServiceShape, STEP_FUNCTIONS_SHAPE } from "./http";
 
 // dynalite ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite: (options: Record<string, unknown>) => Server = require("dynalite");
+
+/** DynamoDB's largest request: 16 MiB (what BatchWriteItem may carry); DynamoDB answers a larger one 413. */
+export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+/**
+ * Deeper JSON than any valid request has: DynamoDB nests attribute values 32 levels at most (two
+ * JSON levels each), under a few levels of request. dynalite would recurse over it and overflow its stack.
+ */
+const MAX_JSON_DEPTH = 100;
+
+/** DynamoDB's answers for what is not an operation's error (dynalite answers those). */
+export const DYNAMODB_SHAPE: ServiceShape = { ...STEP_FUNCTIONS_SHAPE, name: "DynamoDB" };
 
 type Inputs = Record<string, any>;
 
@@ -23,7 +38,7 @@ export class LocalDynamoDb {
     private constructor(
         private readonly server: Server,
         private readonly client: DynamoDBClient,
-        /** dynalite's request handler: the local cloud's port serves DynamoDB requests through it. */
+        /** dynalite's request handler, guarded: the local cloud's port serves DynamoDB requests through it. */
         readonly handle: RequestListener,
     ) {}
 
@@ -40,7 +55,7 @@ export class LocalDynamoDb {
         });
         const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         const client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-        return new LocalDynamoDb(server, client, server.listeners("request")[0] as RequestListener);
+        return new LocalDynamoDb(server, client, guardDynalite(server.listeners("request")[0] as RequestListener));
     }
 
     /** Creates the table, or checks that the one kept in the data folder has the same keys. */
@@ -68,6 +83,121 @@ export class LocalDynamoDb {
         await new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
     }
 }
+
+/**
+ * dynalite's request listener behind a guard, so that no request can take the process down:
+ * - the body is read here, within DynamoDB's limit (413 past it), and a client that leaves
+ *   mid-body is no error (dynalite rethrows a request's stream error: an uncaught exception);
+ * - a JSON body that is no object (`null`, a number, an array), which dynalite reads properties
+ *   of, gets DynamoDB's SerializationException; JSON nested deeper than any valid request, which
+ *   dynalite recurses over, gets DynamoDB's ValidationException for nesting;
+ * - then the buffered body is replayed to dynalite within this call, so an error it throws while
+ *   validating is this request's InternalFailure (500), logged. Errors it throws later, in its
+ *   store's callbacks (`if (err) throw err`), reach the local server's last resort, which answers
+ *   them on the same request (local/server.ts).
+ */
+export function guardDynalite(listener: RequestListener): RequestListener {
+    return (request, response) => {
+        readBody(request, MAX_REQUEST_BYTES).then(
+            (body) => {
+                const refusal = refusalOf(request, body);
+                if (refusal) return send(response, refusal);
+                // What dynalite reads of a request: its headers, method and URL, and the body as events.
+                const replayed = Object.assign(new EventEmitter(), { headers: request.headers, method: request.method, url: request.url, socket: request.socket });
+                listener(replayed as unknown as IncomingMessage, response);
+                if (body.length > 0) replayed.emit("data", body);
+                replayed.emit("end");
+            },
+            (error) => {
+                if (error instanceof RequestAborted) return;
+                if (!(error instanceof RequestTooLarge)) throw error;
+                // readBody answered it in the server's scope; here when called without one.
+                if (!response.headersSent) sendBeforeBodyEnds(request, response, DYNAMODB_SHAPE.tooLarge(MAX_REQUEST_BYTES));
+            },
+        ).catch((error) => failRequest(error));
+    };
+}
+
+/** DynamoDB's answer to a body dynalite cannot take, or undefined to let dynalite answer it. */
+function refusalOf(request: IncomingMessage, body: Buffer): Answer | undefined {
+    const contentType = String(request.headers["content-type"] ?? "").split(";")[0].trim();
+    // Other requests dynalite refuses before it looks at the body.
+    if (request.method !== "POST" || body.length === 0 || (contentType !== "application/json" && contentType !== "application/x-amz-json-1.0")) return undefined;
+    if (jsonDeeperThan(body, MAX_JSON_DEPTH)) {
+        return awsJson(400, "com.amazon.coral.validate#ValidationException", "message", "Nesting Levels have exceeded supported limits");
+    }
+    // An object, if it is JSON at all (dynalite parses it, and answers SerializationException if not).
+    if (body[body.findIndex((byte) => byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09)] === 0x7b) return undefined;
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(body.toString("utf8"));
+    } catch {
+        return undefined; // dynalite answers SerializationException
+    }
+    const found = parsed === null ? "null" : Array.isArray(parsed) ? "a list" : `a ${typeof parsed}`;
+    return awsJson(400, "com.amazon.coral.service#SerializationException", "Message", `The request must be a JSON object (a structure), not ${found}.`);
+}
+
+/** Whether JSON text nests objects and arrays deeper than `max`, scanned without parsing it. */
+function jsonDeeperThan(text: Buffer, max: number): boolean {
+    let depth = 0;
+    let inString = false;
+    for (let i = 0; i < text.length; i++) {
+        const byte = text[i];
+        if (inString) {
+            if (byte === 0x5c) i++; // a backslash escapes the next character
+            else if (byte === 0x22) inString = false;
+        } else if (byte === 0x22) {
+            inString = true;
+        } else if (byte === 0x7b || byte === 0x5b) {
+            if (++depth > max) return true;
+        } else if (byte === 0x7d || byte === 0x5d) {
+            depth--;
+        }
+    }
+    return false;
+}
+
+/**
+ * dynalite parses expressions (ConditionExpression, UpdateExpression, ...) with parsers generated
+ * by PEG.js without its result cache, and they backtrack exponentially over parentheses: an
+ * unclosed `((((((pk = :v` took seconds, one more level minutes, with the whole local cloud
+ * blocked. The same parsers with the cache PEG.js generates on request (each rule's result kept
+ * per input position, and per silent mode, so even the error messages are the same) take
+ * linear time. Installed on dynalite's parser modules once, whoever loads dynalite in this process.
+ */
+function memoizeExpressionParsers(): void {
+    for (const name of ["conditionParser", "updateParser", "projectionParser"]) {
+        const file = require.resolve(`dynalite/db/${name}`);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const parser = require(file) as { parse: unknown; memoized?: boolean };
+        if (parser.memoized) continue;
+        const source = fs.readFileSync(file, "utf8");
+        const rules = [...source.matchAll(/^ {2}function (peg\$parse[A-Z]\w*)\(\) \{$/gm)].map((match) => match[1]);
+        const header = "function peg$parse(input, options) {\n";
+        if (rules.length === 0 || !source.includes(header)) {
+            throw new Error(`dynalite's ${file} is not the PEG.js parser local/dynamodb.ts knows how to memoize; check the dynalite version.`);
+        }
+        const cache =
+            `  var peg$memo$cache = new Map();\n` +
+            `  function peg$memo(rule, parse) {\n` +
+            `    var key = (peg$currPos * ${rules.length} + rule) * 2 + (peg$silentFails > 0 ? 1 : 0), cached = peg$memo$cache.get(key);\n` +
+            `    if (cached !== undefined) { peg$currPos = cached.nextPos; return cached.result; }\n` +
+            `    var result = parse();\n` +
+            `    peg$memo$cache.set(key, { nextPos: peg$currPos, result: result });\n` +
+            `    return result;\n` +
+            `  }\n`;
+        let memoized = source.replace(header, header + cache);
+        rules.forEach((rule, index) => {
+            memoized = memoized.replace(`  function ${rule}() {\n`, `  function ${rule}() { return peg$memo(${index}, ${rule}$uncached); }\n  function ${rule}$uncached() {\n`);
+        });
+        const compiled = { exports: {} as { parse?: unknown } };
+        vm.compileFunction(memoized, ["module", "exports", "require"], { filename: file })(compiled, compiled.exports, require);
+        parser.parse = compiled.exports.parse;
+        parser.memoized = true;
+    }
+}
+memoizeExpressionParsers();
 
 /** CreateTable from the inputs of an aws.dynamodb.Table. */
 export function createTableRequest(name: string, inputs: Inputs): CreateTableCommandInput {

@@ -1,4 +1,6 @@
-// `npm start`: the Pulumi program deployed onto a local cloud, served until Ctrl-C.
+// `npm start`: the Pulumi program deployed onto a local cloud, served until Ctrl-C (or SIGTERM),
+// which refuses new requests, gives running sagas a grace period, and keeps what still runs in
+// the data folder for the next start.
 //   npm start -- --port 4000 --data .local-data --config saga:compensationFailureRate=0.4
 //   npm start -- --program examples/order --config paymentsApiKey=sk_test_local
 // The functions run on this machine's Node.js, not Lambda's 22; the AWS SDK's notice about
@@ -8,20 +10,25 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { banner } from "./banner";
-import { LocalCloud, startLocalCloud } from "./cloud";
+import { describePositions, LocalCloud, startLocalCloud } from "./cloud";
 import { ConfigError, parseConfigOverrides } from "./config";
+import { DataDirInUseError } from "./data-lock";
 import { DeploymentError } from "./deploy";
 import { PortInUseError } from "./server";
 
 const USAGE = `Usage: npm start -- [options]
   --program <dir>         the Pulumi program to deploy: the directory of its Pulumi.yaml (default: this project, index.ts)
   --port <n>              port of the local cloud on 127.0.0.1 (default 3000, or SAGA_PORT; 0 picks a free one)
-  --data <dir>            keep DynamoDB tables, finished executions and queued messages in <dir> across restarts (default: in memory)
+  --data <dir>            keep DynamoDB tables, queued messages and every execution in <dir> across restarts and crashes;
+                          running executions resume at the next start (default: in memory, nothing kept)
+  --grace <seconds>       on Ctrl-C or SIGTERM, how long running sagas may take to finish (default 10); what still
+                          runs then is kept in the data folder and resumes at the next start (aborted without --data)
   --stack <name>          read the program's Pulumi.<name>.yaml (default dev)
   --config <key=value>    override a config value, repeatable (e.g. saga:compensationFailureRate=0.4); the way to give
                           secrets, which the local cloud cannot decrypt from a stack file
   --retry-interval <ms>   wait between retries locally (default 250), or "definition" for the definition's intervals
-  --function-logs <level> which lines of the functions' logs to show: debug, info, warn (default), error, off`;
+  --function-logs <level> which lines of the functions' logs to show: debug, info, warn (default), error, off
+  --function-log-format <f>  short (default: level, message, fields) or json (each line as the function wrote it)`;
 
 /** A mistake in how the command was called: told with the usage, no stack trace. */
 class UsageError extends Error {}
@@ -36,6 +43,8 @@ function options() {
             config: { type: "string", multiple: true },
             "retry-interval": { type: "string" },
             "function-logs": { type: "string" },
+            "function-log-format": { type: "string" },
+            grace: { type: "string" },
             help: { type: "boolean", short: "h" },
         },
     });
@@ -51,20 +60,40 @@ function options() {
         throw new UsageError(`--retry-interval takes milliseconds (0 or more) or "definition", not "${retry}".`);
     }
     const functionLogLevel = values["function-logs"] === "off" ? "fatal" : (values["function-logs"] ?? "warn");
+    const format = values["function-log-format"] ?? "short";
+    if (format !== "short" && format !== "json") throw new UsageError(`--function-log-format takes short or json, not "${format}".`);
+    // json: as written, after the function's name, so a program reading this output can parse each line.
+    const onFunctionLog = format === "json" ? (name: string, line: string) => console.log(`  fn ${name}: ${line}`) : undefined;
+    const graceSeconds = Number(values.grace ?? 10);
+    if (!(Number.isFinite(graceSeconds) && graceSeconds >= 0) || values.grace?.trim() === "") {
+        throw new UsageError(`--grace takes seconds (0 or more), not "${values.grace}".`);
+    }
     const programDir = values.program === undefined ? undefined : path.resolve(values.program);
-    return { programDir, port, dataDir: values.data, stack: values.stack, config: parseConfigOverrides(values.config ?? []), retryIntervalMs, functionLogLevel };
+    const config = parseConfigOverrides(values.config ?? []);
+    return { programDir, port, dataDir: values.data, stack: values.stack, config, retryIntervalMs, functionLogLevel, onFunctionLog, graceSeconds };
 }
 
-function stopOnSignals(cloud: LocalCloud): void {
-    let stopping = false;
+/**
+ * Ctrl-C or SIGTERM stops: new requests get 503, running sagas get the grace period, told what
+ * they are waiting for; a second signal ends the grace at once, a third exits on the spot (with
+ * --data nothing is lost either way: the data folder has every execution's progress).
+ */
+function stopOnSignals(cloud: LocalCloud, graceSeconds: number): void {
+    let signals = 0;
+    const seconds = (ms: number) => `${Math.ceil(ms / 1000)} s`;
+    const kept = cloud.dataDir ? `the data folder ${cloud.dataDir} keeps them as they are; they resume at the next start` : "";
     const stop = async (signal: NodeJS.Signals) => {
-        if (stopping) {
-            console.log(`${signal} again: exiting without waiting.`);
-            process.exit(130);
+        console.log(`\n${signal}: stopping the local cloud. New requests get 503 from now on.`);
+        const report = await cloud.stop({
+            graceMs: graceSeconds * 1000,
+            onWaiting: (running, leftMs) =>
+                console.log(`Waiting up to ${seconds(leftMs)} for ${running.length} running saga(s) to finish (Ctrl-C again to stop now): ${describePositions(running)}`),
+        });
+        if (report.finished > 0) console.log(`${report.finished} saga(s) finished while stopping.`);
+        if (report.suspended.length > 0) console.log(`Still running when the stop ended its wait: ${describePositions(report.suspended, Infinity)}; ${kept}.`);
+        if (report.aborted.length > 0) {
+            console.log(`Aborted, still running when the stop ended its wait: ${describePositions(report.aborted, Infinity)} (without --data nothing is kept).`);
         }
-        stopping = true;
-        console.log(`\n${signal}: stopping the local cloud (running sagas are aborted)...`);
-        await cloud.stop();
         console.log("Stopped: the port is closed and every function's worker has ended.");
         // Nothing should keep the process alive now; if something does, say so rather than hang.
         setTimeout(() => {
@@ -72,21 +101,36 @@ function stopOnSignals(cloud: LocalCloud): void {
             process.exit(1);
         }, 5000).unref();
     };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    const onSignal = (signal: NodeJS.Signals) => {
+        signals += 1;
+        if (signals === 1) {
+            stop(signal).catch((error: unknown) => {
+                console.error("Could not stop cleanly:", error);
+                process.exit(1);
+            });
+        } else if (signals === 2) {
+            console.log(`${signal} again: not waiting for the running sagas${kept ? `; ${kept}` : ": they are aborted"}. (Once more exits on the spot.)`);
+            cloud.hurry();
+        } else {
+            console.log(`${signal} a third time: exiting now.${kept ? ` Every execution's progress is in ${cloud.dataDir}: they resume at the next start.` : ""}`);
+            process.exit(130);
+        }
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
 }
 
 async function main(): Promise<void> {
     const settings = options();
     console.log("Starting the local cloud: deploying the program onto it...");
     const cloud = await startLocalCloud(settings);
-    stopOnSignals(cloud);
+    stopOnSignals(cloud, settings.graceSeconds);
     console.log(banner(cloud, settings));
 }
 
 main().catch((error: unknown) => {
     const usage = error instanceof UsageError || String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS");
-    const known = usage || error instanceof PortInUseError || error instanceof ConfigError || error instanceof DeploymentError;
+    const known = usage || error instanceof PortInUseError || error instanceof ConfigError || error instanceof DeploymentError || error instanceof DataDirInUseError;
     console.error(known ? (error as Error).message : error);
     if (usage) console.error(USAGE);
     process.exit(1);

@@ -1,19 +1,23 @@
 // The local cloud's one HTTP port on 127.0.0.1. Like AWS endpoints, it tells services apart by
 // the request: `X-Amz-Target: DynamoDB_20120810.*` is DynamoDB, `AWSStepFunctions.*` is Step
 // Functions, `AmazonSQS.*` is SQS (so one AWS_ENDPOINT_URL serves all three), /_local/* is the
-// local cloud's own inspection API, and everything else is for the REST APIs' stages.
+// local cloud's own inspection API, /_console/ (and a browser's GET /) the console
+// (console-web/route.ts), and everything else is for the REST APIs' stages.
 import { createServer, IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ApiGatewayService } from "./apigateway/gateway";
-import { sendJson } from "./http";
+import { ApiGatewayService, GATEWAY_SHAPE } from "./apigateway/gateway";
+import { isConsoleRequest, serveConsole } from "./console-web/route";
+import { DYNAMODB_SHAPE } from "./dynamodb";
+import { awsJson, currentRequest, failRequest, jsonAnswer, LOCAL_SHAPE, RequestScope, send, sendJson, ServiceShape, STEP_FUNCTIONS_SHAPE, withinRequest } from "./http";
 import { handleSfnRequest, SFN_TARGET_PREFIX } from "./sfn/api";
 import type { StepFunctionsService } from "./sfn/service";
 import type { LocalQueue } from "./sqs";
-import { handleSqsRequest, SQS_TARGET_PREFIX } from "./sqs-api";
+import { handleSqsRequest, SQS_SHAPE, SQS_TARGET_PREFIX } from "./sqs-api";
 
 export const HOST = "127.0.0.1";
 
 export interface Services {
+    /** DynamoDB's request handler (local/dynamodb.ts guards dynalite's). */
     dynamo: RequestListener;
     stepFunctions: StepFunctionsService;
     gateway: ApiGatewayService;
@@ -30,14 +34,43 @@ export class PortInUseError extends Error {
     }
 }
 
+/**
+ * The last resort, while a local server runs: an error thrown where nothing catches it (a
+ * library's callback, a timer) does not end the process. When it was thrown on behalf of a request
+ * (AsyncLocalStorage knows which), that request gets its service's InternalFailure (500) if it can
+ * still be answered; either way it is logged, and every other request carries on.
+ */
+const lastResortLogs = new Set<(line: string) => void>();
+
+function lastResort(error: unknown): void {
+    const scope = currentRequest();
+    if (scope) return failRequest(error, scope, true);
+    for (const log of lastResortLogs) log(`Uncaught error outside any request; the local cloud keeps running: ${(error as Error)?.stack ?? String(error)}`);
+}
+
+function holdLastResort(log: (line: string) => void): () => void {
+    lastResortLogs.add(log);
+    if (!process.listeners("uncaughtException").includes(lastResort)) process.on("uncaughtException", lastResort);
+    return () => {
+        lastResortLogs.delete(log);
+        if (lastResortLogs.size === 0) process.off("uncaughtException", lastResort);
+    };
+}
+
+/** What answers a request with an X-Amz-Target for no service served here. */
+const UNKNOWN_TARGET_SHAPE: ServiceShape = { ...STEP_FUNCTIONS_SHAPE, name: "AWS JSON" };
+
 export class LocalServer {
     private services?: Services;
+    private readonly releaseLastResort: () => void;
 
     private constructor(
         private readonly server: Server,
         readonly url: string,
         private readonly log: (line: string) => void,
-    ) {}
+    ) {
+        this.releaseLastResort = holdLastResort(log);
+    }
 
     /** Listens on the port (0: a free one). Requests wait for `serve` with a 503 until then. */
     static async listen(port: number, log: (line: string) => void): Promise<LocalServer> {
@@ -57,30 +90,56 @@ export class LocalServer {
 
     /** Stops listening and closes every open connection (keep-alive ones too). */
     close(): Promise<void> {
-        return new Promise((resolve, reject) => {
+        return new Promise<void>((resolve, reject) => {
             this.server.close((error) => (error ? reject(error) : resolve()));
             this.server.closeAllConnections();
-        });
+        }).finally(() => this.releaseLastResort());
     }
 
-    private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
-        const url = new URL(request.url ?? "/", this.url);
+    /**
+     * Each request is served within its scope (local/http.ts): whatever its handling throws, now
+     * or later in a callback, is that request's InternalFailure and nobody else's.
+     */
+    private dispatch(request: IncomingMessage, response: ServerResponse): void {
         const target = String(request.headers["x-amz-target"] ?? "");
-        try {
-            const services = this.services;
-            if (!services) return sendJson(response, 503, { message: "The local cloud is still deploying the program; try again in a moment." });
-            if (target.startsWith("DynamoDB_")) return services.dynamo(request, response);
-            if (target.startsWith(SFN_TARGET_PREFIX)) return await handleSfnRequest(services.stepFunctions, request, response);
-            if (target.startsWith(SQS_TARGET_PREFIX)) return await handleSqsRequest(services.queues?.() ?? [], request, response);
-            if (target !== "") {
-                return sendJson(response, 400, { __type: "UnknownOperationException", message: `The local cloud serves DynamoDB, Step Functions and SQS, not ${target}.` });
-            }
-            if (url.pathname === "/_local" || url.pathname.startsWith("/_local/")) return await services.inspect(request, response, url);
-            await services.gateway.handle(request, response, url);
-        } catch (error) {
-            this.log(`Internal error answering ${request.method} ${url.pathname}: ${(error as Error).stack ?? error}`);
-            if (!response.headersSent) sendJson(response, 500, { message: "Internal error of the local cloud; see its log." });
-            else response.end();
-        }
+        const scope: RequestScope = { request, response, shape: shapeOf(target, request), log: this.log };
+        withinRequest(scope, () => this.serveRequest(request, response, target).catch((error) => failRequest(error, scope)));
     }
+
+    private async serveRequest(request: IncomingMessage, response: ServerResponse, target: string): Promise<void> {
+        const services = this.services;
+        if (!services) return sendJson(response, 503, { message: "The local cloud is still deploying the program; try again in a moment." });
+        // The AWS JSON services ignore the path; only the local endpoints and the APIs route by it.
+        if (target.startsWith("DynamoDB_")) return services.dynamo(request, response);
+        if (target.startsWith(SFN_TARGET_PREFIX)) return await handleSfnRequest(services.stepFunctions, request, response);
+        if (target.startsWith(SQS_TARGET_PREFIX)) return await handleSqsRequest(services.queues?.() ?? [], request, response);
+        if (target !== "") {
+            return send(response, awsJson(400, "UnknownOperationException", "message", `The local cloud serves DynamoDB, Step Functions and SQS, not ${target}.`));
+        }
+        const url = parseUrl(request.url, this.url);
+        if (!url) return send(response, jsonAnswer(400, { message: "Bad Request: the request target is not a URL path." }));
+        if (isLocalPath(url.pathname)) return await services.inspect(request, response, url);
+        if (isConsoleRequest(request.method, url.pathname)) return await serveConsole(request, response, url);
+        await services.gateway.handle(request, response, url);
+    }
+}
+
+const isLocalPath = (pathname: string) => pathname === "/_local" || pathname.startsWith("/_local/");
+
+function parseUrl(target: string | undefined, base: string): URL | undefined {
+    try {
+        return new URL(target ?? "/", base);
+    } catch {
+        return undefined;
+    }
+}
+
+/** Whose answers a request gets when it is refused or fails: the service it is addressed to. */
+function shapeOf(target: string, request: IncomingMessage): ServiceShape {
+    if (target.startsWith("DynamoDB_")) return DYNAMODB_SHAPE;
+    if (target.startsWith(SFN_TARGET_PREFIX)) return STEP_FUNCTIONS_SHAPE;
+    if (target.startsWith(SQS_TARGET_PREFIX)) return SQS_SHAPE;
+    if (target !== "") return UNKNOWN_TARGET_SHAPE;
+    const path = parseUrl(request.url, "http://local")?.pathname ?? "";
+    return isLocalPath(path) || isConsoleRequest(request.method, path) ? LOCAL_SHAPE : GATEWAY_SHAPE;
 }

@@ -5,13 +5,19 @@
 // GET /_local/queues (local/sqs.ts), nothing here consumes them.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { readBody } from "./http";
+import { Answer, readBody, RequestAborted, RequestTooLarge, sendBeforeBodyEnds, ServiceShape } from "./http";
 import type { LocalQueue, MessageAttribute, SendOptions } from "./sqs";
 
 export const SQS_TARGET_PREFIX = "AmazonSQS.";
 
 /** SQS's largest message, body and attributes together (1 MiB since August 2025). */
 export const MAX_MESSAGE_BYTES = 1_048_576;
+/**
+ * The largest request body read: a largest message with every character escaped in its JSON
+ * string (a quote or a backslash takes two bytes), and room for the other members. The message
+ * itself is checked against MAX_MESSAGE_BYTES once parsed, as SQS counts it.
+ */
+export const MAX_REQUEST_BYTES = 2 * MAX_MESSAGE_BYTES + 64 * 1024;
 const MAX_DELAY_SECONDS = 900;
 const MAX_ATTRIBUTES = 10;
 
@@ -32,6 +38,22 @@ export class SqsError extends Error {
         this.name = type;
     }
 }
+
+/** An SQS error answer: AWS JSON with `__type`, and the query protocol's code in `x-amzn-query-error`. */
+function sqsAnswer(statusCode: number, type: string, queryError: string, message: string): Answer {
+    return {
+        statusCode,
+        headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": randomUUID(), "x-amzn-query-error": queryError },
+        body: JSON.stringify({ __type: type, message }),
+    };
+}
+
+/** SQS's answers for what is not an operation's error. */
+export const SQS_SHAPE: ServiceShape = {
+    name: "SQS",
+    tooLarge: (limit) => sqsAnswer(413, "com.amazon.coral.service#RequestEntityTooLargeException", "RequestEntityTooLarge;Sender", `Request size exceeds ${limit} bytes.`),
+    internalFailure: () => sqsAnswer(500, "com.amazonaws.sqs#InternalError", "InternalError;Receiver", "Internal error of the local cloud; see its log."),
+};
 
 const queueDoesNotExist = () => new SqsError("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.");
 const missing = (parameter: string) => new SqsError("MissingParameter", "MissingParameter", `The request must contain the parameter ${parameter}.`);
@@ -229,7 +251,7 @@ export async function handleSqsRequest(queues: LocalQueue[], request: IncomingMe
         response.end(text);
     };
     try {
-        const handler = OPERATIONS[operation];
+        const handler = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
         if (!handler) {
             throw new SqsError(
                 "UnsupportedOperation",
@@ -237,7 +259,7 @@ export async function handleSqsRequest(queues: LocalQueue[], request: IncomingMe
                 `The local cloud does not serve ${operation}; it serves ${Object.keys(OPERATIONS).join(", ")} (and GET /_local/queues to read the messages).`,
             );
         }
-        const text = (await readBody(request)).toString("utf8");
+        const text = (await readBody(request, MAX_REQUEST_BYTES)).toString("utf8");
         let parsed: unknown;
         try {
             parsed = text.trim() === "" ? {} : JSON.parse(text);
@@ -247,7 +269,13 @@ export async function handleSqsRequest(queues: LocalQueue[], request: IncomingMe
         if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw serialization("the request", "a JSON object");
         reply(200, handler(queues, parsed as Request));
     } catch (error) {
-        if (!(error instanceof SqsError)) return reply(500, { __type: "com.amazonaws.sqs#InternalError", message: String(error) }, { "x-amzn-query-error": "InternalError;Receiver" });
+        if (error instanceof RequestAborted) return; // nobody left to answer
+        if (error instanceof RequestTooLarge) {
+            // readBody answered it in the server's scope; here when called without one.
+            if (!response.headersSent) sendBeforeBodyEnds(request, response, SQS_SHAPE.tooLarge(MAX_REQUEST_BYTES));
+            return;
+        }
+        if (!(error instanceof SqsError)) throw error; // the server's safety net logs it and answers SQS's InternalError
         reply(error.statusCode, { __type: `com.amazonaws.sqs#${error.type}`, message: error.message }, { "x-amzn-query-error": `${error.code};Sender` });
     }
 }

@@ -5,6 +5,7 @@
 // the last 5 minutes is accepted and not enqueued again.
 import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
+import { readJsonLines } from "./jsonl";
 
 /** A message attribute as the SQS API carries it. */
 export interface MessageAttribute {
@@ -76,7 +77,8 @@ export class LocalQueue {
         this.contentBasedDeduplication = settings.contentBasedDeduplication ?? false;
         this.file = settings.file;
         if (this.file && fs.existsSync(this.file)) {
-            for (const line of fs.readFileSync(this.file, "utf8").split("\n")) if (line.trim() !== "") this.messages.push(JSON.parse(line));
+            // A message cut short by a crash while it was appended was never sent: dropped (local/jsonl.ts).
+            for (const message of readJsonLines(this.file)) this.messages.push(message as QueueMessage);
             const last = this.messages.at(-1)?.sequenceNumber;
             if (last) this.sequence = BigInt(last);
         }

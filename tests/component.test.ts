@@ -76,19 +76,26 @@ describe("SagaComponent: the travel stack", () => {
         assert.equal(entry.SagaComponent.name, "SagaComponent");
     });
 
-    it("creates 8 step Lambdas, a start and a status Lambda, one state machine, table, REST API, queue and alarm", () => {
+    it("creates 8 step Lambdas, a start and a status Lambda, the machine, table, REST API and failure queue, and the repair's children", () => {
         const counts = Object.fromEntries(Object.values(Types).map((type) => [type, byType(type).length]));
         assert.deepEqual(counts, {
             [Types.component]: 1,
             [Types.awsxApi]: 1,
-            [Types.function]: 10,
-            [Types.permission]: 5,
-            [Types.role]: 11,
-            [Types.rolePolicy]: 11,
-            [Types.logGroup]: 11,
+            // The repair: its start and outcome functions, its machine, the needs-attention queue
+            // with its alarm and access policy, two rules with a target each, the start
+            // function's invoke permission and its async invocation settings.
+            [Types.function]: 12,
+            [Types.permission]: 6,
+            [Types.role]: 14,
+            [Types.rolePolicy]: 14,
+            [Types.logGroup]: 14,
             [Types.alarm]: 1,
-            [Types.queue]: 1,
-            [Types.stateMachine]: 1,
+            [Types.queue]: 2,
+            [Types.stateMachine]: 2,
+            [Types.eventRule]: 2,
+            [Types.eventTarget]: 2,
+            [Types.invokeConfig]: 1,
+            [Types.queuePolicy]: 1,
             [Types.table]: 1,
             [Types.restApi]: 1,
             [Types.deployment]: 1,
@@ -99,8 +106,9 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("derives every child's name from the component name and the step names", () => {
-        assert.deepEqual(byType(Types.function).map((r) => r.name).sort(), [...ACTIONS.map((a) => a.fn), "booking-start", "booking-status"].sort());
-        for (const fn of [...ACTIONS.map((a) => a.fn), "booking-start", "booking-status", "booking-machine"]) {
+        const repairFunctions = ["booking-repair-start", "booking-repair-outcome"];
+        assert.deepEqual(byType(Types.function).map((r) => r.name).sort(), [...ACTIONS.map((a) => a.fn), "booking-start", "booking-status", ...repairFunctions].sort());
+        for (const fn of [...ACTIONS.map((a) => a.fn), "booking-start", "booking-status", "booking-machine", ...repairFunctions, "booking-repair-machine"]) {
             find(Types.role, `${fn}-role`);
             find(Types.rolePolicy, `${fn}-policy`);
             find(Types.logGroup, `${fn}-logs`);
@@ -109,7 +117,15 @@ describe("SagaComponent: the travel stack", () => {
             [Types.stateMachine, "booking-machine"],
             [Types.table, "booking-table"],
             [Types.queue, "booking-compensation-failures"],
-            [Types.alarm, "booking-compensation-failures-alarm"],
+            [Types.queue, "booking-needs-attention"],
+            [Types.alarm, "booking-needs-attention-alarm"],
+            [Types.queuePolicy, "booking-needs-attention-access"],
+            [Types.eventRule, "booking-status-changes"],
+            [Types.eventTarget, "booking-status-changes-target"],
+            [Types.permission, "booking-status-changes-invoke"],
+            [Types.invokeConfig, "booking-repair-start-async"],
+            [Types.eventRule, "booking-repair-failures"],
+            [Types.eventTarget, "booking-repair-failures-target"],
             [Types.restApi, "booking-api"],
             [Types.methodSettings, "booking-api-throttle"],
         ]) {
@@ -241,7 +257,7 @@ describe("SagaComponent: the travel stack", () => {
 
     it("lets each role be assumed only by the service that runs it", () => {
         for (const role of byType(Types.role)) {
-            const service = role.name === "booking-machine-role" ? "states.amazonaws.com" : "lambda.amazonaws.com";
+            const service = /-machine-role$/.test(role.name) ? "states.amazonaws.com" : "lambda.amazonaws.com";
             assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy), {
                 Version: "2012-10-17",
                 Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
@@ -275,11 +291,18 @@ describe("SagaComponent: the travel stack", () => {
         assert.deepEqual(machine.tracingConfiguration, { enabled: true });
     });
 
-    it("records failed compensations in an encrypted queue kept 14 days, watched by an alarm", () => {
+    it("records failed compensations in an encrypted queue kept 14 days, with no alarm: the repair retries them", () => {
         const queue = find(Types.queue, "booking-compensation-failures").inputs;
         assert.equal(queue.sqsManagedSseEnabled, true);
         assert.equal(queue.messageRetentionSeconds, 14 * 24 * 3600);
-        const alarm = find(Types.alarm, "booking-compensation-failures-alarm").inputs;
+        assert.ok(!byType(Types.alarm).some((alarm) => alarm.inputs.dimensions.QueueName === QUEUE_NAME));
+    });
+
+    it("tells a person through the alarm on the needs-attention queue (encrypted, kept 14 days), notifying the alarm actions", () => {
+        const queue = find(Types.queue, "booking-needs-attention").inputs;
+        assert.equal(queue.sqsManagedSseEnabled, true);
+        assert.equal(queue.messageRetentionSeconds, 14 * 24 * 3600);
+        const alarm = find(Types.alarm, "booking-needs-attention-alarm").inputs;
         assert.deepEqual(
             { ...alarm, alarmDescription: undefined, tags: undefined },
             {
@@ -287,7 +310,7 @@ describe("SagaComponent: the travel stack", () => {
                 tags: undefined,
                 namespace: "AWS/SQS",
                 metricName: "ApproximateNumberOfMessagesVisible",
-                dimensions: { QueueName: QUEUE_NAME },
+                dimensions: { QueueName: physical("booking-needs-attention") },
                 statistic: "Maximum",
                 period: 60,
                 evaluationPeriods: 1,
@@ -357,6 +380,7 @@ describe("SagaComponent: the travel stack", () => {
         const bySource = (a: { sourceArn: string }, b: { sourceArn: string }) => (a.sourceArn < b.sourceArn ? -1 : 1);
         assert.deepEqual(
             byType(Types.permission)
+                .filter((p) => p.inputs.principal === "apigateway.amazonaws.com")
                 .map((p) => ({ ...p.inputs, function: p.references?.functionId }) as ReturnType<typeof permission>)
                 .sort(bySource),
             [
@@ -391,6 +415,9 @@ describe("SagaComponent: the travel stack", () => {
                 failureQueueUrl: await valueOf(booking.failureQueueUrl),
                 failureQueueArn: await valueOf(booking.failureQueueArn),
                 compensationAlarmArn: await valueOf(booking.compensationAlarmArn),
+                needsAttentionQueueUrl: await valueOf(booking.needsAttentionQueueUrl),
+                needsAttentionQueueArn: await valueOf(booking.needsAttentionQueueArn),
+                repairMachineArn: await valueOf(booking.repairMachineArn),
             },
             {
                 apiUrl: `https://bookingapiid.execute-api.${REGION}.amazonaws.com/v1/`,
@@ -399,7 +426,11 @@ describe("SagaComponent: the travel stack", () => {
                 tableArn: TABLE_ARN,
                 failureQueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${QUEUE_NAME}`,
                 failureQueueArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${QUEUE_NAME}`,
-                compensationAlarmArn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${physical("booking-compensation-failures-alarm")}`,
+                // The alarm that tells a person: on the needs-attention queue since the repair.
+                compensationAlarmArn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${physical("booking-needs-attention-alarm")}`,
+                needsAttentionQueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${physical("booking-needs-attention")}`,
+                needsAttentionQueueArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${physical("booking-needs-attention")}`,
+                repairMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${physical("booking-repair-machine")}`,
             },
         );
     });
@@ -408,7 +439,7 @@ describe("SagaComponent: the travel stack", () => {
         const tagged = recorded.filter((r) => r.inputs.tags !== undefined);
         assert.deepEqual(
             [...new Set(tagged.map((r) => r.type))].sort(),
-            [Types.alarm, Types.function, Types.logGroup, Types.queue, Types.restApi, Types.role, Types.stage, Types.stateMachine, Types.table].sort(),
+            [Types.alarm, Types.eventRule, Types.function, Types.logGroup, Types.queue, Types.restApi, Types.role, Types.stage, Types.stateMachine, Types.table].sort(),
         );
         for (const { type, name, inputs } of tagged) {
             assert.deepEqual({ ...inputs.tags, [saga.Tags.step]: undefined, [saga.Tags.role]: undefined }, {

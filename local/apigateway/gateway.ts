@@ -5,11 +5,27 @@
 // when another API already took that stage name.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { readBody } from "../http";
+import { readBody, RequestAborted, RequestTooLarge, sendBeforeBodyEnds, ServiceShape } from "../http";
 import type { InvokeResult } from "../lambda/function";
 import { answerMock } from "./mock";
 import { proxyEvent, proxyResponse } from "./proxy";
 import { gatewayResponse, GatewayResponse, matchRoute, RestApiSpec } from "./routes";
+
+/** API Gateway's largest request payload: 10 MB (10,485,760 bytes), a hard limit. */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/** Lambda's largest synchronous invocation request (6 MB): a proxy event over it never reaches the function. */
+export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/**
+ * API Gateway's answers for what no route decides. A body over 10 MB is refused before any route
+ * is chosen, as an edge-optimized API (the default) refuses it: 413 with CloudFront's plain-text
+ * line, whatever the API's gateway responses say.
+ */
+export const GATEWAY_SHAPE: ServiceShape = {
+    name: "API Gateway",
+    tooLarge: (limit) => ({ statusCode: 413, headers: { "content-type": "text; charset=utf-8" }, body: `HTTP content length exceeded ${limit} bytes.` }),
+    internalFailure: () => ({ statusCode: 500, headers: { "content-type": "application/json" }, body: JSON.stringify({ message: "Internal server error" }) }),
+};
 
 export interface LocalStage {
     restApiId: string;
@@ -66,6 +82,16 @@ export class ApiGatewayService {
             this.host.log(`${method} ${url.pathname}${url.search} -> ${answer.statusCode} (${Date.now() - started} ms)`);
         };
         const requestId = randomUUID();
+        let body: Buffer;
+        try {
+            body = await readBody(request, MAX_PAYLOAD_BYTES);
+        } catch (error) {
+            if (error instanceof RequestAborted) return;
+            if (!(error instanceof RequestTooLarge)) throw error;
+            // readBody answered it in the server's scope; here when called without one.
+            if (!response.headersSent) sendBeforeBodyEnds(request, response, GATEWAY_SHAPE.tooLarge(MAX_PAYLOAD_BYTES));
+            return this.host.log(`${method} ${url.pathname}${url.search} -> 413: body over ${MAX_PAYLOAD_BYTES} bytes (${Date.now() - started} ms)`);
+        }
         const target = this.stageOf(url.pathname);
         if (!target) {
             return send({ statusCode: 403, headers: { "content-type": "application/json" }, body: JSON.stringify({ message: "Forbidden" }) }, requestId);
@@ -75,7 +101,6 @@ export class ApiGatewayService {
         if (!match) {
             return send(gatewayResponse(spec, "MISSING_AUTHENTICATION_TOKEN", { statusCode: 403, message: "Missing Authentication Token" }), requestId);
         }
-        const body = await readBody(request);
         const failed = (why: string) => {
             this.host.log(`${method} ${target.path}: ${why}`);
             send(gatewayResponse(spec, "DEFAULT_5XX", { statusCode: 502, message: "Internal server error" }), requestId);
@@ -105,6 +130,10 @@ export class ApiGatewayService {
                 binaryMediaTypes: spec.binaryMediaTypes,
             },
         );
+        if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
+            const tooLong = gatewayResponse(spec, "REQUEST_TOO_LARGE", { statusCode: 413, message: "Request Too Long" });
+            return send({ ...tooLong, headers: { ...tooLong.headers, "x-amzn-errortype": "BadRequestException" } }, requestId);
+        }
         const invoked = this.host.invoke(functionArn, event);
         if (!invoked) return failed(`no function ${functionArn} is deployed`);
         const result = await invoked;

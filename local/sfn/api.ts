@@ -3,7 +3,7 @@
 // CLI (`--endpoint-url`) reach it unchanged. Timestamps are epoch seconds, as the protocol has them.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
-import { readBody } from "../http";
+import { readBody, STEP_FUNCTIONS_MAX_REQUEST_BYTES } from "../http";
 import type { ExecutionRecord, ExecutionStatus } from "./execution";
 import { SfnError, StepFunctionsService } from "./service";
 
@@ -156,16 +156,16 @@ export async function handleSfnRequest(service: StepFunctionsService, request: I
         response.end(text);
     };
     try {
-        const handler = OPERATIONS[operation];
+        const handler = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
         if (!handler) throw new SfnError("UnknownOperationException", `The local cloud does not serve ${operation}; it serves ${Object.keys(OPERATIONS).join(", ")}.`);
-        const text = (await readBody(request)).toString("utf8");
+        const text = (await readBody(request, STEP_FUNCTIONS_MAX_REQUEST_BYTES)).toString("utf8");
         const body: unknown = text.trim() === "" ? {} : JSON.parse(text);
         if (typeof body !== "object" || body === null || Array.isArray(body)) {
             throw new SfnError("SerializationException", `The request body must be a JSON object, not ${text.slice(0, 40)}.`);
         }
         reply(200, await handler(service, body as Request));
     } catch (error) {
-        if (error instanceof SfnError) reply(400, { __type: `com.amazonaws.swf.service.v2.model#${error.type}`, message: error.message });
+        if (error instanceof SfnError) reply(error.statusCode, { __type: `com.amazonaws.swf.service.v2.model#${error.type}`, message: error.message });
         else if (error instanceof SyntaxError) reply(400, { __type: "SerializationException", message: error.message });
         else reply(500, { __type: "InternalFailure", message: String(error) });
     }

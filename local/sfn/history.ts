@@ -30,7 +30,6 @@ const json = (value: unknown) => JSON.stringify(value ?? null);
 const truncated = { truncated: false };
 
 export class HistoryRecorder {
-    readonly events: HistoryEvent[] = [];
     private readonly calls = new Map<string, TaskCall[]>();
 
     constructor(
@@ -38,6 +37,8 @@ export class HistoryRecorder {
         private readonly roleArn: string,
         /** The `resourceType` and `resource` of a Task state, for failures that happen before any call. */
         private readonly resourceOf: (state: string) => { resourceType: string; resource: string },
+        /** The history so far: empty for a new execution, what was kept for a resumed one. */
+        readonly events: HistoryEvent[] = [],
     ) {}
 
     /** A Task handler was called (each retry is a call). */

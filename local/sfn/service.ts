@@ -1,17 +1,22 @@
 // Step Functions on this machine: the state machines the program deployed and their executions,
-// with the service's own rules (StartExecution's idempotency by name, the errors it answers).
+// with the service's own rules (StartExecution's idempotency by name, the errors it answers); with
+// a data folder, executions kept across restarts (store.ts), the open ones resumed.
 import { StateMachine, StateMachineDefinition } from "./engine";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { executionArnOf, parseExecutionArn } from "../arns";
-import { ExecutionHost, ExecutionRecord, ExecutionStatus, LocalExecution } from "./execution";
+import { ExecutionHost, ExecutionPosition, ExecutionRecord, ExecutionStatus, LocalExecution } from "./execution";
 import type { EngineEvent } from "./history";
+import type { ExecutionStore, KeptExecution } from "./store";
 import { bindTasks, DefinitionLike, TaskTargets } from "./tasks";
 
-/** An error the Step Functions API answers with (its `__type`). */
+/** An error the Step Functions API answers with (its `__type`), with its HTTP status. */
 export class SfnError extends Error {
     constructor(
         readonly type: string,
         message: string,
+        readonly statusCode = 400,
     ) {
         super(message);
         this.name = type;
@@ -31,8 +36,18 @@ export interface StepFunctionsOptions {
     targets: TaskTargets;
     retryIntervalMs?: number;
     onEvent?(execution: ExecutionRecord, event: EngineEvent): void;
-    /** Called when an execution closes (the data folder keeps it). */
+    /** Called when an execution closes. */
     onClosed?(execution: ExecutionRecord): void;
+    /** Keeps every execution in the data folder as it runs; undefined: in memory only. */
+    store?: ExecutionStore;
+}
+
+/** What the local cloud did with an execution that was still running when it stopped. */
+export interface StoppedExecutions {
+    /** Kept in the data folder as they were: the next start resumes them. */
+    suspended: ExecutionPosition[];
+    /** Ended as ABORTED: without a data folder nothing could keep them. */
+    aborted: ExecutionPosition[];
 }
 
 export interface LocalStateMachine extends StateMachineSpec {
@@ -43,9 +58,49 @@ export interface LocalStateMachine extends StateMachineSpec {
 // AWS: 1 to 80 characters, no whitespace, brackets, wildcards, or " # % \ ^ | ~ ` $ & , ; : /.
 const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
 
+/**
+ * Definitions the engine's validator accepted. It compiles its JSON schemas on every call (~0.4 s,
+ * over 1 s in a fresh process): a definition found valid once, in this process or an earlier one
+ * (node_modules/.cache, keyed by the engine's version), is not checked again. A definition's local
+ * URLs (a queue's) name the port of the cloud that deployed it: they are not part of the key.
+ */
+const validDefinitions = (() => {
+    const seen = new Set<string>();
+    const engine = path.dirname(path.dirname(require.resolve("aws-local-stepfunctions")));
+    let version = "unknown";
+    try {
+        version = (JSON.parse(fs.readFileSync(path.join(engine, "package.json"), "utf8")) as { version: string }).version;
+    } catch {
+        // Then the cache on disk is keyed by "unknown": still one engine per node_modules.
+    }
+    const dir = path.join(path.dirname(engine), ".cache", "saga-local-cloud", "valid-definitions");
+    const key = (definition: string) =>
+        createHash("sha256")
+            .update(`aws-local-stepfunctions@${version}\n${definition.replace(/http:\/\/127\.0\.0\.1:\d+\//g, "http://127.0.0.1/")}`)
+            .digest("hex");
+    return {
+        has(definition: string): boolean {
+            const k = key(definition);
+            return seen.has(k) || fs.existsSync(path.join(dir, k));
+        },
+        add(definition: string): void {
+            const k = key(definition);
+            seen.add(k);
+            try {
+                fs.mkdirSync(dir, { recursive: true });
+                fs.writeFileSync(path.join(dir, k), "");
+            } catch {
+                // A read-only node_modules: remembered in this process only.
+            }
+        },
+    };
+})();
+
 export class StepFunctionsService {
     readonly machines = new Map<string, LocalStateMachine>();
-    private readonly executions = new Map<string, { record: ExecutionRecord; running?: LocalExecution }>();
+    private readonly executions = new Map<string, { record: ExecutionRecord; running?: LocalExecution; kept?: KeptExecution }>();
+    /** Why StartExecution is refused (the local cloud is stopping); undefined: it is not. */
+    private refusal?: string;
 
     constructor(private readonly options: StepFunctionsOptions) {}
 
@@ -63,6 +118,8 @@ export class StepFunctionsService {
             host: {
                 engine,
                 definition,
+                definitionText: spec.definition,
+                store: this.options.store,
                 stateMachineArn: spec.arn,
                 stateMachineName: spec.name,
                 roleArn: spec.roleArn,
@@ -88,19 +145,53 @@ export class StepFunctionsService {
      */
     validateDefinitions(): void {
         for (const machine of this.machines.values()) {
+            if (validDefinitions.has(machine.definition)) continue;
             try {
-                new StateMachine(machine.host.definition as unknown as StateMachineDefinition);
+                new StateMachine(structuredClone(machine.host.definition) as unknown as StateMachineDefinition);
             } catch (error) {
                 throw new Error(`The definition of the state machine ${machine.name} is not valid: ${(error as Error).message}`);
             }
+            validDefinitions.add(machine.definition);
         }
     }
 
-    /** Executions kept from an earlier run (the data folder); closed ones only. */
-    restore(records: ExecutionRecord[]): void {
-        for (const record of records) this.executions.set(record.executionArn, { record });
+    /**
+     * Executions kept from an earlier run (the data folder): the closed ones, and the open ones,
+     * whose names are taken from now on; `resume` runs those.
+     */
+    restore(kept: { closed: ExecutionRecord[]; running?: KeptExecution[] }): void {
+        for (const record of kept.closed) this.executions.set(record.executionArn, { record });
+        for (const execution of kept.running ?? []) this.executions.set(execution.record.executionArn, { record: execution.record, kept: execution });
     }
 
+    /**
+     * Resumes every kept open execution where its history ends (execution.ts). One whose state
+     * machine is no longer deployed cannot: it is closed as ABORTED, with why.
+     */
+    resume(): { resumed: ExecutionPosition[]; abandoned: ExecutionRecord[] } {
+        const resumed: ExecutionPosition[] = [];
+        const abandoned: ExecutionRecord[] = [];
+        for (const entry of this.executions.values()) {
+            const kept = entry.kept;
+            if (!kept) continue;
+            entry.kept = undefined;
+            const machine = this.machines.get(kept.record.stateMachineArn);
+            if (!machine) {
+                Object.assign(entry.record, {
+                    status: "ABORTED",
+                    stopDate: new Date(),
+                    error: "LocalCloud.StateMachineNotDeployed",
+                    cause: `The state machine ${kept.record.stateMachineArn} is no longer deployed, so this execution could not resume.`,
+                });
+                this.options.store?.reopen(entry.record).close(entry.record);
+                abandoned.push(entry.record);
+                continue;
+            }
+            entry.running = LocalExecution.resume(machine.host, kept);
+            resumed.push(entry.running.where());
+        }
+        return { resumed, abandoned };
+    }
     /**
      * As on AWS (STANDARD): a name already used by an open execution with the same input returns
      * that execution; a different input, or a closed execution of that name, is ExecutionAlreadyExists.
@@ -119,7 +210,8 @@ export class StepFunctionsService {
             if (existing.record.status === "RUNNING" && existing.record.input === input) return existing.record;
             throw new SfnError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn}'`);
         }
-        const running = new LocalExecution(machine.host, executionArn, name, input);
+        if (this.refusal !== undefined) throw new SfnError("ServiceUnavailable", this.refusal, 503);
+        const running = LocalExecution.start(machine.host, executionArn, name, input);
         this.executions.set(executionArn, { record: running.record, running });
         return running.record;
     }
@@ -148,15 +240,35 @@ export class StepFunctionsService {
         return this.executions.get(executionArn)!.record;
     }
 
-    /** Resolves when every execution started so far has closed. */
+    /** Resolves when every execution started so far has closed (or was suspended). */
     async idle(): Promise<void> {
         await Promise.all([...this.executions.values()].map(({ running }) => running?.done));
     }
 
-    /** Aborts what still runs and waits until it has closed. */
-    async stop(): Promise<void> {
-        for (const { running } of this.executions.values()) running?.abort("LocalCloud.Stopped", "The local cloud stopped.");
+    /** Where each running execution is, oldest first. */
+    running(): ExecutionPosition[] {
+        return [...this.executions.values()]
+            .flatMap(({ running }) => (running && running.record.status === "RUNNING" ? [running.where()] : []))
+            .sort((a, b) => a.startDate.getTime() - b.startDate.getTime());
+    }
+
+    /** From now on StartExecution answers 503 ServiceUnavailable with this message (a new execution only). */
+    refuseNewExecutions(message: string): void {
+        this.refusal = message;
+    }
+
+    /**
+     * Ends what still runs: with a data folder each execution is suspended, kept as it is for the
+     * next start to resume; without one it is aborted. Resolves once each has stopped.
+     */
+    async stop(): Promise<StoppedExecutions> {
+        const stopped = this.running();
+        for (const { running } of this.executions.values()) {
+            if (this.options.store) running?.suspend();
+            else running?.abort("LocalCloud.Stopped", "The local cloud stopped.");
+        }
         await this.idle();
+        return this.options.store ? { suspended: stopped, aborted: [] } : { suspended: [], aborted: stopped };
     }
 
     machine(stateMachineArn: string): LocalStateMachine {

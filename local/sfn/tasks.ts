@@ -36,6 +36,8 @@ export interface TaskCall {
 }
 
 export interface DefinitionLike {
+    StartAt?: string;
+    TimeoutSeconds?: number;
     States: Record<string, Record<string, unknown>>;
 }
 

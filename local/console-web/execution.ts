@@ -1,0 +1,178 @@
+// What the console makes of an execution, from what the Step Functions API answers about it:
+// the saga's outcome (ListExecutions' status, and DescribeExecution's error for a failed one), and
+// the states it entered, with their attempts, from GetExecutionHistory. Pure (no DOM).
+import { SagaErrors } from "../../components/model/conventions";
+
+/** Each outcome (SagaOutcome of handlers/lib/status.ts) as the page names it, in the order its filter lists them. */
+export const OUTCOME_LABELS = {
+    running: "running",
+    succeeded: "succeeded",
+    rolled_back: "rolled back",
+    compensation_failed: "compensation failed",
+    failed: "failed",
+    aborted: "aborted",
+    timed_out: "timed out",
+} as const;
+
+/** What became of a saga: the status route's `outcome` (the tests hold the two to be the same). */
+export type SagaOutcome = keyof typeof OUTCOME_LABELS;
+
+const BY_STATUS: Record<string, SagaOutcome | undefined> = {
+    RUNNING: "running",
+    PENDING_REDRIVE: "running",
+    SUCCEEDED: "succeeded",
+    TIMED_OUT: "timed_out",
+    ABORTED: "aborted",
+};
+const BY_ERROR: Record<string, SagaOutcome | undefined> = {
+    [SagaErrors.RolledBack]: "rolled_back",
+    [SagaErrors.CompensationFailed]: "compensation_failed",
+};
+
+/**
+ * The saga's outcome as the status route reports it (outcomeOf of handlers/lib/status.ts, which
+ * the tests hold this to; that module creates an SDK client, so the page cannot bundle it).
+ */
+export function outcomeOf(status: string, error: string | undefined): SagaOutcome {
+    if (status === "FAILED") return BY_ERROR[error ?? ""] ?? "failed";
+    const outcome = BY_STATUS[status];
+    if (!outcome) throw new Error(`Unknown execution status "${status}".`);
+    return outcome;
+}
+
+/** An event of GetExecutionHistory, as the API answers it (timestamps in epoch seconds). */
+export interface HistoryEvent {
+    id: number;
+    type: string;
+    timestamp: number;
+    [details: string]: unknown;
+}
+
+/** One call of a Task: a retry is another attempt. Times in epoch milliseconds. */
+export interface Attempt {
+    startedAt: number;
+    endedAt?: number;
+    error?: string;
+    cause?: string;
+}
+
+/**
+ * - succeeded: left normally; caught: its error went to a Catch, the run went on;
+ * - failed: the run failed in it (an error nothing caught, or a Fail state);
+ * - aborted / timed_out: the run was stopped, or ran out of time, in it; running: still in it.
+ */
+export type VisitResult = "running" | "succeeded" | "caught" | "failed" | "aborted" | "timed_out";
+
+/** Each result as the page words it. */
+export const VISIT_RESULT_LABELS: Record<VisitResult, string> = {
+    running: "running",
+    succeeded: "succeeded",
+    caught: "failed, caught",
+    failed: "failed",
+    aborted: "aborted",
+    timed_out: "timed out",
+};
+
+/** One entry into a state. */
+export interface Visit {
+    /** 1 for the first state entered. */
+    order: number;
+    name: string;
+    type: string;
+    enteredAt: number;
+    exitedAt?: number;
+    attempts: Attempt[];
+    result: VisitResult;
+}
+
+const ms = (seconds: number) => Math.round(seconds * 1000);
+const details = (event: HistoryEvent, key: string) => (event[key] ?? {}) as Record<string, unknown>;
+const optionalString = (value: unknown) => (typeof value === "string" ? value : undefined);
+
+/** The states an execution entered, in order, from its history events (in the API's order). */
+export function visitsOf(events: HistoryEvent[]): Visit[] {
+    const visits: Visit[] = [];
+    const current = () => visits.at(-1);
+    const lastAttempt = () => current()?.attempts.at(-1);
+    const endAttempt = (event: HistoryEvent, key: string) => {
+        const attempt = lastAttempt();
+        if (!attempt) return;
+        const { error, cause } = details(event, key);
+        Object.assign(attempt, { endedAt: ms(event.timestamp) }, error !== undefined ? { error: String(error), cause: optionalString(cause) } : {});
+    };
+    const stopIn = (result: VisitResult, at: number) => {
+        const visit = current();
+        if (visit && visit.exitedAt === undefined) Object.assign(visit, { result, exitedAt: at });
+    };
+    for (const event of events) {
+        const at = ms(event.timestamp);
+        if (event.type.endsWith("StateEntered")) {
+            const { name } = details(event, "stateEnteredEventDetails");
+            visits.push({ order: visits.length + 1, name: String(name), type: event.type.slice(0, -"StateEntered".length), enteredAt: at, attempts: [], result: "running" });
+        } else if (event.type.endsWith("StateExited")) {
+            const visit = current();
+            if (visit) Object.assign(visit, { exitedAt: at, result: lastAttempt()?.error !== undefined ? "caught" : "succeeded" });
+        } else if (event.type === "TaskScheduled") {
+            current()?.attempts.push({ startedAt: at });
+        } else if (event.type === "TaskSucceeded") {
+            endAttempt(event, "taskSucceededEventDetails");
+        } else if (event.type === "TaskFailed") {
+            endAttempt(event, "taskFailedEventDetails");
+        } else if (event.type === "TaskTimedOut") {
+            endAttempt(event, "taskTimedOutEventDetails");
+        } else if (event.type === "ExecutionSucceeded") {
+            stopIn("succeeded", at);
+        } else if (event.type === "ExecutionFailed") {
+            stopIn("failed", at);
+        } else if (event.type === "ExecutionAborted") {
+            stopIn("aborted", at);
+        } else if (event.type === "ExecutionTimedOut") {
+            stopIn("timed_out", at);
+        }
+    }
+    return visits;
+}
+
+const TRACE_KEYS = new Set(["trace", "stackTrace", "stack"]);
+
+/** A JSON text's value, or the text itself when it is not JSON. */
+function parsed(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+/**
+ * A value of a cause, to read on a line: a function's error as `errorType: errorMessage`, a
+ * caught one (`{ Error, Cause }`) as its error and cause, any other object as its fields; JSON in
+ * strings is read too, and stack traces are left out (the page offers the whole cause apart).
+ */
+function readable(value: unknown): string {
+    if (typeof value === "string") {
+        const inner = parsed(value);
+        return typeof inner === "object" && inner !== null ? readable(inner) : value;
+    }
+    if (typeof value !== "object" || value === null) return String(value);
+    if (Array.isArray(value)) return value.map(readable).join("; ");
+    const fields = value as Record<string, unknown>;
+    if (typeof fields.errorMessage === "string") return typeof fields.errorType === "string" ? `${fields.errorType}: ${fields.errorMessage}` : fields.errorMessage;
+    if (typeof fields.Error === "string") return errorLine(fields.Error, fields.Cause === undefined ? undefined : typeof fields.Cause === "string" ? fields.Cause : JSON.stringify(fields.Cause));
+    return Object.entries(fields)
+        .filter(([key]) => !TRACE_KEYS.has(key))
+        .map(([key, nested]) => `${key}: ${readable(nested)}`)
+        .join("; ");
+}
+
+/** An execution's or an attempt's cause, to read (see `readable`); "" when there is none. */
+export function readableCause(cause: string | undefined): string {
+    return cause === undefined || cause === "" ? "" : readable(cause);
+}
+
+/** An error and its cause on one line, the error named once: "PaymentFailed: Failure injected ...". */
+export function errorLine(error: string, cause: string | undefined): string {
+    const text = readableCause(cause);
+    if (text === "" || text === error) return error;
+    return text.startsWith(`${error}: `) ? text : `${error}: ${text}`;
+}

@@ -1,0 +1,203 @@
+// The console's reading of what the AWS-shaped APIs answer, without a browser: the graph of any
+// saga's definition (kinds, transitions, a layout whose states do not overlap), the outcomes it
+// names (held to the status route's), the causes it shows, the start route's answers it reads,
+// and the page's own code type-checked against the DOM.
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import ts from "typescript";
+import { SagaStep } from "../components/model/args";
+import { afterFailedCompensation, buildSagaDefinition, recordFailureStateName } from "../components/model/definition";
+import { actionsOf, FixedStates, stateNameOf } from "../components/model/steps";
+import { parseRequest, RUN_TYPE_PARAMETER as START_RUN_TYPE_PARAMETER } from "../handlers/lib/start";
+import { outcomeOf as statusOutcomeOf, SagaOutcome as StatusOutcome } from "../handlers/lib/status";
+import { RUN_TYPES } from "../handlers/travel/trip";
+import { travelSteps } from "../handlers/travel/steps";
+import { errorLine, OUTCOME_LABELS, outcomeOf, readableCause, SagaOutcome } from "../local/console-web/execution";
+import { graphOf, labelLines, layoutMachine, StateKind } from "../local/console-web/graph";
+import { idParameterFrom, PROBE_PARAMETER, RUN_TYPE_PARAMETER, runTypesFrom } from "../local/console-web/program";
+import { Asl } from "../policy-pack/analysis/asl";
+
+const step = (name: string, withConfirm = true): SagaStep => ({
+    name,
+    reserve: { module: `${name}.ts`, export: "reserve" },
+    ...(withConfirm ? { confirm: { module: `${name}.ts`, export: "confirm" } } : {}),
+    cancel: { module: `${name}.ts`, export: "cancel" },
+});
+
+const build = (steps: SagaStep[]): Asl =>
+    buildSagaDefinition({
+        steps,
+        functionArns: Object.fromEntries(steps.flatMap((s) => actionsOf(s).map(({ role }) => [stateNameOf(s, role), `arn:aws:lambda:us-east-1:123456789012:function:${s.name}-${role}`]))),
+        failureQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/failures",
+    });
+
+const SHAPES: Record<string, SagaStep[]> = {
+    "the travel booking": travelSteps,
+    // The order example's shape: a first step without a confirm, the others with one.
+    "an order": [step("Payment", false), step("Stock"), step("Shipment")],
+    "one step without a confirm": [step("Only", false)],
+};
+
+/** Each state's kind, as the saga's own model says it should be drawn. */
+function expectedKinds(steps: SagaStep[]): Record<string, StateKind> {
+    const kinds: Record<string, StateKind> = {};
+    steps.forEach((s, i) => {
+        kinds[stateNameOf(s, "reserve")] = "forward";
+        if (s.confirm) kinds[stateNameOf(s, "confirm")] = "forward";
+        kinds[stateNameOf(s, "cancel")] = "compensation";
+        if (i < steps.length - 1) kinds[afterFailedCompensation(stateNameOf(s, "cancel"))] = "compensation";
+        kinds[recordFailureStateName(s)] = "record";
+    });
+    kinds[FixedStates.summarizeFailures] = "record";
+    for (const end of [FixedStates.succeeded, FixedStates.rolledBack, FixedStates.compensationFailed]) kinds[end] = "end";
+    return kinds;
+}
+
+const kindsOf = (asl: Asl) => Object.fromEntries(graphOf(asl).nodes.map((node) => [node.name, node.kind]));
+
+describe("the console's graph of a state machine", () => {
+    for (const [shape, steps] of Object.entries(SHAPES)) {
+        describe(`of ${shape}`, () => {
+            const asl = build(steps);
+
+            it("draws every state, coloured by its part: forward, compensation, failure record, end", () => {
+                assert.deepEqual(kindsOf(asl), expectedKinds(steps));
+            });
+
+            it("knows the parts from the structure alone when the Tasks carry no saga Comment", () => {
+                const bare = structuredClone(asl);
+                for (const state of Object.values(bare.States)) delete state.Comment;
+                assert.deepEqual(kindsOf(bare), expectedKinds(steps));
+            });
+
+            it("draws one edge per transition: every Next and every Catch, once per pair of states", () => {
+                const expected = new Set<string>();
+                for (const [from, state] of Object.entries(asl.States)) {
+                    if (typeof state.Next === "string") expected.add(`${from} -> ${state.Next}`);
+                    for (const c of (state.Catch as { Next: string }[] | undefined) ?? []) expected.add(`${from} -> ${c.Next}`);
+                }
+                const edges = graphOf(asl).edges.map((e) => `${e.from} -> ${e.to}`);
+                assert.equal(edges.length, expected.size);
+                assert.deepEqual(new Set(edges), expected);
+                const catches = graphOf(asl).edges.filter((e) => e.kind === "catch").map((e) => `${e.from} -> ${e.to}`);
+                assert.ok(catches.includes(`${stateNameOf(steps[0], "reserve")} -> ${stateNameOf(steps[0], "cancel")}`));
+            });
+
+            it("lays it out with no two states overlapping, inside the drawing, each edge from its state to the next", () => {
+                const graph = layoutMachine(asl);
+                const box = (n: (typeof graph.nodes)[number]) => ({ left: n.x - n.width / 2, right: n.x + n.width / 2, top: n.y - n.height / 2, bottom: n.y + n.height / 2 });
+                for (const node of graph.nodes) {
+                    const b = box(node);
+                    assert.ok(b.left >= 0 && b.top >= 0 && b.right <= graph.width + 0.5 && b.bottom <= graph.height + 0.5, `${node.name} is inside the drawing`);
+                }
+                graph.nodes.forEach((a, i) =>
+                    graph.nodes.slice(i + 1).forEach((b) => {
+                        const [p, q] = [box(a), box(b)];
+                        assert.ok(p.right <= q.left || q.right <= p.left || p.bottom <= q.top || q.bottom <= p.top, `${a.name} and ${b.name} do not overlap`);
+                    }),
+                );
+                const byName = new Map(graph.nodes.map((n) => [n.name, n]));
+                for (const edge of graph.edges) {
+                    assert.ok(edge.points.length >= 2, `${edge.from} -> ${edge.to} has a route`);
+                    const [first, last] = [edge.points[0], edge.points.at(-1)!];
+                    const near = (p: { x: number; y: number }, n: string) => {
+                        const b = box(byName.get(n)!);
+                        return p.x >= b.left - 1 && p.x <= b.right + 1 && p.y >= b.top - 1 && p.y <= b.bottom + 1;
+                    };
+                    assert.ok(near(first, edge.from) && near(last, edge.to), `${edge.from} -> ${edge.to} runs from the one to the other`);
+                }
+            });
+        });
+    }
+
+    it("draws a Choice's branches and its default, and a state it cannot place as other", () => {
+        const asl: Asl = {
+            StartAt: "Check",
+            States: {
+                Check: { Type: "Choice", Choices: [{ Variable: "$.ok", BooleanEquals: true, Next: "Work" }], Default: "Give Up" },
+                Work: { Type: "Task", Resource: "arn:aws:lambda:us-east-1:123456789012:function:work", End: true },
+                "Give Up": { Type: "Fail", Error: "No" },
+                Orphan: { Type: "Task", Resource: "arn:aws:lambda:us-east-1:123456789012:function:orphan", End: true },
+            },
+        };
+        assert.deepEqual(kindsOf(asl), { Check: "forward", Work: "forward", "Give Up": "end", Orphan: "other" });
+        assert.deepEqual(graphOf(asl).edges.map((e) => `${e.from} -> ${e.to}`), ["Check -> Work", "Check -> Give Up"]);
+    });
+
+    it("labels a long name on two lines: a qualifier apart, else cut at the space nearest the middle", () => {
+        assert.deepEqual(labelLines("Cancel Flight (after a failed compensation)"), ["Cancel Flight", "(after a failed compensation)"]);
+        assert.deepEqual(labelLines("Record Payment compensation failure"), ["Record Payment", "compensation failure"]);
+        assert.deepEqual(labelLines("Reserve Hotel"), ["Reserve Hotel"]);
+    });
+});
+
+describe("the console's reading of executions", () => {
+    const cases: [string, string | undefined][] = [
+        ["RUNNING", undefined],
+        ["PENDING_REDRIVE", "Saga.RolledBack"],
+        ["SUCCEEDED", undefined],
+        ["FAILED", "Saga.RolledBack"],
+        ["FAILED", "Saga.CompensationFailed"],
+        ["FAILED", "States.Runtime"],
+        ["TIMED_OUT", "States.Timeout"],
+        ["ABORTED", undefined],
+    ];
+
+    it("names each execution's outcome as the status route does", () => {
+        for (const [status, error] of cases) assert.equal(outcomeOf(status, error), statusOutcomeOf(status as never, error), `${status} ${error}`);
+        assert.throws(() => outcomeOf("LOST", undefined), /Unknown execution status "LOST"/);
+        // Every outcome the page names is one the status route reports (a compile-time check).
+        const named: StatusOutcome[] = Object.keys(OUTCOME_LABELS) as SagaOutcome[];
+        assert.deepEqual(new Set(named), new Set(cases.map(([status, error]) => statusOutcomeOf(status as never, error))));
+    });
+
+    it("reads a cause: a function's error, a caught error, the saga's summary of failed compensations, without traces", () => {
+        const fn = (type: string, message: string) => JSON.stringify({ errorType: type, errorMessage: message, trace: ["at /var/task/index.js:1"] });
+        assert.equal(readableCause(fn("PaymentFailed", "Declined.")), "PaymentFailed: Declined.");
+        const summary = JSON.stringify({ failure: { Error: "PaymentFailed", Cause: fn("PaymentFailed", "Declined.") }, compensationFailures: { Hotel: { Error: "Boom", Cause: fn("Boom", "No.") } } });
+        assert.equal(readableCause(summary), "failure: PaymentFailed: Declined.; compensationFailures: Hotel: Boom: No.");
+        assert.equal(readableCause("not JSON"), "not JSON");
+        assert.equal(readableCause(undefined), "");
+        assert.equal(errorLine("PaymentFailed", fn("PaymentFailed", "Declined.")), "PaymentFailed: Declined.");
+        assert.equal(errorLine("States.Timeout", undefined), "States.Timeout");
+        assert.equal(errorLine("Lambda.Unknown", "It broke."), "Lambda.Unknown: It broke.");
+    });
+
+    it("reads the start route's parameters and run types from its own 400 answers, injection on and off", () => {
+        assert.equal(RUN_TYPE_PARAMETER, START_RUN_TYPE_PARAMETER);
+        const options = { idParameter: "orderID", runTypes: RUN_TYPES, buildInput: () => ({}) };
+        const refusal = (query: Record<string, string>) => {
+            const answer = parseRequest(query, options);
+            assert.ok("error" in answer, `${JSON.stringify(query)} is refused`);
+            return answer.error;
+        };
+        const saved = process.env.SAGA_FAILURE_INJECTION;
+        try {
+            process.env.SAGA_FAILURE_INJECTION = "true";
+            assert.equal(idParameterFrom(refusal({ [PROBE_PARAMETER]: "" })), "orderID");
+            assert.deepEqual(runTypesFrom(refusal({ [RUN_TYPE_PARAMETER]: "" })), RUN_TYPES);
+            delete process.env.SAGA_FAILURE_INJECTION;
+            assert.deepEqual(runTypesFrom(refusal({ [RUN_TYPE_PARAMETER]: "" })), []);
+        } finally {
+            if (saved === undefined) delete process.env.SAGA_FAILURE_INJECTION;
+            else process.env.SAGA_FAILURE_INJECTION = saved;
+        }
+        assert.equal(idParameterFrom("Missing Authentication Token"), undefined);
+        assert.equal(runTypesFrom("Forbidden"), undefined);
+    });
+});
+
+describe("the console page's own code", () => {
+    it("type-checks against the DOM (local/console-web/page/tsconfig.json)", function () {
+        this.timeout(20_000);
+        const configPath = path.resolve(__dirname, "../local/console-web/page/tsconfig.json");
+        const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, "\n")) })!;
+        assert.ok(config.fileNames.some((file) => file.endsWith("main.mts")), "the page's modules are checked");
+        const program = ts.createProgram(config.fileNames, config.options);
+        const problems = ts.getPreEmitDiagnostics(program).map((d) => {
+            const where = d.file ? `${path.relative(process.cwd(), d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ` : "";
+            return where + ts.flattenDiagnosticMessageText(d.messageText, "\n");
+        });
+        assert.deepEqual(problems, []);
+    });
+});

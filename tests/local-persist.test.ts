@@ -1,0 +1,274 @@
+// With a data folder, the local Step Functions service keeps every execution as it runs, and a new
+// service on the same folder (the local cloud started again after a crash or a stop) resumes the
+// open ones where they were, as Step Functions continues after an outage: the state they were in,
+// with its input, its retries already made, its context object, its time limit counted from the
+// start; a line cut short by the crash is dropped. A small machine whose Tasks the test scripts;
+// a "crash" is a service left as it is, its data folder read by the next one, as a killed
+// process leaves it (every write is synchronous). Also: a queue's file cut short the same way, and
+// one local cloud per data folder.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { DataDirInUseError, DataLock } from "../local/data-lock";
+import type { ExecutionRecord } from "../local/sfn/execution";
+import { SfnError, StepFunctionsService } from "../local/sfn/service";
+import { ExecutionStore } from "../local/sfn/store";
+import { LAMBDA_INVOKE, lambdaTaskError } from "../local/sfn/tasks";
+import { LocalQueue } from "../local/sqs";
+
+const MACHINE = "arn:aws:states:us-east-1:000000000000:stateMachine:resume-probe";
+const DEFINITION = {
+    StartAt: "Work",
+    TimeoutSeconds: 600,
+    States: {
+        Work: {
+            Type: "Task",
+            Resource: LAMBDA_INVOKE,
+            Parameters: { FunctionName: "work", "Payload.$": "$" },
+            ResultSelector: { "result.$": "$.Payload" },
+            ResultPath: "$.work",
+            Retry: [{ ErrorEquals: ["Flaky"], MaxAttempts: 3 }],
+            Catch: [{ ErrorEquals: ["States.ALL"], Next: "Undo", ResultPath: "$.failure" }],
+            Next: "Done",
+        },
+        // What the failure-recording Task of a saga reads: the context object.
+        Undo: {
+            Type: "Task",
+            Resource: LAMBDA_INVOKE,
+            Parameters: {
+                FunctionName: "undo",
+                Payload: { "name.$": "$$.Execution.Name", "id.$": "$$.Execution.Id", "input.$": "$$.Execution.Input", "start.$": "$$.Execution.StartTime", "error.$": "$.failure.Error" },
+            },
+            ResultPath: null,
+            Next: "Undone",
+        },
+        Done: { Type: "Succeed" },
+        Undone: { Type: "Fail", Error: "Work.Undone" },
+    },
+};
+
+/** What a function does on its nth call (1-based) with a payload. */
+type Script = (call: number, payload: any) => Promise<unknown>;
+/** Tasks held open; released (failed) when the test ends, so no engine timer outlives it. */
+const holds = new Set<(error: Error) => void>();
+const hold = () => new Promise<never>((_, reject) => holds.add(reject));
+function releaseHolds(): void {
+    for (const release of holds) release(lambdaTaskError("Released", "The test is over."));
+    holds.clear();
+}
+const fail = (name: string) => Promise.reject(lambdaTaskError(name, `${name} on purpose.`));
+
+/** A local cloud's Step Functions on a data folder: what is kept there is restored and resumed. */
+function serviceOn(dataDir: string, scripts: Record<string, Script>) {
+    const calls: Record<string, any[]> = { work: [], undo: [] };
+    const warnings: string[] = [];
+    const store = new ExecutionStore(dataDir, (line) => warnings.push(line));
+    const service = new StepFunctionsService({
+        region: "us-east-1",
+        retryIntervalMs: 0,
+        store,
+        targets: {
+            hasFunction: (name) => name in calls,
+            invokeFunction(name, payload) {
+                calls[name].push(payload);
+                return (scripts[name] ?? hold)(calls[name].length, payload);
+            },
+            sendMessage: () => ({ MessageId: "unused" }),
+        },
+    });
+    service.createStateMachine({ name: "resume-probe", arn: MACHINE, definition: JSON.stringify(DEFINITION), roleArn: "arn:aws:iam::000000000000:role/probe", type: "STANDARD" });
+    service.restore(store.load());
+    const { resumed } = service.resume();
+    return { service, calls, warnings, resumed };
+}
+
+const arnOf = (name: string) => `arn:aws:states:us-east-1:000000000000:execution:resume-probe:${name}`;
+const journalOf = (dataDir: string) => {
+    const dir = path.join(dataDir, "stepfunctions", "running");
+    const files = fs.readdirSync(dir);
+    assert.equal(files.length, 1, `one open execution's journal: ${files}`);
+    return path.join(dir, files[0]);
+};
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (!condition()) {
+        if (Date.now() > deadline) throw new Error(`Still waiting for ${what}.`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+}
+
+/** The history as "Type State" lines, ids checked to run 1, 2, 3, ... */
+function historyOf(record: ExecutionRecord): string[] {
+    record.history.forEach((event, i) => assert.deepEqual([event.id, event.previousEventId], [i + 1, i], `event ${i + 1}: ${event.type}`));
+    return record.history.map((event) => `${event.type}${event.stateEnteredEventDetails ? ` ${(event.stateEnteredEventDetails as { name: string }).name}` : ""}`);
+}
+
+describe("the local Step Functions service with a data folder: executions resume after a restart", () => {
+    let dataDir: string;
+    const stopped: StepFunctionsService[] = [];
+    beforeEach(() => {
+        dataDir = fs.mkdtempSync(path.join(tmpdir(), "saga-resume-"));
+    });
+    afterEach(async () => {
+        // A "crashed" service still holds its Tasks: suspended, it writes nothing more.
+        await Promise.all(stopped.splice(0).map((service) => service.stop()));
+        releaseHolds();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it("runs again the Task that was under way, with the retries already made counted, and the same context", async () => {
+        const input = JSON.stringify({ order: 7 });
+        // Two attempts fail, the third is under way when the process dies.
+        const first = serviceOn(dataDir, { work: (call) => (call <= 2 ? fail("Flaky") : hold()), undo: hold });
+        stopped.push(first.service);
+        const started = first.service.startExecution(MACHINE, "order-7", input);
+        await until(() => first.calls.work.length === 3, "the third attempt");
+
+        const second = serviceOn(dataDir, { work: () => fail("Flaky"), undo: async () => ({}) });
+        assert.deepEqual(
+            second.resumed.map(({ name, state, failedAttempts }) => ({ name, state, failedAttempts })),
+            [{ name: "order-7", state: "Work", failedAttempts: 2 }],
+        );
+        await second.service.idle();
+        const record = second.service.describeExecution(arnOf("order-7"));
+        assert.deepEqual([record.status, record.error], ["FAILED", "Work.Undone"]);
+        // MaxAttempts 3: four attempts in all, two before the restart; counted afresh it would be six.
+        assert.equal(second.calls.work.length, 2);
+        assert.deepEqual(historyOf(record), [
+            "ExecutionStarted",
+            "TaskStateEntered Work",
+            ...Array.from({ length: 4 }, () => ["TaskScheduled", "TaskStarted", "TaskFailed"]).flat(),
+            "TaskStateExited",
+            "TaskStateEntered Undo",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "FailStateEntered Undone",
+            "ExecutionFailed",
+        ]);
+        assert.deepEqual(second.calls.undo, [
+            { name: "order-7", id: arnOf("order-7"), input: { order: 7 }, start: started.startDate.toISOString(), error: "Flaky" },
+        ]);
+        // Closed: kept for good, its journal gone.
+        assert.deepEqual(fs.readdirSync(path.join(dataDir, "stepfunctions", "running")), []);
+        const third = serviceOn(dataDir, {});
+        assert.equal(third.service.describeExecution(arnOf("order-7")).status, "FAILED");
+        assert.throws(() => third.service.startExecution(MACHINE, "order-7", input), (e: SfnError) => e.type === "ExecutionAlreadyExists");
+    });
+
+    it("acts on a failed attempt the history kept without running it again, and drops a line cut short", async () => {
+        const first = serviceOn(dataDir, { work: () => fail("Fatal"), undo: hold });
+        stopped.push(first.service);
+        first.service.startExecution(MACHINE, "order-8", "{}");
+        await until(() => first.calls.undo.length === 1, "the compensation");
+        await first.service.stop();
+        // As if the process died right after writing the failure: the next line half written.
+        const file = journalOf(dataDir);
+        const lines = fs.readFileSync(file, "utf8").split("\n");
+        assert.match(lines[2], /"TaskFailed"/);
+        fs.writeFileSync(file, `${lines.slice(0, 3).join("\n")}\n${lines[3].slice(0, lines[3].length / 2)}`);
+
+        const second = serviceOn(dataDir, { work: () => fail("NotAgain"), undo: async () => ({}) });
+        assert.ok(second.warnings.some((line) => /cut short/.test(line)), second.warnings.join("\n"));
+        await second.service.idle();
+        const record = second.service.describeExecution(arnOf("order-8"));
+        assert.deepEqual([record.status, record.error], ["FAILED", "Work.Undone"]);
+        assert.equal(second.calls.work.length, 0, "the failed attempt is not run again");
+        assert.equal(second.calls.undo[0].error, "Fatal");
+        assert.equal(historyOf(record).filter((event) => event === "TaskFailed").length, 1);
+        assert.equal(historyOf(record).filter((event) => event === "TaskStateEntered Undo").length, 1);
+
+        // The same for the closed executions' file: a torn last line is dropped, what follows is whole.
+        const closedFile = path.join(dataDir, "stepfunctions", "executions.jsonl");
+        fs.appendFileSync(closedFile, '{"executionArn":"arn:aws:states:us-east-1:000000000000:execution:resume-probe:torn","na');
+        const third = serviceOn(dataDir, {});
+        assert.deepEqual(third.service.listExecutions(MACHINE).map((e) => e.name), ["order-8"]);
+        assert.ok(fs.readFileSync(closedFile, "utf8").endsWith("}\n"));
+
+        // And for a queue's file: a message cut short was never sent.
+        const queueFile = path.join(dataDir, "queue.jsonl");
+        const queue = new LocalQueue("failures", "http://127.0.0.1:1/_local/queues/failures", "arn:aws:sqs:us-east-1:000000000000:failures", { file: queueFile });
+        queue.send('{"step":"Hotel"}');
+        fs.appendFileSync(queueFile, '{"messageId":"torn","bo');
+        const reopened = new LocalQueue("failures", queue.url, queue.arn, { file: queueFile });
+        reopened.send('{"step":"Flight"}');
+        const kept = new LocalQueue("failures", queue.url, queue.arn, { file: queueFile });
+        assert.deepEqual(kept.summary().messages.map((message) => message.body), ['{"step":"Hotel"}', '{"step":"Flight"}']);
+    });
+
+    it("keeps a running execution's name taken, and times it out at once when its time ran out while the cloud was down", async () => {
+        const first = serviceOn(dataDir, { work: hold, undo: hold });
+        first.service.startExecution(MACHINE, "order-9", '{"n":9}');
+        await until(() => first.calls.work.length === 1, "the first attempt");
+        const { suspended, aborted } = await first.service.stop();
+        assert.deepEqual([suspended.map((e) => e.name), aborted], [["order-9"], []]);
+
+        const second = serviceOn(dataDir, { work: hold, undo: hold });
+        stopped.push(second.service);
+        assert.equal(second.calls.work.length, 1, "the Task under way runs again");
+        const running = second.service.describeExecution(arnOf("order-9"));
+        assert.equal(running.status, "RUNNING");
+        assert.equal(second.service.startExecution(MACHINE, "order-9", '{"n":9}'), running, "the same name and input: the same execution");
+        assert.throws(() => second.service.startExecution(MACHINE, "order-9", '{"n":10}'), (e: SfnError) => e.type === "ExecutionAlreadyExists");
+        assert.deepEqual(second.service.listExecutions(MACHINE, "RUNNING").map((e) => e.name), ["order-9"]);
+        await second.service.stop();
+
+        // Started long ago: its 600 s have passed by the next start.
+        const file = journalOf(dataDir);
+        const [head, ...rest] = fs.readFileSync(file, "utf8").split("\n");
+        const started = JSON.parse(head);
+        started.execution.startDate = new Date(Date.now() - 3_600_000).toISOString();
+        fs.writeFileSync(file, [JSON.stringify(started), ...rest].join("\n"));
+        const third = serviceOn(dataDir, { work: hold, undo: hold });
+        await third.service.idle();
+        const record = third.service.describeExecution(arnOf("order-9"));
+        assert.deepEqual([record.status, record.error, third.calls.work.length], ["TIMED_OUT", "States.Timeout", 0]);
+        assert.deepEqual(historyOf(record).slice(-1), ["ExecutionTimedOut"]);
+    });
+
+    it("without a data folder keeps nothing: a stop aborts what runs", async () => {
+        const service = new StepFunctionsService({
+            region: "us-east-1",
+            targets: { hasFunction: () => true, invokeFunction: hold, sendMessage: () => ({ MessageId: "unused" }) },
+        });
+        service.createStateMachine({ name: "resume-probe", arn: MACHINE, definition: JSON.stringify(DEFINITION), roleArn: "arn:aws:iam::000000000000:role/probe", type: "STANDARD" });
+        service.startExecution(MACHINE, "order-10", "{}");
+        const { suspended, aborted } = await service.stop();
+        assert.deepEqual([suspended, aborted.map((e) => e.name)], [[], ["order-10"]]);
+        assert.equal(service.describeExecution(arnOf("order-10")).status, "ABORTED");
+    });
+});
+
+describe("one local cloud per data folder (its lock file)", () => {
+    let dataDir: string;
+    beforeEach(() => {
+        dataDir = fs.mkdtempSync(path.join(tmpdir(), "saga-lock-"));
+    });
+    afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+    it("refuses a second cloud, naming the first, and takes the folder back once it is released", () => {
+        const lock = DataLock.acquire(dataDir);
+        lock.describe("http://127.0.0.1:4321");
+        assert.throws(
+            () => DataLock.acquire(dataDir),
+            (error: Error) => error instanceof DataDirInUseError && error.message.includes("in use by another local cloud in this process at http://127.0.0.1:4321"),
+        );
+        lock.release();
+        DataLock.acquire(dataDir).release();
+    });
+
+    it("takes over a lock left by a process that has ended, or one never written whole", () => {
+        const file = path.join(dataDir, "local-cloud.lock");
+        // PIDs go up to 2^22 on Linux: this one is not running.
+        fs.writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 7, host: require("node:os").hostname(), startedAt: "2026-01-01T00:00:00.000Z" }));
+        DataLock.acquire(dataDir).release();
+        fs.writeFileSync(file, '{"pid":12');
+        const lock = DataLock.acquire(dataDir);
+        assert.equal(JSON.parse(fs.readFileSync(file, "utf8")).pid, process.pid);
+        lock.release();
+        assert.equal(fs.existsSync(file), false);
+    });
+});
