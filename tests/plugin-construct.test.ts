@@ -5,15 +5,14 @@
 // outputs; a relative handler path it cannot resolve must fail with the validation's message.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { SagaComponent, SagaComponentArgs } from "../components";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
-import { BASE_CONFIG, deploy, find, PlainProvisioner, recorded, setupMocks, Types, valueOf } from "./support/mocks";
-import { asResourceReference, assertBuilt, PluginProcess, Registration, REPO, SAGA_TYPE, TestEngine } from "./support/plugin";
+import { BASE_CONFIG, deploy, find, recorded, setupMocks, Types, valueOf } from "./support/mocks";
+import { asResourceReference, PluginProcess, Registration, REPO, SAGA_TYPE, sharedPluginHost, TestEngine } from "./support/plugin";
 
 const { specialSigKey, specialArchiveSig } = pulumi.runtime;
 const ALARM_TOPIC = "arn:aws:sns:us-east-1:123456789012:saga-alarms";
@@ -85,23 +84,13 @@ describe("the component package as a plugin: Construct, as the engine calls it f
     let state: Record<string, unknown>;
 
     before(async () => {
-        assertBuilt();
-        // A program in another language: the engine starts the plugin in the program's directory.
-        programDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-program-"));
-        engine = await TestEngine.start({ project: "saga", stack: "test", newResource: new PlainProvisioner().newResource });
-        [plugin, expected] = await Promise.all([PluginProcess.start({ engineAddress: engine.address, cwd: programDir }), inProcess()]);
+        [{ engine, plugin, programDir }, expected] = await Promise.all([sharedPluginHost(), inProcess()]);
         const constructed = await construct("booking", travelArgs);
         registered = constructed.registered;
         component = registered.find((r) => r.type === SAGA_TYPE)!;
         assert.ok(component, `the component itself was not registered; got ${pairs(registered).join(", ")}`);
         assert.equal(constructed.response.getUrn(), component.urn);
         state = constructed.response.getState()!.toJavaScript() as Record<string, unknown>;
-    });
-
-    after(async () => {
-        await plugin?.close();
-        await engine?.close();
-        if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
     });
 
     it("registers the same resources as the component constructed in TypeScript", () => {

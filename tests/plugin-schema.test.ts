@@ -5,11 +5,9 @@
 // message, instead of at a user's `pulumi package add`.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { assertBuilt, PluginProcess, REPO, SAGA_TYPE, TestEngine } from "./support/plugin";
-import { PlainProvisioner } from "./support/mocks";
+import { PluginProcess, REPO, SAGA_TYPE, sharedPluginHost } from "./support/plugin";
 
 const AWS_VERSION: string = JSON.parse(fs.readFileSync(require.resolve("@pulumi/aws/package.json", { paths: [REPO] }), "utf8")).version;
 const PACKAGE_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).version;
@@ -17,18 +15,12 @@ const awsResource = (type: string) => `/aws/v${AWS_VERSION}/schema.json#/resourc
 
 describe("the component package as a plugin: its schema", function () {
     this.timeout(60_000);
-    let engine: TestEngine;
     let plugin: PluginProcess;
-    let programDir: string;
     let schema: Record<string, any>;
     let component: Record<string, any>;
 
     before(async () => {
-        assertBuilt();
-        // A program in another language: the engine starts the plugin in the program's directory.
-        programDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-program-"));
-        engine = await TestEngine.start({ project: "saga", stack: "test", newResource: new PlainProvisioner().newResource });
-        plugin = await PluginProcess.start({ engineAddress: engine.address, cwd: programDir });
+        ({ plugin } = await sharedPluginHost());
         try {
             schema = await plugin.getSchema();
         } catch (error) {
@@ -36,12 +28,6 @@ describe("the component package as a plugin: its schema", function () {
             throw new Error(`GetSchema failed: ${(error as { details?: string }).details ?? error}\n${plugin.log}`);
         }
         component = schema.resources?.[SAGA_TYPE];
-    });
-
-    after(async () => {
-        await plugin?.close();
-        await engine?.close();
-        if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
     });
 
     it("matches the reviewed golden schema", () => {

@@ -12,6 +12,7 @@
 // plain provisioning as the in-process mocks.
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as pulumi from "@pulumi/pulumi";
@@ -23,6 +24,7 @@ import { IResourceMonitorServer, ResourceMonitorService } from "@pulumi/pulumi/p
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { PlainProvisioner } from "../../local/pulumi/plain";
 import { callUnary, startPlugin, stopPlugin } from "../../local/pulumi/plugin-process";
 
 /** The package: the directory with package.json and PulumiPlugin.yaml. */
@@ -269,3 +271,37 @@ export function asResourceReference(value: unknown): ResourceReference | undefin
     const object = value as Record<string, unknown> | null;
     return object && typeof object === "object" && object[specialSigKey] === specialResourceSig ? (object as unknown as ResourceReference) : undefined;
 }
+
+/** The engine stand-in and the plugin it started, in a program's directory of their own. */
+export interface PluginHost {
+    programDir: string;
+    engine: TestEngine;
+    plugin: PluginProcess;
+}
+
+let host: Promise<PluginHost> | undefined;
+
+/**
+ * One plugin for every plugin test file of this run: the engine starts one per program, and its
+ * first GetSchema or Construct pays Pulumi's schema inference (~5 s), which it then keeps.
+ */
+export function sharedPluginHost(): Promise<PluginHost> {
+    host ??= (async () => {
+        assertBuilt();
+        // A program in another language: the engine starts the plugin in the program's directory.
+        const programDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-program-"));
+        const engine = await TestEngine.start({ project: "saga", stack: "test", newResource: new PlainProvisioner().newResource });
+        const plugin = await PluginProcess.start({ engineAddress: engine.address, cwd: programDir });
+        return { programDir, engine, plugin };
+    })();
+    return host;
+}
+
+// Ends the shared plugin once every test of the run is done (a root-level hook).
+after(async () => {
+    if (!host) return;
+    const { programDir, engine, plugin } = await host;
+    await plugin.close();
+    await engine.close();
+    fs.rmSync(programDir, { recursive: true, force: true });
+});
