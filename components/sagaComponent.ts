@@ -16,7 +16,7 @@ import { PreparedSaga, prepareSaga } from "./model/validation";
 import { ChildContext, childContext } from "./naming";
 import { createRepair } from "./repair";
 import { createStateMachine } from "./stateMachine";
-import { createTable } from "./table";
+import { createTable, SagaTable } from "./table";
 
 export const SAGA_COMPONENT_TYPE = "saga:index:SagaComponent";
 
@@ -213,11 +213,6 @@ function prepareOrThrow(name: string, args: SagaComponentArgs, component: SagaCo
     }
 }
 
-interface TableRef {
-    name: pulumi.Output<string>;
-    arn: pulumi.Output<string>;
-}
-
 /** The testing switches as the functions read them; a production stack has them all off. */
 function testingEnvironment(saga: PreparedSaga) {
     const { testing } = saga;
@@ -229,7 +224,7 @@ function testingEnvironment(saga: PreparedSaga) {
 }
 
 /** One function per action of every step that is not an existing function, keyed by the action's state name. */
-function createStepFunctions(ctx: ChildContext, saga: PreparedSaga, table: TableRef): Record<string, SagaFunction> {
+function createStepFunctions(ctx: ChildContext, saga: PreparedSaga, table: SagaTable): Record<string, SagaFunction> {
     const names = sagaNames(ctx.saga);
     const testing = testingEnvironment(saga);
     const created = saga.actions.filter((action) => action.code !== undefined);
@@ -254,7 +249,7 @@ function createStepFunctions(ctx: ChildContext, saga: PreparedSaga, table: Table
 }
 
 /** The function behind the API: it may start executions of this saga's machine, nothing more. */
-function createStartFunction(ctx: ChildContext, saga: PreparedSaga, table: TableRef, machine: aws.sfn.StateMachine, apiEnv: Record<string, string>): SagaFunction {
+function createStartFunction(ctx: ChildContext, saga: PreparedSaga, table: SagaTable, machine: aws.sfn.StateMachine, apiEnv: Record<string, string>): SagaFunction {
     return createFunction(ctx, {
         name: sagaNames(ctx.saga).start,
         action: saga.start,
@@ -275,7 +270,7 @@ function createStartFunction(ctx: ChildContext, saga: PreparedSaga, table: Table
  * The function behind the status route: it may Query the saga's table and describe executions of
  * this saga's machine, nothing more (no writes, no other machine's executions).
  */
-function createStatusFunction(ctx: ChildContext, saga: PreparedSaga, table: TableRef, machine: aws.sfn.StateMachine, apiEnv: Record<string, string>): SagaFunction {
+function createStatusFunction(ctx: ChildContext, saga: PreparedSaga, table: SagaTable, machine: aws.sfn.StateMachine, apiEnv: Record<string, string>): SagaFunction {
     return createFunction(ctx, {
         name: sagaNames(ctx.saga).status,
         // Validation allows it no other table access.

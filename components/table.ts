@@ -11,22 +11,27 @@ export interface SagaTable {
     arn: pulumi.Output<string>;
 }
 
+/**
+ * The table a saga needs: keys `pk` and `sk` (strings), billed per request, recoverable and
+ * encrypted. Exported so a program that shares its own table with a saga (`table`) creates the
+ * same one.
+ */
+export function sagaTableArgs(tags?: pulumi.Input<Record<string, pulumi.Input<string>>>): aws.dynamodb.TableArgs {
+    return {
+        attributes: [
+            { name: "pk", type: "S" },
+            { name: "sk", type: "S" },
+        ],
+        hashKey: "pk",
+        rangeKey: "sk",
+        // Sagas arrive in bursts and idle in between: pay per request, no capacity to plan.
+        billingMode: "PAY_PER_REQUEST",
+        pointInTimeRecovery: { enabled: true },
+        serverSideEncryption: { enabled: true },
+        tags,
+    };
+}
+
 export function createTable(ctx: ChildContext): aws.dynamodb.Table {
-    return new aws.dynamodb.Table(
-        sagaNames(ctx.saga).table,
-        {
-            attributes: [
-                { name: "pk", type: "S" },
-                { name: "sk", type: "S" },
-            ],
-            hashKey: "pk",
-            rangeKey: "sk",
-            // Sagas arrive in bursts and idle in between: pay per request, no capacity to plan.
-            billingMode: "PAY_PER_REQUEST",
-            pointInTimeRecovery: { enabled: true },
-            serverSideEncryption: { enabled: true },
-            tags: ctx.tags(),
-        },
-        { parent: ctx.parent },
-    );
+    return new aws.dynamodb.Table(sagaNames(ctx.saga).table, sagaTableArgs(ctx.tags()), { parent: ctx.parent });
 }

@@ -7,7 +7,7 @@
 // (sending to the warehouse's queue).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SagaComponent, SagaPolicyStatement } from "saga";
+import { SagaComponent, sagaTableArgs, SagaPolicyStatement } from "saga";
 import { courierFunction } from "./courier";
 
 const config = new pulumi.Config();
@@ -15,18 +15,7 @@ const tags = { project: pulumi.getProject(), stack: pulumi.getStack() };
 
 // The order service's table: the saga's records and the courier's bookings of an order, all under
 // the order id. The saga shares it instead of creating its own.
-const orders = new aws.dynamodb.Table("orders", {
-    attributes: [
-        { name: "pk", type: "S" },
-        { name: "sk", type: "S" },
-    ],
-    hashKey: "pk",
-    rangeKey: "sk",
-    billingMode: "PAY_PER_REQUEST",
-    pointInTimeRecovery: { enabled: true },
-    serverSideEncryption: { enabled: true },
-    tags,
-});
+const orders = new aws.dynamodb.Table("orders", sagaTableArgs(tags));
 
 // The warehouse's inbox: Commit Stock asks it to pick an order, Release Stock to cancel the pick.
 // FIFO, so that an order's requests arrive in the order sent and a repeated one is dropped.
