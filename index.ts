@@ -4,6 +4,9 @@ import { SagaChaosOptions, SagaComponent } from "./components";
 import { travelStart, travelStatus, travelSteps } from "./handlers/travel/steps";
 
 const config = new pulumi.Config();
+// Test stacks may shorten the execution's time limit and the repair horizon (chaos runs do); unset, the component's defaults.
+const executionTimeoutSeconds = config.getNumber("executionTimeoutSeconds", { min: 1 });
+const repairHorizonSeconds = config.getNumber("repairHorizonSeconds", { min: 60 });
 
 const booking = new SagaComponent("booking", {
     steps: travelSteps,
@@ -13,6 +16,8 @@ const booking = new SagaComponent("booking", {
     alarmActions: config.getObject<string[]>("alarmActions") ?? [],
     api: { iamAuth: !(config.getBoolean("publicApi") ?? false) },
     tags: { project: pulumi.getProject(), stack: pulumi.getStack() },
+    ...(executionTimeoutSeconds !== undefined ? { definition: { timeoutSeconds: executionTimeoutSeconds } } : {}),
+    ...(repairHorizonSeconds !== undefined ? { repair: { horizonSeconds: repairHorizonSeconds } } : {}),
     // Demo and test stacks only (Pulumi.dev.yaml turns injection on); all off by default.
     testing: {
         failureInjection: config.getBoolean("failureInjection") ?? false,
@@ -25,3 +30,5 @@ export const apiUrl = booking.apiUrl;
 export const stateMachineArn = booking.stateMachineArn;
 export const tableName = booking.tableName;
 export const failureQueueUrl = booking.failureQueueUrl;
+export const needsAttentionQueueUrl = booking.needsAttentionQueueUrl;
+export const repairMachineArn = booking.repairMachineArn;

@@ -2,8 +2,12 @@
 // used 0.4): what it costs on average, and how much more than without them. Every retry of a
 // compensation is a billed transition and a Lambda request; a compensation that fails all its
 // retries adds the state that records it and, once per saga, the state that summarises the
-// failures. Beside the measured means, the means the retry policy predicts.
+// failures; such a saga is then repaired (every step's cancel again, with the same random
+// failures, retried up to the 24-hour horizon). Beside the measured means, the means the retry
+// policies predict.
 import { DEFAULT_DEFINITION_OPTIONS } from "../components/model/definition";
+import { DEFAULT_REPAIR_HORIZON_SECONDS, repairAttempts } from "../components/model/repair";
+import { travelSteps } from "../handlers/travel/steps";
 import { costPerSaga, PathCost, SagaPath } from "./cost";
 import { costOfSagas, withLocalCloud } from "./local-cloud";
 import { progress } from "./table";
@@ -33,19 +37,36 @@ export interface CompensationFailureCost {
     dollarsPerMillion: number;
 }
 
+/** The mean retries of an attempt failing with probability `rate`, retried up to `retries` times. */
+const meanRetries = (rate: number, retries: number) => Array.from({ length: retries }, (_, i) => rate ** (i + 1)).reduce((a, b) => a + b, 0);
+
 /**
- * What the retry policy predicts for `compensations` compensations, each attempt failing with
+ * What the retry policies predict for `compensations` compensations, each attempt failing with
  * probability `rate` and retried up to `retries` times: the mean retries, and the chance that a
- * compensation fails them all (then its failure is recorded: one more state).
+ * compensation fails them all (then its failure is recorded: one more state, and the saga is
+ * repaired: its start function, every one of the saga's `steps` cancels again with the same odds
+ * up to the horizon's retries, two outcome records; the steps + 3 states of a repair, one
+ * transition per retry; a repair that outlasts the horizon is too rare to count at these rates).
  */
-export function expectedExtras(compensations: number, rate: number, retries = DEFAULT_DEFINITION_OPTIONS.compensationRetry.maxAttempts) {
-    const retriesPerCompensation = Array.from({ length: retries }, (_, i) => rate ** (i + 1)).reduce((a, b) => a + b, 0);
+export function expectedExtras(
+    compensations: number,
+    rate: number,
+    retries = DEFAULT_DEFINITION_OPTIONS.compensationRetry.maxAttempts,
+    steps = travelSteps.length,
+    repairRetries = repairAttempts(DEFAULT_REPAIR_HORIZON_SECONDS),
+) {
+    const retriesPerCompensation = meanRetries(rate, retries);
     const exhausted = rate ** (retries + 1);
     const anyExhausted = 1 - (1 - exhausted) ** compensations;
+    const repairRetriesPerCancel = meanRetries(rate, repairRetries);
+    const repair = {
+        stateTransitions: steps + 3 + steps * repairRetriesPerCancel,
+        lambdaInvocations: 1 + 2 + steps * (1 + repairRetriesPerCancel),
+    };
     return {
-        lambdaInvocations: compensations * retriesPerCompensation,
-        // Retries, one record state per exhausted compensation, one summary state per saga with any.
-        stateTransitions: compensations * (retriesPerCompensation + exhausted) + anyExhausted,
+        lambdaInvocations: compensations * retriesPerCompensation + anyExhausted * repair.lambdaInvocations,
+        // Retries, one record state per exhausted compensation, one summary state per saga with any, and its repair.
+        stateTransitions: compensations * (retriesPerCompensation + exhausted) + anyExhausted * (1 + repair.stateTransitions),
         compensationFailedShare: anyExhausted,
     };
 }

@@ -8,7 +8,8 @@ import { measureCompensationFailures } from "./compensation-failures";
 import { LIST_PRICES, measurePathCosts } from "./cost";
 import { measureLocalThroughput } from "./local-throughput";
 import { parseBenchOptions, USAGE, UsageError } from "./options";
-import { bundlesTable, compensationFailureTable, pathCostTable, scaleTable, throughputTables } from "./report";
+import { measureRepairCosts } from "./repairs";
+import { bundlesTable, compensationFailureTable, pathCostTable, repairCostTable, scaleTable, throughputTables } from "./report";
 import { measureScale } from "./scale";
 import { round } from "./stats";
 import { progress } from "./table";
@@ -45,10 +46,12 @@ async function main() {
     if (sections.has("cost")) {
         const pathCosts = await measurePathCosts(options.costRuns);
         print(pathCostTable(pathCosts));
+        const repairCosts = await measureRepairCosts(options.costRuns);
+        print(repairCostTable(repairCosts));
         const failureOptions = { runs: options.failureRuns, rate: options.failureRate, seed: options.seed };
         const compensationFailures = await measureCompensationFailures(pathCosts, failureOptions);
         print(compensationFailureTable(compensationFailures, failureOptions));
-        Object.assign(results, { listPrices: LIST_PRICES, pathCosts, compensationFailures });
+        Object.assign(results, { listPrices: LIST_PRICES, pathCosts, repairCosts, compensationFailures });
     }
     if (sections.has("throughput")) {
         const throughput = await measureLocalThroughput(options.sagas, options.concurrency);

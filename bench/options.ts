@@ -8,7 +8,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --only <sections>        comma-separated, among ${SECTIONS.join(", ")} (default: all)
   --sagas <n>              sagas per concurrency for throughput and latency (default 1000)
   --concurrency <list>     comma-separated concurrencies (default 1,16)
-  --cost-runs <n>          sagas per path for the cost per path (default 3)
+  --cost-runs <n>          sagas per path for the cost per path and of the repairs (default 3)
   --failure-runs <n>       sagas per path with random compensation failures (default 200)
   --failure-rate <p>       probability that a compensation attempt fails (default 0.4, as the original)
   --seed <n>               seed of the functions' Math.random for those runs (default 1)`;

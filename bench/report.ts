@@ -3,6 +3,7 @@ import type { BundleFigure } from "./bundles";
 import type { CompensationFailureCost, CompensationFailureOptions } from "./compensation-failures";
 import type { PathCost } from "./cost";
 import type { LocalThroughput } from "./local-throughput";
+import type { RepairCost } from "./repairs";
 import type { ScaleFigure } from "./scale";
 import { round } from "./stats";
 import { formatTable } from "./table";
@@ -36,6 +37,24 @@ export function pathCostTable(costs: PathCost[]): string {
             c.originalStatesEntered,
             round(c.stateTransitions, 2),
             round(c.ratioToOriginal, 2),
+            round(c.lambdaInvocations, 2),
+            round(c.dynamoDbReads, 2),
+            round(c.dynamoDbWrites, 2),
+            dollars(c.dollarsPerMillion),
+        ]),
+    );
+}
+
+export function repairCostTable(costs: RepairCost[]): string {
+    return formatTable(
+        `What a repair costs (per saga over ${costs[0]?.runs} runs; the saga's own execution, then its repair; $ at us-east-1 list prices)`,
+        ["path", "transitions", "of the saga", "of the repair", "repair retries", "Lambda requests", "DynamoDB reads", "DynamoDB writes", "$ per 1M sagas"],
+        costs.map((c) => [
+            c.path,
+            round(c.stateTransitions, 2),
+            round(c.sagaTransitions, 2),
+            round(c.repairTransitions, 2),
+            round(c.repairRetries, 2),
             round(c.lambdaInvocations, 2),
             round(c.dynamoDbReads, 2),
             round(c.dynamoDbWrites, 2),

@@ -7,6 +7,7 @@
 import { Env } from "../components/model/conventions";
 import { demoTrip } from "../handlers/travel/trip";
 import type { Booted } from "../local/client";
+import { OPERATOR_CREDENTIALS } from "../local/iam/operator";
 import { LatencyFigure, measureLatencies } from "./throughput";
 
 type Handler = (event: unknown) => Promise<unknown>;
@@ -16,8 +17,12 @@ type Handler = (event: unknown) => Promise<unknown>;
  * the store: their DynamoDB client is created when the module loads, as on Lambda.
  */
 async function bookingHandlers(booted: Booted): Promise<Handler[]> {
-    // This process stands in for the functions: the same environment, the same table.
-    Object.assign(process.env, booted.cloud.functionEnvironment, { [Env.tableName]: String(booted.cloud.outputs.tableName) });
+    // This process stands in for the functions: the same environment, the same table (signing as the operator).
+    Object.assign(process.env, booted.cloud.functionEnvironment, {
+        [Env.tableName]: String(booted.cloud.outputs.tableName),
+        AWS_ACCESS_KEY_ID: OPERATOR_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: OPERATOR_CREDENTIALS.secretAccessKey,
+    });
     const [hotel, flight, payment] = await Promise.all([
         import("../handlers/travel/hotel"),
         import("../handlers/travel/flight"),

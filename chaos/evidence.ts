@@ -1,10 +1,11 @@
 // Gathers what the invariants are checked against, through the local cloud's own APIs as an
-// operator would on AWS: the whole table (DynamoDB Scan), every execution with its history (Step
-// Functions ListExecutions, DescribeExecution, GetExecutionHistory) and the failure queue
-// (GET /_local/queues).
+// operator would on AWS: the whole table (DynamoDB Scan), every execution of the saga's machine and
+// of its repair machine with its history (Step Functions ListExecutions, DescribeExecution,
+// GetExecutionHistory), the failure queue and the needs-attention queue (GET /_local/queues/<name>).
 import { DynamoDBClient, paginateScan } from "@aws-sdk/client-dynamodb";
 import { DescribeExecutionCommand, HistoryEvent, paginateGetExecutionHistory, paginateListExecutions, SFNClient } from "@aws-sdk/client-sfn";
 import { runPool, type SagaClient } from "../local/client";
+import { OUTCOME_RECORD_SK } from "../components/model/conventions";
 import { ExecutionEvidence, TaskAttempt, TripEvidence } from "./model";
 
 export interface EvidenceSources {
@@ -13,7 +14,25 @@ export interface EvidenceSources {
     region: string;
     tableName: string;
     stateMachineArn: string;
+    repairMachineArn: string;
+    failureQueueUrl: string;
+    needsAttentionQueueUrl: string;
     client: SagaClient;
+}
+
+/** The sources of the stack's outputs (index.ts exports them all). */
+export function evidenceSources(url: string, region: string, outputs: Record<string, unknown>, client: SagaClient): EvidenceSources {
+    const output = (name: string) => String(outputs[name]);
+    return {
+        url,
+        region,
+        client,
+        tableName: output("tableName"),
+        stateMachineArn: output("stateMachineArn"),
+        repairMachineArn: output("repairMachineArn"),
+        failureQueueUrl: output("failureQueueUrl"),
+        needsAttentionQueueUrl: output("needsAttentionQueueUrl"),
+    };
 }
 
 /** The evidence of every saga started (by id), and of any other saga found on the way. */
@@ -22,18 +41,27 @@ export async function gatherEvidence(sources: EvidenceSources, started: string[]
     const dynamo = new DynamoDBClient(aws);
     const sfn = new SFNClient(aws);
     try {
-        const [records, executions, failures] = await Promise.all([
+        const [records, executions, repairs, failures, needsAttention] = await Promise.all([
             scanTable(dynamo, sources.tableName),
             readExecutions(sfn, sources.stateMachineArn),
-            readFailureQueue(sources.client),
+            readExecutions(sfn, sources.repairMachineArn),
+            readStepsNamed(sources.client, sources.failureQueueUrl),
+            readStepsNamed(sources.client, sources.needsAttentionQueueUrl),
         ]);
-        const ids = [...new Set([...started, ...records.keys(), ...executions.keys(), ...failures.keys()])];
-        return ids.map((tripId) => ({
-            tripId,
-            execution: executions.get(tripId),
-            records: records.get(tripId) ?? [],
-            failureRecords: failures.get(tripId) ?? [],
-        }));
+        const ids = [...new Set([...started, ...records.keys(), ...executions.keys(), ...repairs.keys(), ...failures.keys(), ...needsAttention.keys()])];
+        return ids.map((tripId) => {
+            const all = records.get(tripId) ?? [];
+            const outcomeRecord = all.find((record) => record.sk === OUTCOME_RECORD_SK);
+            return {
+                tripId,
+                execution: executions.get(tripId),
+                records: all.filter((record) => record !== outcomeRecord),
+                failureRecords: failures.get(tripId) ?? [],
+                ...(repairs.has(tripId) ? { repair: repairs.get(tripId) } : {}),
+                ...(outcomeRecord ? { outcomeRecord } : {}),
+                needsAttention: needsAttention.get(tripId) ?? [],
+            };
+        });
     } finally {
         dynamo.destroy();
         sfn.destroy();
@@ -85,12 +113,18 @@ async function readExecutions(sfn: SFNClient, stateMachineArn: string): Promise<
     return byName;
 }
 
-/** The step each failure record names, by saga id. */
-async function readFailureQueue(client: SagaClient): Promise<Map<string, string[]>> {
+/**
+ * The step each message of a queue names, by saga id: the failure queue's records, the
+ * needs-attention queue's steps. A message naming no step (a repair that ended unexpectedly, as an
+ * EventBridge event; a start that failed, as Lambda's invocation record) counts as step "?".
+ */
+async function readStepsNamed(client: SagaClient, queueUrl: string): Promise<Map<string, string[]>> {
+    const { status, body } = await client.get(`${client.cloudUrl}/_local/queues/${queueUrl.split("/").pop()}`);
+    if (status !== 200) throw new Error(`GET ${queueUrl} answered ${status}: ${JSON.stringify(body)}`);
     const bySaga = new Map<string, string[]>();
-    for (const message of await client.queueMessages()) {
-        const sagaId = String(message?.sagaId);
-        bySaga.set(sagaId, [...(bySaga.get(sagaId) ?? []), String(message?.step)]);
+    for (const { json } of body.messages as { json?: Record<string, any> }[]) {
+        const sagaId = String(json?.sagaId ?? json?.detail?.name ?? json?.requestPayload?.detail?.name);
+        bySaga.set(sagaId, [...(bySaga.get(sagaId) ?? []), typeof json?.step === "string" ? json.step : "?"]);
     }
     return bySaga;
 }

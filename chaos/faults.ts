@@ -93,3 +93,13 @@ function kindOf(fields: FaultLine): FaultKind | undefined {
     if (fields.fault === Faults.duplicateDelivery) return fields.delivery === "late" ? "duplicateDelivery (late)" : "duplicateDelivery (concurrent)";
     return FAULT_KINDS.find((kind) => kind === fields.fault);
 }
+
+/**
+ * The chaos run's stop fault: StopExecution, if the execution still runs (DescribeExecution says
+ * so); answers whether it stopped it. `call` sends a Step Functions request (as the client does).
+ */
+export async function stopIfRunning(call: (operation: string, request: object) => Promise<{ status: number; body: any }>, executionArn: string): Promise<boolean> {
+    const { status, body } = await call("DescribeExecution", { executionArn });
+    if (status !== 200 || body.status !== "RUNNING") return false;
+    return (await call("StopExecution", { executionArn })).status === 200;
+}

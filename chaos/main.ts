@@ -1,5 +1,6 @@
-// `npm run chaos`: N sagas on a local cloud with faults injected at every action, then every
-// invariant checked; exits non-zero when any is violated.
+// `npm run chaos`: N sagas on a local cloud with faults injected at every action, some stopped
+// while they run, some past their time limit, through an outage of every compensation; then, once
+// every repair has ended, every invariant checked; exits non-zero when any is violated.
 //   npm run chaos -- --sagas 500 --seed 1 --concurrency 8
 //   npm run chaos -- --kill-every 50     (the cloud in its own process, killed and restarted as it goes)
 // The functions run on this machine's Node.js, not Lambda's 22; the AWS SDK's notice is noise here.

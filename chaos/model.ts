@@ -1,6 +1,7 @@
 // What the invariant checker knows of a saga: its steps in order, the state names of their actions
 // and the records they write; and what the chaos run gathers about each saga to check it.
 import { afterFailedCompensation, recordFailureStateName } from "../components/model/definition";
+import { afterFailedRepair, recordNeedsAttentionStateName } from "../components/model/repair";
 import { stateNameOf } from "../components/model/steps";
 import type { SagaStep } from "../components/model/args";
 import { RecordStatus } from "../handlers/lib/records";
@@ -17,6 +18,10 @@ export interface StepModel {
     cancelStates: string[];
     /** The state that records the compensation's failure on the failure queue. */
     recordFailureState: string;
+    /** The compensation's states in the repair machine: the clean chain's, and its copy after an earlier one outlasted the horizon. */
+    repairCancelStates: string[];
+    /** The repair's state that sends the step to the needs-attention queue. */
+    recordNeedsAttentionState: string;
     /** Its reserve is final (a payment): a rollback keeps the record, refunded, as the audit trail. */
     audited: boolean;
 }
@@ -34,6 +39,8 @@ export function sagaModel(steps: SagaStep[], recordTypes: Record<string, string>
             ...(step.confirm ? { confirmState: stateNameOf(step, "confirm") } : {}),
             cancelStates: [cancel, afterFailedCompensation(cancel)],
             recordFailureState: recordFailureStateName(step),
+            repairCancelStates: [cancel, afterFailedRepair(cancel)],
+            recordNeedsAttentionState: recordNeedsAttentionStateName(step),
             audited: audited.includes(step.name),
         };
     });
@@ -65,8 +72,14 @@ export interface TripEvidence {
     tripId: string;
     /** Undefined when Step Functions knows no execution of that name. */
     execution?: ExecutionEvidence;
-    /** Every record under the saga's partition key. */
+    /** Every record of the saga's steps under its partition key (its outcome record apart). */
     records: Record<string, string>[];
     /** The step each failure-queue record of this saga names. */
     failureRecords: string[];
+    /** The execution of the repair machine named after the saga, if one ran. */
+    repair?: ExecutionEvidence;
+    /** The saga's outcome record, written by its repair (pk = saga id, sk = SAGA#OUTCOME). */
+    outcomeRecord?: Record<string, string>;
+    /** The step each needs-attention message of this saga names (a repair that ended unexpectedly: "?"). */
+    needsAttention: string[];
 }

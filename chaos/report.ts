@@ -1,21 +1,35 @@
-// What `npm run chaos` prints: the faults injected, how the sagas ended, each invariant with how
-// many sagas it was checked on and how many broke it, then every offending saga.
+// What `npm run chaos` prints: the faults injected, how the sagas ended (late rollbacks apart), each
+// invariant with how many sagas it was checked on and how many broke it, then every offending saga.
 import { formatTable } from "../bench/table";
 import { SagaOutcomes } from "../handlers/lib/status";
 import { Faults } from "../handlers/lib/chaos";
 import { FAULT_KINDS } from "./faults";
-import { ChaosReport, passed } from "./run";
+import { CHAOS_STACK, ChaosReport, passed } from "./run";
+import { repairAttempts } from "../components/model/repair";
 
 const OUTCOME_MEANINGS: Record<string, string> = {
     [SagaOutcomes.succeeded]: "every step reserved and confirmed",
     [SagaOutcomes.rolledBack]: "every compensation succeeded: only the audit trail is left",
-    [SagaOutcomes.compensationFailed]: "a compensation failed all its retries: recorded on the failure queue",
+    [`${SagaOutcomes.rolledBack} (late, from ${SagaOutcomes.compensationFailed})`]: "a compensation failed all its retries; the repair rolled the saga back",
+    [`${SagaOutcomes.rolledBack} (late, from ${SagaOutcomes.aborted})`]: "stopped while it ran; the repair rolled it back",
+    [`${SagaOutcomes.rolledBack} (late, from ${SagaOutcomes.timedOut})`]: "ran past its time limit; the repair rolled it back",
+    [`${SagaOutcomes.needsAttention} (from ${SagaOutcomes.compensationFailed})`]: "a compensation failed all its retries, and in the repair past the horizon",
+    [`${SagaOutcomes.needsAttention} (from ${SagaOutcomes.aborted})`]: "stopped; a compensation failed in the repair past the horizon",
+    [`${SagaOutcomes.needsAttention} (from ${SagaOutcomes.timedOut})`]: "timed out; a compensation failed in the repair past the horizon",
 };
 
 /** How many offending sagas are listed per invariant; the counts are always complete. */
 const LISTED = 20;
 
 const WRITES = ["reserve", "confirm", "cancel", "refund"];
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+/** The sagas whose execution ran past its time limit, repaired or not. */
+const timedOut = (outcomes: Record<string, number>) =>
+    Object.entries(outcomes)
+        .filter(([outcome]) => outcome === SagaOutcomes.timedOut || outcome.endsWith(`from ${SagaOutcomes.timedOut})`))
+        .reduce((sum, [, count]) => sum + count, 0);
 
 /** What the restarts did: how many, what they resumed, how long the cloud was down. */
 function restartLine(report: ChaosReport): string {
@@ -48,17 +62,20 @@ export function formatReport(report: ChaosReport): string {
         const more = invariant.violations.length - listed.length;
         return [`Violated: ${invariant.name}`, ...listed, ...(more > 0 ? [`  ... and ${more} more`] : [])];
     });
-    const seconds = (ms: number) => (ms / 1000).toFixed(1);
     return [
         `Chaos run: ${report.sagas} sagas, seed ${report.seed}, concurrency ${report.concurrency}; at every write: fail before ${rates.failBeforeWrite}, ` +
-            `fail after ${rates.failAfterWrite}, duplicate ${rates.duplicateDelivery}; compensation failure rate ${rates.compensationFailureRate}`,
+            `fail after ${rates.failAfterWrite}, duplicate ${rates.duplicateDelivery}; compensation failure rate ${rates.compensationFailureRate}; ` +
+            `stopped at random ${rates.stopExecution}; time limit ${CHAOS_STACK.executionTimeoutSeconds} s, repair horizon ${CHAOS_STACK.repairHorizonSeconds} s ` +
+            `(${repairAttempts(CHAOS_STACK.repairHorizonSeconds)} retries), retries ${CHAOS_STACK.retryIntervalMs} ms apart`,
         "",
         formatTable("Faults injected into the writes (counted from the functions' log lines)", ["fault", "total", ...WRITES], faultRows),
-        `Compensation failures (the original's random ones): ${sum(compensationFailures)} (${byAction || "none"})`,
+        `Compensation failures (random, and every one during the outage): ${sum(compensationFailures)} (${byAction || "none"})`,
+        `Outage: every compensation failed from ${seconds(report.outageWindowMs.from)} s to ${seconds(report.outageWindowMs.to)} s into the run`,
+        `Executions stopped while they ran (StopExecution): ${report.stopped}; timed out: ${timedOut(check.outcomes)}`,
         "",
         formatTable("Outcomes", ["outcome", "sagas"], outcomeRows),
-        `Failure-queue records: ${check.failureRecords.leftData} name a step that left data behind; ${check.failureRecords.leftNothing} a step ` +
-            "whose compensation did its work (or had none) but never reported success, so nothing of it is left",
+        `Failure-queue records: ${check.failureRecords} (each a compensation that failed all its retries in the saga's execution; the repair took over); ` +
+            `needs-attention messages: ${check.needsAttention} (each a compensation whose fault outlasted the repair horizon)`,
         "",
         formatTable("Invariants", ["invariant", "sagas checked", "violations"], invariantRows),
         ...(violations.length > 0 ? ["", ...violations] : []),

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { CloudProcess, SagaClient, spawnCloud } from "../local/client";
-import type { EvidenceSources } from "./evidence";
-import type { FaultCounter } from "./faults";
+import { EvidenceSources, evidenceSources } from "./evidence";
+import { FaultCounter, stopIfRunning } from "./faults";
 
 export type KillSignal = "SIGKILL" | "SIGTERM";
 
@@ -31,7 +31,12 @@ export interface RestartingCloudOptions {
     faults: FaultCounter;
     /** --grace of each process (SIGTERM): how long its running sagas may take to finish. */
     graceSeconds?: number;
+    /** --retry-interval of each process. */
+    retryIntervalMs: number;
 }
+
+/** How long `settle` must find nothing running before it believes it. */
+const QUIET_MS = 300;
 
 /** How long one request may keep finding the cloud down before the run gives up on it. */
 const PATIENCE_MS = 120_000;
@@ -65,11 +70,14 @@ export class RestartingCloud {
 
     evidenceSources(): EvidenceSources {
         const { url, region, outputs, client } = this.current;
-        return { url, region, tableName: String(outputs.tableName), stateMachineArn: String(outputs.stateMachineArn), client };
+        return evidenceSources(url, region, outputs, client);
     }
 
-    /** Starts a saga, restarts the cloud when its turn comes, and follows the saga to its outcome. */
-    async drive(tripId: string, timeoutMs: number): Promise<void> {
+    /**
+     * Starts a saga, restarts the cloud when its turn comes, stops the saga `stopAfterMs` after its
+     * start if given and it still runs, and follows it to its outcome. Answers whether it stopped it.
+     */
+    async drive(tripId: string, timeoutMs: number, stopAfterMs?: number): Promise<boolean> {
         let asked = 0;
         const started = await this.patiently(() => {
             asked += 1;
@@ -81,26 +89,48 @@ export class RestartingCloud {
         }
         this.started += 1;
         if (this.started % this.options.every === 0) void this.restart();
+        const stopping = stopAfterMs === undefined ? false : this.stopLater(started.body.executionArn, stopAfterMs);
         const deadline = Date.now() + timeoutMs;
         for (;;) {
             const { status, body } = await this.patiently(() => this.client.status(tripId));
             if (status !== 200) throw new Error(`GET trips/${tripId} answered ${status}: ${JSON.stringify(body)}`);
-            if (body.outcome !== "running") return;
+            if (body.outcome !== "running") return stopping;
             if (Date.now() > deadline) throw new Error(`the saga was still running after ${timeoutMs} ms`);
             await sleep(20);
         }
     }
 
-    /** Resolves once no execution runs (the Step Functions API says so). */
+    /**
+     * Resolves once no execution of the saga's machine or of its repair machine runs (the Step
+     * Functions API says so) twice, QUIET_MS apart: a status change between two executions (a saga's
+     * end starting its repair) is delivered within milliseconds, and its delivery is not visible.
+     */
     async settle(timeoutMs: number): Promise<void> {
         const deadline = Date.now() + timeoutMs;
-        const stateMachineArn = String(this.current.outputs.stateMachineArn);
+        const machines = [this.current.outputs.stateMachineArn, this.current.outputs.repairMachineArn].map(String);
+        let quietSince: number | undefined;
         for (;;) {
-            const { body } = await this.patiently(() => this.client.stepFunctions("ListExecutions", { stateMachineArn, statusFilter: "RUNNING" }));
-            if ((body.executions ?? []).length === 0) return;
-            if (Date.now() > deadline) throw new Error(`${body.executions.length} execution(s) still running after ${timeoutMs} ms.`);
+            let running = 0;
+            for (const stateMachineArn of machines) {
+                const { body } = await this.patiently(() => this.client.stepFunctions("ListExecutions", { stateMachineArn, statusFilter: "RUNNING" }));
+                running += (body.executions ?? []).length;
+            }
+            if (running > 0) quietSince = undefined;
+            else if (quietSince === undefined) quietSince = Date.now();
+            else if (Date.now() - quietSince >= QUIET_MS) return;
+            if (Date.now() > deadline) throw new Error(`${running} execution(s) still running after ${timeoutMs} ms.`);
             await sleep(50);
         }
+    }
+
+    private async stopLater(executionArn: string, afterMs: number): Promise<boolean> {
+        await sleep(afterMs);
+        return stopIfRunning((operation, request) => this.patiently(() => this.client.stepFunctions(operation, request)), executionArn);
+    }
+
+    /** PUT /_local/faults on the cloud now running (a restarted one starts from the stack's config). */
+    async setCompensationFailureRate(rate: number): Promise<void> {
+        await this.patiently(() => this.client.setCompensationFailureRate(rate));
     }
 
     /** Stops the last cloud as Ctrl-C would and removes its data folder. */
@@ -135,6 +165,7 @@ export class RestartingCloud {
             dataDir: this.dataDir,
             port: this.port,
             config: this.options.config,
+            retryIntervalMs: this.options.retryIntervalMs,
             functionLogs: "warn",
             rawFunctionLogs: true,
             graceSeconds: this.options.graceSeconds,

@@ -7,6 +7,8 @@ import type { LocalCloud } from "./cloud";
 import { printableConfig } from "./config";
 import type { ResourceEntry } from "./provision";
 import { CONSOLE_PATH } from "./console-web/route";
+import type { IamMode } from "./iam/gate";
+import { OPERATOR_CREDENTIALS } from "./iam/operator";
 
 /** The reference program (the travel booking), whose requests the banner knows. */
 const REFERENCE_PROGRAM = path.resolve(__dirname, "..", "index.ts");
@@ -17,6 +19,8 @@ export interface BannerOptions {
     dataDir?: string;
     /** How long a stop waits for running sagas; default 10. */
     graceSeconds?: number;
+    /** --iam; default enforce. */
+    iam?: IamMode;
 }
 
 function byType(entries: ResourceEntry[]): Map<string, ResourceEntry[]> {
@@ -42,7 +46,7 @@ export function banner(cloud: LocalCloud, options: BannerOptions): string {
         "Provisioned locally:",
         ...[...byType(resources.provisioned)].flatMap(([type, entries]) => [`  ${type}`, ...entries.map((e) => `      ${e.name}: ${e.local}`)]),
         "",
-        "Not provisioned locally (acknowledged; no local effect: IAM is not enforced, logs go to this console, alarms never fire):",
+        "Not provisioned locally (acknowledged; no local effect: logs go to this console, alarms never fire):",
         ...[...byType(resources.notProvisioned)].map(([type, entries]) => `  ${type} (${entries.length}): ${entries.map((e) => e.name).join(", ")}`),
         ...(resources.warnings.length > 0 ? ["", "Warnings:", ...resources.warnings.map((w) => `  ${w}`)] : []),
         "",
@@ -59,13 +63,33 @@ export function banner(cloud: LocalCloud, options: BannerOptions): string {
             ? "Retries wait as the definition says."
             : `Retries wait ${options.retryIntervalMs} ms here, not the definition's intervals (--retry-interval <ms>, or --retry-interval definition).`,
         ...dataLines(cloud),
+        iamLine(options.iam ?? "enforce"),
         "",
-        ...examples(cloud),
+        ...examples(cloud, options.iam ?? "enforce"),
         "",
         stopLine(cloud, options.graceSeconds ?? 10),
         "",
     ];
     return lines.join("\n");
+}
+
+function iamLine(mode: IamMode): string {
+    const operator = `you are the operator, allowed everything: access key ${OPERATOR_CREDENTIALS.accessKeyId}, secret ${OPERATOR_CREDENTIALS.secretAccessKey}`;
+    switch (mode) {
+        case "enforce":
+            return `IAM: enforced (--iam warn or off to relax). Requests must be SigV4-signed; each function signs as its role and may do what its policies allow, each state machine calls as its role; ${operator}.`;
+        case "warn":
+            return `IAM: warn. What enforce would refuse (unsigned requests, calls a role does not allow) is logged as "iam (warn)" and let through; ${operator}.`;
+        case "off":
+            return "IAM: off. No signature is checked and no policy evaluated (--iam enforce, the default, refuses what AWS would).";
+    }
+}
+
+/** curl's arguments that sign a request to an API as the operator (curl 7.75 or later), as AWS_IAM authorization requires. */
+function curlSigning(cloud: LocalCloud, mode: IamMode): string {
+    if (mode === "off") return "";
+    const { accessKeyId, secretAccessKey } = OPERATOR_CREDENTIALS;
+    return `--aws-sigv4 "aws:amz:${cloud.settings.config["aws:region"] ?? "us-east-1"}:execute-api" --user "${accessKeyId}:${secretAccessKey}" `;
 }
 
 function dataLines(cloud: LocalCloud): string[] {
@@ -81,7 +105,7 @@ function stopLine(cloud: LocalCloud, graceSeconds: number): string {
     return `Ctrl-C stops: new requests get 503, running sagas get ${graceSeconds} s to finish (--grace), ${after}; Ctrl-C again stops waiting.`;
 }
 
-function examples(cloud: LocalCloud): string[] {
+function examples(cloud: LocalCloud, mode: IamMode): string[] {
     const api = apiUrlOf(cloud);
     if (!api) return [];
     const reference = cloud.settings.programFile === REFERENCE_PROGRAM;
@@ -89,13 +113,14 @@ function examples(cloud: LocalCloud): string[] {
         .flat()
         .map((route) => /^GET \/([\w-]+)\/\{[\w-]+\}$/.exec(route)?.[1])
         .find((collection) => collection !== undefined);
-    const lines = reference ? referenceRequests(cloud, api, status) : programRequests(cloud, api, status);
+    const sign = curlSigning(cloud, mode);
+    const lines = reference ? referenceRequests(cloud, api, status, sign) : programRequests(cloud, api, status, sign);
     const machine = cloud.outputs.stateMachineArn;
     if (typeof machine === "string") {
         lines.push(
             "",
-            `The AWS CLI works against it too (DynamoDB, Step Functions and SQS on ${cloud.url}):`,
-            `  export AWS_ENDPOINT_URL=${cloud.url} AWS_REGION=${cloud.settings.config["aws:region"] ?? "us-east-1"} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+            `The AWS CLI works against it too (DynamoDB, Step Functions and SQS on ${cloud.url}), as the operator:`,
+            `  export AWS_ENDPOINT_URL=${cloud.url} AWS_REGION=${cloud.settings.config["aws:region"] ?? "us-east-1"} AWS_ACCESS_KEY_ID=${OPERATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${OPERATOR_CREDENTIALS.secretAccessKey}`,
             `  aws stepfunctions list-executions --state-machine-arn ${machine}`,
             ...(reference ? [`  aws stepfunctions describe-execution --execution-arn ${executionArnOf(machine, "trip-1")}`] : []),
             ...(typeof cloud.outputs.tableName === "string"
@@ -107,13 +132,13 @@ function examples(cloud: LocalCloud): string[] {
 }
 
 /** The travel booking's own requests: it knows its parameter and run types. */
-function referenceRequests(cloud: LocalCloud, api: string, status: string | undefined): string[] {
+function referenceRequests(cloud: LocalCloud, api: string, status: string | undefined, sign: string): string[] {
     const injection = cloud.settings.config[`${cloud.settings.project}:failureInjection`] === "true";
     const requests: [string, string][] = [
-        [`${api}?tripID=trip-1`, "books a trip: hotel, flight, payment"],
-        ...(injection ? RUN_TYPES.map((runType, i): [string, string] => [`${api}?tripID=trip-${i + 2}&runType=${runType}`, "fails on purpose, rolls back"]) : []),
-        ...(status ? [[`${api}${status}/trip-1`, "the saga's outcome and records"] as [string, string]] : []),
-        [`${cloud.url}/_local/queues`, "compensations that failed all their retries"],
+        [`${sign}'${api}?tripID=trip-1'`, "books a trip: hotel, flight, payment"],
+        ...(injection ? RUN_TYPES.map((runType, i): [string, string] => [`${sign}'${api}?tripID=trip-${i + 2}&runType=${runType}'`, "fails on purpose, rolls back"]) : []),
+        ...(status ? [[`${sign}'${api}${status}/trip-1'`, "the saga's outcome and records"] as [string, string]] : []),
+        [`'${cloud.url}/_local/queues'`, "compensations that failed all their retries"],
     ];
     const lines = ["Try it (the reference saga's requests):", ...aligned(requests)];
     if (!injection) lines.push("  (runType is refused: failure injection is off in this stack's config.)");
@@ -122,16 +147,17 @@ function referenceRequests(cloud: LocalCloud, api: string, status: string | unde
 }
 
 /** Another program: its start handler decides what the query string means, so only the routes are known. */
-function programRequests(cloud: LocalCloud, api: string, status: string | undefined): string[] {
+function programRequests(cloud: LocalCloud, api: string, status: string | undefined, sign: string): string[] {
     const requests: [string, string][] = [
-        [api, "starts a saga (what the query string may say is up to the program's start handler)"],
-        ...(status ? [[`${api}${status}/<saga id>`, "a saga's outcome and records"] as [string, string]] : []),
-        [`${cloud.url}/_local/queues`, "every queue's messages: the program's own and the failed compensations"],
+        [`${sign}'${api}'`, "starts a saga (what the query string may say is up to the program's start handler)"],
+        ...(status ? [[`${sign}'${api}${status}/<saga id>'`, "a saga's outcome and records"] as [string, string]] : []),
+        [`'${cloud.url}/_local/queues'`, "every queue's messages: the program's own and the failed compensations"],
     ];
     return ["Try it:", ...aligned(requests)];
 }
 
+/** `curl <arguments>  # what`, the comments aligned; the arguments quoted as the shell needs them. */
 function aligned(requests: [string, string][]): string[] {
-    const width = Math.max(...requests.map(([url]) => url.length));
-    return requests.map(([url, what]) => `  curl '${url}'${" ".repeat(width - url.length)}  # ${what}`);
+    const width = Math.max(...requests.map(([args]) => args.length));
+    return requests.map(([args, what]) => `  curl ${args}${" ".repeat(width - args.length)}  # ${what}`);
 }

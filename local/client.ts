@@ -7,6 +7,9 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { LocalCloud, LocalCloudOptions, startLocalCloud } from "./cloud";
+import { OPERATOR_CREDENTIALS } from "./iam/operator";
+import { NodeSha256 } from "./iam/node-sha256";
+import { signRequest, SigningName } from "./iam/signing";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
@@ -21,7 +24,7 @@ export interface Booted {
 export async function bootCloud(options: LocalCloudOptions = {}): Promise<Booted> {
     const lines: string[] = [];
     const cloud = await startLocalCloud({ port: 0, programDir: PROJECT_ROOT, retryIntervalMs: 0, log: (line) => lines.push(line), ...options });
-    return { cloud, client: new SagaClient(String(cloud.outputs.apiUrl), cloud.url), lines };
+    return { cloud, client: new SagaClient(String(cloud.outputs.apiUrl), cloud.url, cloud.settings.config["aws:region"] ?? "us-east-1"), lines };
 }
 
 export interface CloudProcessOptions {
@@ -118,7 +121,7 @@ export async function spawnCloud(options: CloudProcessOptions = {}): Promise<Clo
     const url = /^Endpoint: (http:\/\/\S+)/.exec(endpoint)![1];
     const overview = (await (await fetch(`${url}/_local`)).json()) as { outputs: Record<string, unknown> };
     const region = String(overview.outputs.stateMachineArn ?? "").split(":")[3] || "us-east-1";
-    return { url, outputs: overview.outputs, region, client: new SagaClient(String(overview.outputs.apiUrl), url), child, lines, exited, line };
+    return { url, outputs: overview.outputs, region, client: new SagaClient(String(overview.outputs.apiUrl), url, region), child, lines, exited, line };
 }
 
 export interface Answer<T = any> {
@@ -134,11 +137,23 @@ export interface StatusReport {
     records: Record<string, string>[];
 }
 
+/**
+ * fetch, with the request signed (SigV4) by the operator's credentials for `service`, as the
+ * AWS CLI or `curl --aws-sigv4` would sign it: what the local cloud requires by default (--iam).
+ */
+export async function operatorFetch(url: string, service: SigningName, region: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Response> {
+    const method = init.method ?? "GET";
+    const headers = await signRequest({ method, url, headers: init.headers ?? {}, body: init.body }, OPERATOR_CREDENTIALS, region, service, NodeSha256);
+    return fetch(url, { method, headers, body: init.body });
+}
+
 export class SagaClient {
     constructor(
         /** The program's apiUrl output, e.g. http://127.0.0.1:41234/v1/ */
         readonly apiUrl: string,
         readonly cloudUrl: string,
+        /** The stack's region: the scope of its requests' signatures. */
+        readonly region: string,
     ) {}
 
     /** A start request: GET <api>?<query>. */
@@ -168,9 +183,15 @@ export class SagaClient {
         return body.queues.flatMap((queue: { messages: { json: Record<string, any> }[] }) => queue.messages.map((message) => message.json));
     }
 
+    /** PUT /_local/faults: from their next attempt on, compensations fail with this probability. */
+    async setCompensationFailureRate(rate: number): Promise<Answer> {
+        const response = await fetch(`${this.cloudUrl}/_local/faults`, { method: "PUT", body: JSON.stringify({ compensationFailureRate: rate }) });
+        return { status: response.status, body: await response.json() };
+    }
+
     /** A Step Functions API call (AWS JSON 1.0), as the SDK or the CLI would send it. */
     async stepFunctions(operation: string, request: object): Promise<Answer> {
-        const response = await fetch(this.cloudUrl, {
+        const response = await operatorFetch(this.cloudUrl, "states", this.region, {
             method: "POST",
             headers: { "x-amz-target": `AWSStepFunctions.${operation}`, "content-type": "application/x-amz-json-1.0" },
             body: JSON.stringify(request),
@@ -178,8 +199,9 @@ export class SagaClient {
         return { status: response.status, body: await response.json() };
     }
 
+    /** A GET, signed for the API (the local endpoints ignore the signature). */
     async get(url: string): Promise<Answer> {
-        const response = await fetch(url);
+        const response = await operatorFetch(url, "execute-api", this.region);
         const text = await response.text();
         let body: unknown = text;
         try {

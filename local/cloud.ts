@@ -12,7 +12,10 @@ import { formatFunctionLog, sagaLogger } from "./console";
 import { DataLock } from "./data-lock";
 import { deployProgram } from "./deploy";
 import { LocalDynamoDb } from "./dynamodb";
+import { EventTargets, executionStatusChange, LocalEventBridge } from "./events";
+import { serveFaults } from "./faults";
 import { inspectHandler, sendJson } from "./http";
+import { IamGate, IamMode } from "./iam/gate";
 import { LocalFunction } from "./lambda/function";
 import { CloudMetrics, MetricsSnapshot } from "./metrics";
 import { Provisioner, ResourceEntry } from "./provision";
@@ -47,6 +50,12 @@ export interface LocalCloudOptions {
     onFunctionLog?: (functionName: string, line: string) => void;
     /** Seeds each function's Math.random (per function), so runs with random failure injection repeat. Default: unseeded. */
     randomSeed?: number;
+    /**
+     * IAM on every request to the services and every Task call: "enforce" (the default) refuses
+     * what AWS would (unsigned or badly signed requests, actions the caller's role does not
+     * allow); "warn" logs it and lets it through; "off" checks nothing.
+     */
+    iam?: IamMode;
 }
 
 export interface LocalCloud {
@@ -58,7 +67,7 @@ export interface LocalCloud {
     resources: { provisioned: ResourceEntry[]; notProvisioned: ResourceEntry[]; components: ResourceEntry[]; warnings: string[] };
     /** The routes each stage serves, e.g. "GET /trips/{tripId}", keyed by the stage's URL. */
     routes: Record<string, string[]>;
-    /** What every function finds in its environment besides its own variables (region, credentials, endpoints). */
+    /** What every function finds in its environment besides its own variables and its role's credentials (region, endpoints). */
     functionEnvironment: Record<string, string>;
     deployMs: number;
     queues(): QueueSummary[];
@@ -72,7 +81,7 @@ export interface LocalCloud {
     resumed: ExecutionPosition[];
     /** Where each running execution is. */
     running(): ExecutionPosition[];
-    /** Resolves when every execution started so far has ended. */
+    /** Resolves when every execution started so far has ended, and every event they sent has been delivered (the repairs it started ended too). */
     idle(): Promise<void>;
     /**
      * Stops: new API requests and new executions are refused (503) at once, running executions
@@ -133,7 +142,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         for (const step of cleanup.splice(0).reverse()) await step().catch((error) => log(`While stopping: ${(error as Error).message}`));
     };
     try {
-        const dynamo = await LocalDynamoDb.start(dataDir);
+        const iam = new IamGate({ mode: options.iam ?? "enforce", account: LOCAL_ACCOUNT, region, log });
+        const dynamo = await LocalDynamoDb.start(iam, dataDir);
         cleanup.push(() => dynamo.close());
         const store = dataDir ? new ExecutionStore(dataDir, (line) => log(`Step Functions data: ${line}`)) : undefined;
         const metrics = new CloudMetrics();
@@ -144,18 +154,24 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         };
         const logSagaEvent = sagaLogger(log);
         let provisioner: Provisioner | undefined;
+        // Step Functions tells EventBridge of every execution's status changes, as on AWS.
+        const events = new LocalEventBridge({ targets: eventTargets(() => provisioner!, invoke, iam), retryIntervalMs: options.retryIntervalMs, dataDir, log });
         const stepFunctions = new StepFunctionsService({
             region,
-            targets: taskTargets(() => provisioner!, invoke),
+            targets: taskTargets(() => provisioner!, invoke, iam),
             retryIntervalMs: options.retryIntervalMs,
             onEvent: (execution, event) => {
                 metrics.countExecutionEvent(execution, event);
                 logSagaEvent(execution, event);
+                if (event.type === "ExecutionStarted") events.put(executionStatusChange(execution, arns));
             },
+            onClosed: (execution) => events.put(executionStatusChange(execution, arns)),
             store,
         });
         const gateway = new ApiGatewayService({
             accountId: LOCAL_ACCOUNT,
+            region,
+            iam,
             invoke: (arn, event) => {
                 const fn = findFunction(provisioner!.functions, arn);
                 return fn && invoke(fn, event);
@@ -171,6 +187,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             dynamo,
             stepFunctions,
             gateway,
+            events,
+            iam,
             functionHost: {
                 projectRoot: settings.programDir,
                 environment,
@@ -198,13 +216,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const admission = new Admission(gateway, stepFunctions);
         server.serve({
             dynamo: metrics.countingDynamoDb(dynamo.handle),
+            iam,
             stepFunctions,
             gateway,
             queues,
             inspect: inspectHandler({
-                overview: () => ({ project: settings.project, stack: settings.stack, outputs, routes, ...resources }),
+                overview: () => ({ project: settings.project, stack: settings.stack, region, outputs, routes, ...resources }),
                 queues,
                 metrics,
+                faults: (request, response) => serveFaults([...functions.values()], request, response, log),
             }),
         });
         // Once the functions can reach the services through the port: the executions a stop or a
@@ -212,10 +232,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const { resumed, abandoned } = stepFunctions.resume();
         if (resumed.length > 0) log(`Resumed ${resumed.length} execution(s) left running when the local cloud last stopped: ${describePositions(resumed)}`);
         for (const record of abandoned) log(`Could not resume the execution ${record.name}: ${record.cause}`);
+        const redelivered = events.resume();
+        if (redelivered > 0) log(`Delivering again ${redelivered} event(s) the local cloud had not finished delivering when it last stopped.`);
         let stopping: Promise<StopReport> | undefined;
         let hurry = () => undefined as void;
         const hurried = new Promise<void>((resolve) => (hurry = resolve));
         const stopCloud = async (stop: StopOptions): Promise<StopReport> => {
+            // No event is delivered from now on (a repair started now would be refused): the data
+            // folder keeps the undelivered ones for the next start.
+            const eventsStopped = events.stop();
             admission.close();
             const before = new Set(stepFunctions.running().map((execution) => execution.executionArn));
             const graceMs = stop.graceMs ?? 0;
@@ -232,6 +257,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
                 clearInterval(report);
                 clearTimeout(timer);
             }
+            await eventsStopped;
             const { suspended, aborted } = await stepFunctions.stop();
             await stopAll();
             const left = [...suspended, ...aborted].filter((execution) => before.has(execution.executionArn)).length;
@@ -251,7 +277,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             dataDir,
             resumed,
             running: () => stepFunctions.running(),
-            idle: () => stepFunctions.idle(),
+            idle: () => settled(stepFunctions, events),
             stop: (stop = {}) => (stopping ??= stopCloud(stop)),
             hurry: () => hurry(),
         };
@@ -301,6 +327,18 @@ class Admission {
     }
 }
 
+/**
+ * Resolves once no execution runs and no event is being delivered: an execution that ends may
+ * send an event whose delivery starts another execution (a repair), and so on.
+ */
+async function settled(stepFunctions: StepFunctionsService, events: LocalEventBridge): Promise<void> {
+    for (;;) {
+        await stepFunctions.idle();
+        if (!events.busy) return;
+        await events.idle();
+    }
+}
+
 /** "trip-1 (in Take Payment, 1 failed attempt), ...": at most `max`, then how many more. */
 export function describePositions(positions: ExecutionPosition[], max = 10): string {
     const listed = positions.slice(0, max).map((p) => {
@@ -311,15 +349,14 @@ export function describePositions(positions: ExecutionPosition[], max = 10): str
 }
 
 /**
- * What every function finds in its environment besides its own variables, as Lambda sets region
- * and credentials: the standard endpoint settings send its AWS SDK clients to the local cloud.
+ * What every function finds in its environment besides its own variables and its role's
+ * credentials (local/lambda/function.ts), as Lambda sets the region: the standard endpoint
+ * settings send its AWS SDK clients to the local cloud.
  */
 function functionEnvironment(region: string, url: string, logLevel: string): Record<string, string> {
     return {
         AWS_REGION: region,
         AWS_DEFAULT_REGION: region,
-        AWS_ACCESS_KEY_ID: "local",
-        AWS_SECRET_ACCESS_KEY: "local",
         AWS_ENDPOINT_URL_DYNAMODB: url,
         AWS_ENDPOINT_URL_SFN: url,
         AWS_ENDPOINT_URL_SQS: url,
@@ -348,8 +385,12 @@ function routesOf(gateway: ApiGatewayService, url: string): Record<string, strin
 }
 
 /** What the state machines' Tasks reach: the deployed functions and queues. */
-function taskTargets(provisioner: () => Provisioner, invoke: (fn: LocalFunction, event: unknown) => ReturnType<LocalFunction["invoke"]>): TaskTargets {
+function taskTargets(provisioner: () => Provisioner, invoke: (fn: LocalFunction, event: unknown) => ReturnType<LocalFunction["invoke"]>, iam: IamGate): TaskTargets {
     return {
+        authorize: ({ stateMachineArn, roleArn }, request) => {
+            const machine = stateMachineArn.split(":").pop()!;
+            return iam.authorizeRole(roleArn, machine, `state machine ${machine}`, request)?.message;
+        },
         hasFunction: (name) => findFunction(provisioner().functions, name) !== undefined,
         async invokeFunction(name, payload) {
             const fn = findFunction(provisioner().functions, name);
@@ -362,6 +403,26 @@ function taskTargets(provisioner: () => Provisioner, invoke: (fn: LocalFunction,
             const queue = findQueue(provisioner().queues, queueUrl);
             if (!queue) throw Object.assign(new Error(`The queue ${queueUrl} does not exist.`), { name: "SQS.QueueDoesNotExistException" });
             return { MessageId: queue.send(body).messageId };
+        },
+    };
+}
+
+/** What EventBridge reaches: the deployed functions (invoked as anyone invokes them) and queues. */
+function eventTargets(provisioner: () => Provisioner, invoke: (fn: LocalFunction, event: unknown) => ReturnType<LocalFunction["invoke"]>, iam: IamGate): EventTargets {
+    return {
+        invokeFunction(name, event) {
+            const fn = findFunction(provisioner().functions, name);
+            return fn && invoke(fn, event);
+        },
+        sendToQueue(queueArn, body, attributes) {
+            const queue = [...provisioner().queues.values()].find((candidate) => candidate.arn === queueArn);
+            queue?.send(body, { attributes });
+            return queue !== undefined;
+        },
+        refusedDestination(functionName, queueArn) {
+            const fn = findFunction(provisioner().functions, functionName);
+            const role = fn && iam.credentials.lookup(fn.spec.credentials.accessKeyId)?.caller;
+            return iam.authorize(role, [{ action: "sqs:sendmessage", resource: queueArn }])?.message;
         },
     };
 }

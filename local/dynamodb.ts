@@ -1,7 +1,8 @@
 // DynamoDB on this machine: dynalite (the DynamoDB API on LevelDB), in memory, or in a data
 // folder so tables and items survive a restart. Tables are created from the inputs of the
 // program's aws.dynamodb.Table resources. Requests reach dynalite through a guard that answers
-// what dynalite cannot take as DynamoDB answers it (see guardDynalite).
+// what dynalite cannot take as DynamoDB answers it, and admits each request by its signature and
+// its caller's policies (see guardDynalite).
 import {
     CreateTableCommand,
     CreateTableCommandInput,
@@ -15,7 +16,8 @@ import type { IncomingMessage, RequestListener, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as vm from "node:vm";
-import { Answer, awsJson, failRequest, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBodyEnds, ServiceShape, STEP_FUNCTIONS_SHAPE } from "./http";
+import type { ActionRequest, IamGate } from "./iam/gate";
+import { Answer, awsJson, awsJsonAuthError, failRequest, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBodyEnds, ServiceShape, STEP_FUNCTIONS_SHAPE } from "./http";
 
 // dynalite ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,8 +44,8 @@ export class LocalDynamoDb {
         readonly handle: RequestListener,
     ) {}
 
-    /** In memory, or under `<dataDir>/dynamodb` when a data folder is given. */
-    static async start(dataDir?: string): Promise<LocalDynamoDb> {
+    /** In memory, or under `<dataDir>/dynamodb` when a data folder is given; `iam` admits each request. */
+    static async start(iam: IamGate, dataDir?: string): Promise<LocalDynamoDb> {
         const store = dataDir ? path.join(dataDir, "dynamodb") : undefined;
         if (store) fs.mkdirSync(store, { recursive: true });
         const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(store ? { path: store } : {}) });
@@ -55,7 +57,7 @@ export class LocalDynamoDb {
         });
         const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         const client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-        return new LocalDynamoDb(server, client, guardDynalite(server.listeners("request")[0] as RequestListener));
+        return new LocalDynamoDb(server, client, guardDynalite(server.listeners("request")[0] as RequestListener, iam));
     }
 
     /** Creates the table, or checks that the one kept in the data folder has the same keys. */
@@ -91,16 +93,18 @@ export class LocalDynamoDb {
  * - a JSON body that is no object (`null`, a number, an array), which dynalite reads properties
  *   of, gets DynamoDB's SerializationException; JSON nested deeper than any valid request, which
  *   dynalite recurses over, gets DynamoDB's ValidationException for nesting;
+ * - a request DynamoDB would authorize (a JSON object) is admitted by `iam`: its signature, then
+ *   its operation on each table it names (dynalite answers the rest, as DynamoDB does before auth);
  * - then the buffered body is replayed to dynalite within this call, so an error it throws while
  *   validating is this request's InternalFailure (500), logged. Errors it throws later, in its
  *   store's callbacks (`if (err) throw err`), reach the local server's last resort, which answers
  *   them on the same request (local/server.ts).
  */
-export function guardDynalite(listener: RequestListener): RequestListener {
+export function guardDynalite(listener: RequestListener, iam: IamGate): RequestListener {
     return (request, response) => {
         readBody(request, MAX_REQUEST_BYTES).then(
-            (body) => {
-                const refusal = refusalOf(request, body);
+            async (body) => {
+                const refusal = refusalOf(request, body) ?? (await authorizationRefusal(iam, request, body));
                 if (refusal) return send(response, refusal);
                 // What dynalite reads of a request: its headers, method and URL, and the body as events.
                 const replayed = Object.assign(new EventEmitter(), { headers: request.headers, method: request.method, url: request.url, socket: request.socket });
@@ -116,6 +120,45 @@ export function guardDynalite(listener: RequestListener): RequestListener {
             },
         ).catch((error) => failRequest(error));
     };
+}
+
+/** DynamoDB's answer to a request its caller may not make (AccessDenied, or no valid signature); undefined when admitted. */
+async function authorizationRefusal(iam: IamGate, request: IncomingMessage, body: Buffer): Promise<Answer | undefined> {
+    const parsed = jsonObject(body);
+    if (!parsed) return undefined; // dynalite answers SerializationException, before any authorization
+    const operation = String(request.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
+    const authenticated = await iam.authenticate(request, body, "dynamodb", `DynamoDB ${operation}`);
+    if ("problem" in authenticated) return awsJsonAuthError(authenticated.problem);
+    const denied = iam.authorize(authenticated.caller, dynamoDbRequests(operation, parsed, iam.arns));
+    return denied && awsJsonAuthError(denied);
+}
+
+/**
+ * What a DynamoDB request asks IAM for: `dynamodb:<Operation>` on each table it names (an index
+ * of it for a Query or Scan with IndexName, as `table/<name>/index/<index>`), or on `*`.
+ */
+export function dynamoDbRequests(operation: string, request: Record<string, unknown>, { account, region }: { account: string; region: string }): ActionRequest[] {
+    const action = `dynamodb:${operation}`;
+    const tableArn = (name: string) => (name.startsWith("arn:") ? name : `arn:aws:dynamodb:${region}:${account}:table/${name}`);
+    if (typeof request.TableName === "string") {
+        const index = typeof request.IndexName === "string" ? `/index/${request.IndexName}` : "";
+        return [{ action, resource: `${tableArn(request.TableName)}${index}` }];
+    }
+    if (typeof request.ResourceArn === "string") return [{ action, resource: request.ResourceArn }];
+    const tables = request.RequestItems;
+    if (typeof tables === "object" && tables !== null && Object.keys(tables).length > 0) {
+        return Object.keys(tables).map((name) => ({ action, resource: tableArn(name) }));
+    }
+    return [{ action, resource: "*" }];
+}
+
+function jsonObject(body: Buffer): Record<string, unknown> | undefined {
+    try {
+        const parsed: unknown = JSON.parse(body.toString("utf8"));
+        return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 /** DynamoDB's answer to a body dynalite cannot take, or undefined to let dynalite answer it. */

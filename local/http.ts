@@ -8,8 +8,11 @@
 //   DELETE /_local/queues/<name>  purges it
 //   GET    /_local/metrics        Lambda requests, DynamoDB requests, Step Functions transitions (metrics.ts)
 //   DELETE /_local/metrics        starts counting afresh; answers the counts until then
+//   GET    /_local/faults         the compensation failure rate of each function (faults.ts)
+//   PUT    /_local/faults         sets it, e.g. {"compensationFailureRate": 0} ends a fault while sagas run
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AuthProblem } from "./iam/problems";
 import type { CloudMetrics } from "./metrics";
 import type { LocalQueue } from "./sqs";
 
@@ -182,6 +185,11 @@ export const STEP_FUNCTIONS_SHAPE: ServiceShape = {
     internalFailure: () => awsJson(500, "com.amazon.coral.service#InternalFailure", "message", "Internal error of the local cloud; see its log."),
 };
 
+/** A request refused before its operation, as the AWS JSON services (DynamoDB, Step Functions) answer it. */
+export function awsJsonAuthError(refusal: AuthProblem): Answer {
+    return awsJson(400, `com.amazon.coral.service#${refusal.code}Exception`, "message", refusal.message);
+}
+
 /** An error as AWS JSON 1.0 services answer it: `__type` and a message (DynamoDB spells some `Message`). */
 export function awsJson(statusCode: number, type: string, messageKey: "message" | "Message", message: string, headers: Record<string, string> = {}): Answer {
     return { statusCode, headers: { "content-type": "application/x-amz-json-1.0", ...headers }, body: JSON.stringify({ __type: type, [messageKey]: message }) };
@@ -197,15 +205,18 @@ export interface CloudView {
     overview(): object;
     queues(): LocalQueue[];
     metrics: CloudMetrics;
+    /** GET and PUT /_local/faults. */
+    faults(request: IncomingMessage, response: ServerResponse): Promise<void> | void;
 }
 
 export function inspectHandler(view: CloudView) {
-    return (request: IncomingMessage, response: ServerResponse, url: URL): void => {
+    return (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> | void => {
         const method = request.method ?? "GET";
         const [, , collection, name, ...rest] = url.pathname.split("/");
         if (collection === undefined && method === "GET") return sendJson(response, 200, view.overview());
         if (collection === "metrics" && name === undefined && method === "GET") return sendJson(response, 200, view.metrics.snapshot());
         if (collection === "metrics" && name === undefined && method === "DELETE") return sendJson(response, 200, view.metrics.reset());
+        if (collection === "faults" && name === undefined) return view.faults(request, response);
         if (collection === "queues" && name === undefined && method === "GET") {
             return sendJson(response, 200, { queues: view.queues().map((queue) => queue.summary()) });
         }
@@ -222,7 +233,7 @@ export function inspectHandler(view: CloudView) {
             if (method === "DELETE") return sendJson(response, 200, { purged: queue.purge() });
         }
         sendJson(response, 404, {
-            message: "The local endpoints are GET /_local, GET /_local/queues, GET and DELETE /_local/queues/<name>, GET and DELETE /_local/metrics.",
+            message: "The local endpoints are GET /_local, GET /_local/queues, GET and DELETE /_local/queues/<name>, GET and DELETE /_local/metrics, GET and PUT /_local/faults.",
         });
     };
 }

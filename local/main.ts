@@ -14,6 +14,7 @@ import { describePositions, LocalCloud, startLocalCloud } from "./cloud";
 import { ConfigError, parseConfigOverrides } from "./config";
 import { DataDirInUseError } from "./data-lock";
 import { DeploymentError } from "./deploy";
+import { IAM_MODES, IamMode } from "./iam/gate";
 import { PortInUseError } from "./server";
 
 const USAGE = `Usage: npm start -- [options]
@@ -26,9 +27,13 @@ const USAGE = `Usage: npm start -- [options]
   --stack <name>          read the program's Pulumi.<name>.yaml (default dev)
   --config <key=value>    override a config value, repeatable (e.g. saga:compensationFailureRate=0.4); the way to give
                           secrets, which the local cloud cannot decrypt from a stack file
-  --retry-interval <ms>   wait between retries locally (default 250), or "definition" for the definition's intervals
+  --retry-interval <ms>   wait between retries locally, repairs' and asynchronous invocations' too (default 250),
+                          or "definition" for the definition's intervals
   --function-logs <level> which lines of the functions' logs to show: debug, info, warn (default), error, off
-  --function-log-format <f>  short (default: level, message, fields) or json (each line as the function wrote it)`;
+  --function-log-format <f>  short (default: level, message, fields) or json (each line as the function wrote it)
+  --iam <mode>            enforce (default): every request must be SigV4-signed and allowed by its caller's role, as on
+                          AWS (each function signs as its role; you as the operator, access key "local", secret "local");
+                          warn: log what enforce would refuse and let it through; off: check nothing`;
 
 /** A mistake in how the command was called: told with the usage, no stack trace. */
 class UsageError extends Error {}
@@ -45,6 +50,7 @@ function options() {
             "function-logs": { type: "string" },
             "function-log-format": { type: "string" },
             grace: { type: "string" },
+            iam: { type: "string" },
             help: { type: "boolean", short: "h" },
         },
     });
@@ -70,7 +76,9 @@ function options() {
     }
     const programDir = values.program === undefined ? undefined : path.resolve(values.program);
     const config = parseConfigOverrides(values.config ?? []);
-    return { programDir, port, dataDir: values.data, stack: values.stack, config, retryIntervalMs, functionLogLevel, onFunctionLog, graceSeconds };
+    const iam = (values.iam ?? "enforce") as IamMode;
+    if (!IAM_MODES.includes(iam)) throw new UsageError(`--iam takes ${IAM_MODES.join(", ")}, not "${values.iam}".`);
+    return { programDir, port, dataDir: values.data, stack: values.stack, config, retryIntervalMs, functionLogLevel, onFunctionLog, graceSeconds, iam };
 }
 
 /**

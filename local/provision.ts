@@ -4,6 +4,7 @@
 // order: a function exists before the state machine whose definition names its ARN.
 import * as pulumi from "@pulumi/pulumi";
 import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
+import { isDefaultBus, parseEventPattern } from "../components/model/event-pattern";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,8 +12,11 @@ import type { ApiGatewayService } from "./apigateway/gateway";
 import { parseRestApiBody } from "./apigateway/routes";
 import { ArnContext, genericArn, lambdaArn, lambdaInvokeArn, physicalName, stateMachineArn } from "./arns";
 import type { LocalDynamoDb } from "./dynamodb";
+import { DEFAULT_TARGET_EVENT_AGE_SECONDS, LAMBDA_ASYNC_DEFAULTS, LocalEventBridge } from "./events";
 import { archiveFiles, UnsupportedCode } from "./lambda/archive";
 import { FunctionHost, LocalFunction, Unrunnable } from "./lambda/function";
+import type { IamGate } from "./iam/gate";
+import { IamResources } from "./iam/resources";
 import type { StepFunctionsService } from "./sfn/service";
 import { LocalQueue } from "./sqs";
 
@@ -27,6 +31,9 @@ export interface ProvisionContext {
     stepFunctions: StepFunctionsService;
     gateway: ApiGatewayService;
     functionHost: FunctionHost;
+    events: LocalEventBridge;
+    /** Gives each function its role's credentials; takes the roles' policies. */
+    iam: IamGate;
 }
 
 export interface ResourceEntry {
@@ -53,15 +60,25 @@ export class Provisioner {
     /** Problems that do not stop the start-up (a function that cannot run here, or whose code fails to load). */
     readonly warnings: string[] = [];
     private readonly byType: Record<string, Provision>;
+    private readonly iamResources: IamResources;
 
     constructor(private readonly ctx: ProvisionContext) {
+        this.iamResources = new IamResources(ctx.iam.policies, ctx.arns.account, (warning) => this.warnings.push(warning));
         this.byType = {
+            "aws:iam/role:Role": (args) => this.iamRole(args),
+            "aws:iam/rolePolicy:RolePolicy": (args) => this.iamRolePolicy(args),
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (args) => this.iamRolePolicyAttachment(args),
+            "aws:iam/policy:Policy": (args) => this.iamPolicy(args),
             "aws:dynamodb/table:Table": (args) => this.table(args),
             "aws:lambda/function:Function": (args) => this.lambda(args),
             "aws:sqs/queue:Queue": (args) => this.queue(args),
             "aws:sfn/stateMachine:StateMachine": (args) => this.stateMachine(args),
             "aws:apigateway/restApi:RestApi": (args) => this.restApi(args),
             "aws:apigateway/stage:Stage": (args) => this.stage(args),
+            "aws:cloudwatch/eventRule:EventRule": (args) => this.eventRule(args),
+            "aws:cloudwatch/eventTarget:EventTarget": (args) => this.eventTarget(args),
+            "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (args) => this.asyncInvokeConfig(args),
+            "aws:lambda/permission:Permission": (args) => this.permission(args),
         };
     }
 
@@ -99,6 +116,29 @@ export class Provisioner {
         return { id, state };
     }
 
+    private async iamRole({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
+        const { arn, local } = this.iamResources.role(physical, inputs);
+        // A role's ID is its name.
+        return this.done("aws:iam/role:Role", name, local, physical, { ...declared, name: physical, arn, uniqueId: physical });
+    }
+
+    private async iamRolePolicy({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
+        const role = String(await idOf(inputs.role));
+        const local = this.iamResources.rolePolicy(role, physical, inputs.policy);
+        return this.done("aws:iam/rolePolicy:RolePolicy", name, local, `${role}:${physical}`, { ...declared, name: physical, role });
+    }
+
+    private async iamRolePolicyAttachment({ name, inputs, declared }: Parameters<Provision>[0]): Promise<Result> {
+        const role = String(await idOf(inputs.role));
+        const local = this.iamResources.attachment(role, String(inputs.policyArn));
+        return this.done("aws:iam/rolePolicyAttachment:RolePolicyAttachment", name, local, `${role}-${name}`, { ...declared, role });
+    }
+
+    private async iamPolicy({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
+        const { arn, local } = this.iamResources.policy(physical, inputs);
+        return this.done("aws:iam/policy:Policy", name, local, arn, { ...declared, name: physical, arn });
+    }
+
     private async table({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const { created } = await this.ctx.dynamo.createTable(physical, inputs);
         const arn = `arn:aws:dynamodb:${this.ctx.arns.region}:${this.ctx.arns.account}:table/${physical}`;
@@ -132,6 +172,7 @@ export class Provisioner {
                 timeoutSeconds: inputs.timeout ?? 3,
                 memorySize: inputs.memorySize ?? 128,
                 unrunnable,
+                credentials: this.ctx.iam.credentials.issueForFunction(physical, String(inputs.role ?? "")),
             },
             this.ctx.functionHost,
         );
@@ -192,6 +233,60 @@ export class Provisioner {
         const { region, account } = this.ctx.arns;
         const state = { ...declared, invokeUrl, executionArn: `arn:aws:execute-api:${region}:${account}:${restApiId}/${inputs.stageName}` };
         return this.done("aws:apigateway/stage:Stage", name, invokeUrl, `ags-${restApiId}-${inputs.stageName}`, state);
+    }
+
+    private async eventRule({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
+        const bus = isDefaultBus(inputs.eventBusName) ? undefined : String(inputs.eventBusName).split("/").pop();
+        const arn = `arn:aws:events:${this.ctx.arns.region}:${this.ctx.arns.account}:rule/${bus ? `${bus}/` : ""}${physical}`;
+        const pattern = parseEventPattern(inputs.eventPattern);
+        if (inputs.scheduleExpression !== undefined) this.warnings.push(`The EventBridge rule ${physical} runs on a schedule (${inputs.scheduleExpression}); schedules do not fire locally.`);
+        const enabled = inputs.state !== "DISABLED" && inputs.isEnabled !== false;
+        this.ctx.events.addRule({ name: physical, arn, pattern, enabled, onDefaultBus: bus === undefined });
+        const local = bus ? `EventBridge rule ${physical} on the bus ${bus} (only the default bus receives the local services' events)` : `EventBridge rule ${physical}${enabled ? "" : " (disabled)"}`;
+        return this.done("aws:cloudwatch/eventRule:EventRule", name, local, bus ? `${bus}/${physical}` : physical, { ...declared, name: physical, arn });
+    }
+
+    private async eventTarget({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
+        const targetId = typeof inputs.targetId === "string" ? inputs.targetId : physical;
+        const id = `${inputs.rule}-${targetId}`;
+        if (inputs.input !== undefined || inputs.inputPath !== undefined || inputs.inputTransformer !== undefined) {
+            this.warnings.push(`The EventBridge target ${name} transforms the event (input, inputPath or inputTransformer), which the local cloud does not: it delivers nothing to it.`);
+            this.notProvisioned.push({ type: "aws:cloudwatch/eventTarget:EventTarget", name });
+            return { id, state: { ...declared, targetId } };
+        }
+        this.ctx.events.addTarget({
+            rule: String(inputs.rule),
+            targetId,
+            arn: String(inputs.arn),
+            deadLetterArn: inputs.deadLetterConfig?.arn,
+            maximumEventAgeSeconds: inputs.retryPolicy?.maximumEventAgeInSeconds ?? DEFAULT_TARGET_EVENT_AGE_SECONDS,
+        });
+        const dlq = inputs.deadLetterConfig?.arn ? `, dead letters to ${String(inputs.deadLetterConfig.arn).split(":").pop()}` : "";
+        return this.done("aws:cloudwatch/eventTarget:EventTarget", name, `events of ${inputs.rule} -> ${inputs.arn}${dlq}`, id, { ...declared, targetId });
+    }
+
+    private async asyncInvokeConfig({ name, inputs, declared }: Parameters<Provision>[0]): Promise<Result> {
+        const functionName = String(inputs.functionName);
+        const onFailure = inputs.destinationConfig?.onFailure?.destination;
+        const onSuccess = inputs.destinationConfig?.onSuccess?.destination;
+        const maximumRetryAttempts = inputs.maximumRetryAttempts ?? LAMBDA_ASYNC_DEFAULTS.maximumRetryAttempts;
+        this.ctx.events.addAsyncInvokeConfig({
+            functionName,
+            maximumRetryAttempts,
+            maximumEventAgeSeconds: inputs.maximumEventAgeInSeconds ?? LAMBDA_ASYNC_DEFAULTS.maximumEventAgeSeconds,
+            ...(onFailure ? { onFailure } : {}),
+            ...(onSuccess ? { onSuccess } : {}),
+        });
+        const local = `asynchronous invocations of ${functionName}: ${maximumRetryAttempts} retries${onFailure ? `, then to ${String(onFailure).split(":").pop()}` : ""}`;
+        return this.done("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", name, local, functionName, { ...declared });
+    }
+
+    private async permission({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
+        const functionName = String(inputs.function);
+        const principal = String(inputs.principal);
+        this.ctx.events.addPermission({ functionName, action: String(inputs.action), principal, ...(inputs.sourceArn ? { sourceArn: String(inputs.sourceArn) } : {}) });
+        const statementId = typeof inputs.statementId === "string" ? inputs.statementId : physical;
+        return this.done("aws:lambda/permission:Permission", name, `${principal} may invoke ${functionName}`, statementId, { ...declared, statementId });
     }
 }
 

@@ -9,6 +9,7 @@ import { ApiGatewayService, GATEWAY_SHAPE } from "./apigateway/gateway";
 import { isConsoleRequest, serveConsole } from "./console-web/route";
 import { DYNAMODB_SHAPE } from "./dynamodb";
 import { awsJson, currentRequest, failRequest, jsonAnswer, LOCAL_SHAPE, RequestScope, send, sendJson, ServiceShape, STEP_FUNCTIONS_SHAPE, withinRequest } from "./http";
+import type { IamGate } from "./iam/gate";
 import { handleSfnRequest, SFN_TARGET_PREFIX } from "./sfn/api";
 import type { StepFunctionsService } from "./sfn/service";
 import type { LocalQueue } from "./sqs";
@@ -21,6 +22,8 @@ export interface Services {
     dynamo: RequestListener;
     stepFunctions: StepFunctionsService;
     gateway: ApiGatewayService;
+    /** Admits the Step Functions and SQS requests (DynamoDB's handler and the gateway hold their own). */
+    iam: IamGate;
     /** The queues the SQS API serves; none when absent. */
     queues?(): LocalQueue[];
     /** The /_local/* endpoints. */
@@ -111,8 +114,8 @@ export class LocalServer {
         if (!services) return sendJson(response, 503, { message: "The local cloud is still deploying the program; try again in a moment." });
         // The AWS JSON services ignore the path; only the local endpoints and the APIs route by it.
         if (target.startsWith("DynamoDB_")) return services.dynamo(request, response);
-        if (target.startsWith(SFN_TARGET_PREFIX)) return await handleSfnRequest(services.stepFunctions, request, response);
-        if (target.startsWith(SQS_TARGET_PREFIX)) return await handleSqsRequest(services.queues?.() ?? [], request, response);
+        if (target.startsWith(SFN_TARGET_PREFIX)) return await handleSfnRequest(services.stepFunctions, services.iam, request, response);
+        if (target.startsWith(SQS_TARGET_PREFIX)) return await handleSqsRequest(services.queues?.() ?? [], services.iam, request, response);
         if (target !== "") {
             return send(response, awsJson(400, "UnknownOperationException", "message", `The local cloud serves DynamoDB, Step Functions and SQS, not ${target}.`));
         }

@@ -1,11 +1,14 @@
 // The SQS API the functions call, as @aws-sdk/client-sqs and the AWS CLI send it: AWS JSON 1.0
 // (POST /, `X-Amz-Target: AmazonSQS.<Operation>`), on the local cloud's one port, so a function's
 // SQS client (AWS_ENDPOINT_URL_SQS) reaches the program's queues unchanged. Served: SendMessage,
-// GetQueueUrl and ListQueues, with SQS's checks and error shapes; the messages are inspected at
-// GET /_local/queues (local/sqs.ts), nothing here consumes them.
+// GetQueueUrl and ListQueues, with SQS's checks and error shapes, each request signed and
+// allowed first (local/iam); the messages are inspected at GET /_local/queues (local/sqs.ts),
+// nothing here consumes them.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Answer, readBody, RequestAborted, RequestTooLarge, sendBeforeBodyEnds, ServiceShape } from "./http";
+import { Answer, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBodyEnds, ServiceShape } from "./http";
+import type { ActionRequest, IamGate } from "./iam/gate";
+import type { AuthProblem, AuthProblemCode } from "./iam/problems";
 import type { LocalQueue, MessageAttribute, SendOptions } from "./sqs";
 
 export const SQS_TARGET_PREFIX = "AmazonSQS.";
@@ -238,7 +241,42 @@ function optionalString(request: Request, field: string): string | undefined {
 const serialization = (field: string, expected: string) =>
     new SqsError("SerializationException", "SerializationException", `Start of structure or map found where not expected, or a value of the wrong type: ${field} must be ${expected}.`);
 
-export async function handleSqsRequest(queues: LocalQueue[], request: IncomingMessage, response: ServerResponse): Promise<void> {
+/** SQS's query error code for each refusal before an operation (what the SDK reports as `Code`). */
+const AUTH_QUERY_ERRORS: Record<AuthProblemCode, string> = {
+    MissingAuthenticationToken: "MissingAuthenticationToken",
+    IncompleteSignature: "IncompleteSignature",
+    InvalidSignature: "SignatureDoesNotMatch",
+    UnrecognizedClient: "InvalidClientTokenId",
+    AccessDenied: "AccessDenied",
+};
+
+/** A request refused before its operation, as SQS answers it: 403. */
+export function sqsAuthError(refusal: AuthProblem): Answer {
+    return sqsAnswer(403, `com.amazon.coral.service#${refusal.code}Exception`, `${AUTH_QUERY_ERRORS[refusal.code]};Sender`, refusal.message);
+}
+
+/**
+ * What an SQS request asks IAM for: the operation on the queue its QueueUrl (or QueueName) names,
+ * else on `*`. SQS spells actions in lower case in its messages (`sqs:sendmessage`).
+ */
+export function sqsRequest(operation: string, request: Request, { account, region }: { account: string; region: string }): ActionRequest {
+    const action = `sqs:${operation.toLowerCase()}`;
+    const queueArn = (name: string, owner = account) => `arn:aws:sqs:${region}:${owner}:${name}`;
+    if (typeof request.QueueName === "string") return { action, resource: queueArn(request.QueueName) };
+    if (typeof request.QueueUrl !== "string") return { action, resource: "*" };
+    let segments: string[];
+    try {
+        segments = new URL(request.QueueUrl).pathname.split("/").filter((segment) => segment !== "");
+    } catch {
+        return { action, resource: "*" }; // the operation answers InvalidAddress
+    }
+    const name = segments[segments.length - 1] ?? "";
+    // An AWS queue URL names its owner: https://sqs.<region>.amazonaws.com/<account>/<name>.
+    const owner = segments.length === 2 && /^\d{12}$/.test(segments[0]) ? segments[0] : account;
+    return { action, resource: queueArn(name, owner) };
+}
+
+export async function handleSqsRequest(queues: LocalQueue[], iam: IamGate, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const operation = String(request.headers["x-amz-target"]).slice(SQS_TARGET_PREFIX.length);
     const reply = (statusCode: number, body: unknown, headers: Record<string, string> = {}) => {
         const text = JSON.stringify(body);
@@ -259,7 +297,10 @@ export async function handleSqsRequest(queues: LocalQueue[], request: IncomingMe
                 `The local cloud does not serve ${operation}; it serves ${Object.keys(OPERATIONS).join(", ")} (and GET /_local/queues to read the messages).`,
             );
         }
-        const text = (await readBody(request, MAX_REQUEST_BYTES)).toString("utf8");
+        const raw = await readBody(request, MAX_REQUEST_BYTES);
+        const authenticated = await iam.authenticate(request, raw, "sqs", `SQS ${operation}`);
+        if ("problem" in authenticated) return send(response, sqsAuthError(authenticated.problem));
+        const text = raw.toString("utf8");
         let parsed: unknown;
         try {
             parsed = text.trim() === "" ? {} : JSON.parse(text);
@@ -267,6 +308,8 @@ export async function handleSqsRequest(queues: LocalQueue[], request: IncomingMe
             throw new SqsError("SerializationException", "SerializationException", (error as Error).message);
         }
         if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw serialization("the request", "a JSON object");
+        const denied = iam.authorize(authenticated.caller, [sqsRequest(operation, parsed as Request, iam.arns)]);
+        if (denied) return send(response, sqsAuthError(denied));
         reply(200, handler(queues, parsed as Request));
     } catch (error) {
         if (error instanceof RequestAborted) return; // nobody left to answer

@@ -5,7 +5,9 @@ import "./support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import { bootCloud, Booted } from "../local/client";
+import type { Booted } from "../local/client";
+import { signedAsOperator } from "./support/raw-http";
+import { sharedCloud } from "./support/shared-cloud";
 
 interface Sent {
     status: number;
@@ -21,14 +23,15 @@ const newTrip = () => `trip-${randomUUID().slice(0, 8)}`;
 describe("the local cloud's API books only when asked to (issue 11)", function () {
     let booted: Booted;
     before(async () => {
-        booted = await bootCloud();
+        ({ booted } = await sharedCloud());
     });
-    after(() => booted?.cloud.stop());
 
-    /** Any method (fetch refuses TRACE), on a path below the stage (e.g. `trips/x?tripID=y`). */
-    function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
+    /** Any method (fetch refuses TRACE), on a path below the stage (e.g. `trips/x?tripID=y`), signed by the operator as the API requires. */
+    async function raw(method: string, path: string, unsigned: Record<string, string> = {}, body?: string) {
+        const url = `${booted.client.apiUrl}${path}`;
+        const { headers } = await signedAsOperator(url, { method, headers: unsigned, body }, "execute-api");
         return new Promise<{ status: number; headers: Sent["headers"]; body: string }>((resolve, reject) => {
-            const sent = httpRequest(`${booted.client.apiUrl}${path}`, { method, headers: body ? { ...headers, "content-length": String(Buffer.byteLength(body)) } : headers }, (response) => {
+            const sent = httpRequest(url, { method, headers: body ? { ...headers, "content-length": String(Buffer.byteLength(body)) } : headers }, (response) => {
                 const chunks: Buffer[] = [];
                 response.on("data", (chunk: Buffer) => chunks.push(chunk));
                 response.on("end", () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks).toString() }));

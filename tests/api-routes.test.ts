@@ -13,6 +13,7 @@ import { ApiGatewayService } from "../local/apigateway/gateway";
 import { answerMock } from "../local/apigateway/mock";
 import { matchRoute, parseRestApiBody, RestApiSpec } from "../local/apigateway/routes";
 import { AUTONAME_SUFFIX, byType, deploy, find, recorded, resetRecords, setupMocks, Types } from "./support/mocks";
+import { iamGate } from "./support/iam";
 
 const ANY = "x-amazon-apigateway-any-method";
 const ORIGIN = "https://app.example.com";
@@ -203,7 +204,7 @@ describe("the API's routes (registered under mocks)", () => {
 
         it("serves the preflight over HTTP as the local cloud's API Gateway does, from this swagger", async () => {
             const lines: string[] = [];
-            const gateway = new ApiGatewayService({ accountId: "000000000000", invoke: () => undefined, log: (line) => lines.push(line) });
+            const gateway = new ApiGatewayService({ accountId: "000000000000", region: "us-east-1", iam: iamGate(), invoke: () => undefined, log: (line) => lines.push(line) });
             gateway.addRestApi("corsapi", "corsroutes-api", parseRestApiBody(find(Types.restApi, "corsroutes-api").inputs.body));
             gateway.addStage("corsapi", "v1");
             const server = createServer((request, response) => void gateway.handle(request, response, new URL(request.url!, "http://local")));

@@ -168,11 +168,20 @@ describe("SagaComponent options", () => {
 });
 
 describe("the stack program (index.ts)", () => {
-    it("reads the saga config: failure injection, compensation failure rate and chaos", async () => {
-        setupMocks({ "saga:failureInjection": "true", "saga:compensationFailureRate": "0.4", "saga:chaos": '{"seed":3,"failAfterWrite":0.2}' });
+    it("reads the saga config: failure injection, compensation failure rate, chaos, time limit and repair horizon", async () => {
+        setupMocks({
+            "saga:failureInjection": "true",
+            "saga:compensationFailureRate": "0.4",
+            "saga:chaos": '{"seed":3,"failAfterWrite":0.2}',
+            "saga:executionTimeoutSeconds": "5",
+            "saga:repairHorizonSeconds": "60",
+        });
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const stack = await deploy(() => require("../index") as Record<string, pulumi.Output<string>>);
-        assert.deepEqual(Object.keys(stack).sort(), ["apiUrl", "failureQueueUrl", "stateMachineArn", "tableName"]);
+        assert.deepEqual(Object.keys(stack).sort(), ["apiUrl", "failureQueueUrl", "needsAttentionQueueUrl", "repairMachineArn", "stateMachineArn", "tableName"]);
+        assert.equal(JSON.parse(find(Types.stateMachine, "booking-machine").inputs.definition).TimeoutSeconds, 5);
+        // A 60-second horizon: 6 retries (1 + 2 + .. + 32 seconds).
+        assert.equal(JSON.parse(find(Types.stateMachine, "booking-repair-machine").inputs.definition).States["Cancel Hotel"].Retry[0].MaxAttempts, 6);
         assert.ok(routesOf("booking-api").some((r) => r.path === "/trips/{tripId}" && r.method === "get" && r.fn === "booking-status"));
         for (const output of Object.values(stack)) assert.ok(await valueOf(output));
         const cancel = find(Types.function, "booking-hotel-cancel").inputs;

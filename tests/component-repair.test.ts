@@ -6,7 +6,7 @@ import { SagaComponent, SagaStep } from "../components";
 import { SagaErrors, Tags } from "../components/model/conventions";
 import { buildRepairDefinition, repairAttempts, statusChangePattern } from "../components/model/repair";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
-import { matchesPattern } from "../policy-pack/analysis/events";
+import { matchesPattern } from "../components/model/event-pattern";
 import { statusChange } from "../policy-pack/policies/repair";
 import { refuses } from "./support/refusals";
 import { ACCOUNT, archiveText, AUTONAME_SUFFIX, byType, deploy, find, policyOf, REGION, setupMocks, Types } from "./support/mocks";

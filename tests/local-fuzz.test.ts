@@ -10,7 +10,8 @@ import { randomUUID } from "node:crypto";
 import { MOCK_CONTENT_TYPES } from "../components/api";
 import type { Booted } from "../local/client";
 import { RUN_TYPES } from "../handlers/travel/trip";
-import { RawAnswer, rawRequest, sendRaw } from "./support/raw-http";
+import type { SigningName } from "../local/iam/signing";
+import { RawAnswer, RawRequest, rawRequest, sendRaw, signedAsOperator } from "./support/raw-http";
 import { sharedCloud } from "./support/shared-cloud";
 
 // A longer hunt: FUZZ_SEED=<n> FUZZ_RUNS=<n> npx mocha tests/local-fuzz.test.ts
@@ -26,7 +27,13 @@ interface FuzzRequest {
     path: string;
     headers: Record<string, string>;
     body?: string | Buffer;
+    /** Signed by the operator (most, so that they reach the operations), unsigned, or with a forged signature. */
+    signing: Signing;
 }
+
+type Signing = "operator" | "none" | "forged";
+const signing = fc.constantFrom<Signing>("operator", "operator", "operator", "operator", "none", "forged");
+const SIGNING_NAMES: Record<Service, SigningName | undefined> = { DynamoDB: "dynamodb", "Step Functions": "states", SQS: "sqs", "API Gateway": "execute-api", "local endpoints": undefined };
 
 /** The stack's own names, so that random requests reach its real table, machine and queue too. */
 interface Targets {
@@ -151,22 +158,33 @@ const headerName = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/).filter((name) => 
 const extraHeaders = fc.dictionary(headerName, fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]{0,30}$/), { maxKeys: 3 });
 const contentType = fc.constantFrom<string | undefined>("application/x-amz-json-1.0", "application/x-amz-json-1.0", "application/json", "application/x-amz-json-1.1", "text/plain", "", undefined, "application/json; charset=utf-8");
 const method = fc.oneof({ weight: 6, arbitrary: fc.constant("POST") }, { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD") });
-const AUTH = {
+/** A signature as a careless or hostile client makes one up. */
+const FORGED = {
     "x-amz-date": "20260101T000000Z",
     authorization: "AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x",
 };
 
+/** The request as sent: signed as it says. */
+async function sendable(url: string, request: FuzzRequest): Promise<RawRequest> {
+    const { method, headers, body } = request;
+    const service = SIGNING_NAMES[request.service];
+    if (request.signing === "forged") return { method, headers: { ...headers, ...FORGED }, body };
+    if (request.signing === "none" || !service) return { method, headers, body };
+    return signedAsOperator(url, { method, headers, body }, service);
+}
+
 function awsJsonRequest(service: Service, targetPrefix: string, operations: string[], members: fc.Arbitrary<unknown>): fc.Arbitrary<FuzzRequest> {
     const operation = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...operations) }, { weight: 1, arbitrary: fc.oneof(fc.stringMatching(/^[A-Za-z_]{0,20}$/), fc.constantFrom("constructor", "__proto__", "toString")) });
     return fc
-        .record({ method, operation, contentType, auth: fc.boolean(), extra: extraHeaders, body: bodyOf(members), path: fc.constantFrom("/", "/x", "/?a=b") })
-        .filter(({ operation, body, auth }) => !(service === "DynamoDB" && operation === "DeleteTable" && auth && String(body).includes("booking-table")))
-        .map(({ method, operation, contentType, auth, extra, body, path }) => ({
+        .record({ method, operation, contentType, signing, extra: extraHeaders, body: bodyOf(members), path: fc.constantFrom("/", "/x", "/?a=b") })
+        .filter(({ operation, body, signing }) => !(service === "DynamoDB" && operation === "DeleteTable" && signing === "operator" && String(body).includes("booking-table")))
+        .map(({ method, operation, contentType, signing, extra, body, path }) => ({
             service,
             method,
             path,
-            headers: { ...extra, ...(auth ? AUTH : {}), ...(contentType !== undefined ? { "content-type": contentType } : {}), "x-amz-target": `${targetPrefix}${operation}` },
+            headers: { ...extra, ...(contentType !== undefined ? { "content-type": contentType } : {}), "x-amz-target": `${targetPrefix}${operation}` },
             body,
+            signing,
         }));
 }
 
@@ -175,12 +193,13 @@ function apiRequest(): fc.Arbitrary<FuzzRequest> {
     const path = fc.array(segment, { minLength: 0, maxLength: 4 }).map((segments) => `/v1/${segments.map((s) => encodeURI(s).replace(/\?/g, "%3F")).join("/")}`);
     const parameter = fc.tuple(fc.constantFrom("tripID", "tripId", "runType", "x", "", "tripID"), fc.oneof(fc.uuid().map((id) => `fuzz-${id.slice(0, 8)}`), fc.constantFrom(...RUN_TYPES), text));
     const query = fc.array(parameter, { maxLength: 3 }).map((pairs) => (pairs.length === 0 ? "" : `?${new URLSearchParams(pairs as [string, string][])}`));
-    return fc.record({ method: fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"), path, query, contentType, extra: extraHeaders, body: bodyOf(fc.jsonValue({ maxDepth: 3 })) }).map(({ method, path, query, contentType, extra, body }) => ({
+    return fc.record({ method: fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"), path, query, contentType, signing, extra: extraHeaders, body: bodyOf(fc.jsonValue({ maxDepth: 3 })) }).map(({ method, path, query, contentType, signing, extra, body }) => ({
         service: "API Gateway" as const,
         method,
         path: path + query,
         headers: { ...extra, ...(contentType !== undefined ? { "content-type": contentType } : {}) },
         body: method === "GET" || method === "HEAD" ? undefined : body,
+        signing,
     }));
 }
 
@@ -193,6 +212,7 @@ function localRequest(targets: Targets): fc.Arbitrary<FuzzRequest> {
         path,
         headers: extra,
         body: method === "GET" ? undefined : body,
+        signing: "none" as const,
     }));
 }
 
@@ -269,7 +289,8 @@ describe("the local cloud under random requests to every service (fuzz, seeded)"
         const seen = new Map<string, number>();
         await fc.assert(
             fc.asyncProperty(anyRequest(), async (request) => {
-                const answer = await rawRequest(`${booted.cloud.url}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
+                const url = `${booted.cloud.url}${request.path}`;
+                const answer = await rawRequest(url, await sendable(url, request));
                 const wrong = wrongAnswer(request, answer);
                 assert.equal(wrong, undefined, `${request.service} answered ${answer.status} ${answer.text.slice(0, 300)}`);
                 const key = `${request.service} ${answer.status}`;

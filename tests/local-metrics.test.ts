@@ -64,10 +64,17 @@ describe("the local cloud's metrics", function () {
             [FixedStates.summarizeFailures]: 1,
             [FixedStates.compensationFailed]: 1,
         });
-        assert.deepEqual([machineOf(metrics).statesEntered, machineOf(metrics).retries, metrics.stepFunctions.stateTransitions], [11, 9, 20]);
-        assert.equal(metrics.lambda.invocations, 1 + 3 + 12);
-        // The payment failed before its write, and every compensation before touching the table.
-        assert.deepEqual(metrics.dynamodb.byOperation, { PutItem: 2 });
+        assert.deepEqual([machineOf(metrics).statesEntered, machineOf(metrics).retries, machineOf(metrics).stateTransitions], [11, 9, 20]);
+        // Then the repair (its machine sorts after the saga's): it records repairing, retries each
+        // cancel 35 times (its 24-hour horizon), sends each to the needs-attention queue, records that.
+        const repair = Object.values(metrics.stepFunctions.byStateMachine)[1];
+        assert.deepEqual([repair.statesEntered, repair.retries, metrics.stepFunctions.stateTransitions], [9, 3 * 35, 20 + 9 + 105]);
+        // Lambda: the saga's start, 3 forward steps, 3 x 4 compensation attempts; the repair's start
+        // function, its 2 outcome records and 3 x 36 cancel attempts.
+        assert.equal(metrics.lambda.invocations, 1 + 3 + 12 + (1 + 2 + 3 * 36));
+        // The payment failed before its write, and every compensation before touching the table; the
+        // repair's outcome records: repairing, then needs_attention.
+        assert.deepEqual(metrics.dynamodb.byOperation, { PutItem: 2 + 2 });
     });
 
     it("counts whoever calls: the status route's function and its Query; DELETE answers the counts and starts afresh", async () => {
@@ -103,6 +110,7 @@ describe("the local cloud's seeded Math.random", function () {
                 environment: {},
                 timeoutSeconds: 3,
                 memorySize: 128,
+                credentials: { accessKeyId: "test", secretAccessKey: "test" },
             },
             { projectRoot: PROJECT_ROOT, environment: {}, onLog: () => undefined, randomSeed },
         );

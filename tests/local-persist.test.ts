@@ -16,6 +16,7 @@ import { SfnError, StepFunctionsService } from "../local/sfn/service";
 import { ExecutionStore } from "../local/sfn/store";
 import { LAMBDA_INVOKE, lambdaTaskError } from "../local/sfn/tasks";
 import { LocalQueue } from "../local/sqs";
+import { allowEveryCall } from "./support/iam";
 
 const MACHINE = "arn:aws:states:us-east-1:000000000000:stateMachine:resume-probe";
 const DEFINITION = {
@@ -69,6 +70,7 @@ function serviceOn(dataDir: string, scripts: Record<string, Script>) {
         retryIntervalMs: 0,
         store,
         targets: {
+            authorize: allowEveryCall,
             hasFunction: (name) => name in calls,
             invokeFunction(name, payload) {
                 calls[name].push(payload);
@@ -232,7 +234,7 @@ describe("the local Step Functions service with a data folder: executions resume
     it("without a data folder keeps nothing: a stop aborts what runs", async () => {
         const service = new StepFunctionsService({
             region: "us-east-1",
-            targets: { hasFunction: () => true, invokeFunction: hold, sendMessage: () => ({ MessageId: "unused" }) },
+            targets: { authorize: allowEveryCall, hasFunction: () => true, invokeFunction: hold, sendMessage: () => ({ MessageId: "unused" }) },
         });
         service.createStateMachine({ name: "resume-probe", arn: MACHINE, definition: JSON.stringify(DEFINITION), roleArn: "arn:aws:iam::000000000000:role/probe", type: "STANDARD" });
         service.startExecution(MACHINE, "order-10", "{}");

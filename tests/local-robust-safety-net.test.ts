@@ -11,7 +11,8 @@ import { ApiGatewayService } from "../local/apigateway/gateway";
 import { LocalDynamoDb } from "../local/dynamodb";
 import { LocalServer } from "../local/server";
 import { StepFunctionsService } from "../local/sfn/service";
-import { dynamoDbHeaders, rawRequest } from "./support/raw-http";
+import { dynamoDbHeaders, rawRequest, signedAsOperator } from "./support/raw-http";
+import { allowEveryCall, iamGate } from "./support/iam";
 
 describe("the local server's safety net (errors no handler catches)", function () {
     let server: LocalServer;
@@ -23,7 +24,7 @@ describe("the local server's safety net (errors no handler catches)", function (
 
     before(async () => {
         // A DynamoDB whose store is closed: every operation fails in dynalite's store callback.
-        dynamo = await LocalDynamoDb.start();
+        dynamo = await LocalDynamoDb.start(iamGate());
         await dynamo.createTable("closed", { attributes: [{ name: "pk", type: "S" }], hashKey: "pk", billingMode: "PAY_PER_REQUEST" });
         await dynamo.close();
         listenersBefore = process.listeners("uncaughtException");
@@ -34,8 +35,9 @@ describe("the local server's safety net (errors no handler catches)", function (
         assert.deepEqual(listening.map((listener) => listener.name), ["lastResort"], "the local server's last resort, alone");
         server.serve({
             dynamo: dynamo.handle,
-            stepFunctions: new StepFunctionsService({ region: "us-east-1", targets: { hasFunction: () => false, invokeFunction: async () => null, sendMessage: () => ({ MessageId: "" }) } }),
-            gateway: new ApiGatewayService({ accountId: "000000000000", invoke: () => undefined, log: () => undefined }),
+            iam: iamGate(),
+            stepFunctions: new StepFunctionsService({ region: "us-east-1", targets: { authorize: allowEveryCall, hasFunction: () => false, invokeFunction: async () => null, sendMessage: () => ({ MessageId: "" }) } }),
+            gateway: new ApiGatewayService({ accountId: "000000000000", region: "us-east-1", iam: iamGate(), invoke: () => undefined, log: () => undefined }),
             inspect: (_request, response) => void setTimeout(() => late?.(response), 1),
         });
     });
@@ -46,7 +48,7 @@ describe("the local server's safety net (errors no handler catches)", function (
     });
 
     it("answers an error dynalite throws in its store's callback with DynamoDB's InternalFailure (500), on that request, and logs it", async () => {
-        const answer = await rawRequest(server.url, { headers: dynamoDbHeaders("GetItem"), body: JSON.stringify({ TableName: "closed", Key: { pk: { S: "a" } } }) });
+        const answer = await rawRequest(server.url, await signedAsOperator(server.url, { headers: dynamoDbHeaders("GetItem"), body: JSON.stringify({ TableName: "closed", Key: { pk: { S: "a" } } }) }, "dynamodb"));
         assert.equal(answer.status, 500);
         assert.deepEqual(JSON.parse(answer.text), { __type: "com.amazon.coral.service#InternalFailure", message: "Internal error of the local cloud; see its log." });
         const logged = lines.filter((line) => line.startsWith("Internal error answering DynamoDB POST / (uncaught, thrown in a callback on its behalf): Error: Database is closed"));

@@ -5,7 +5,7 @@ import "./support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { Booted } from "../local/client";
-import { dynamoDbHeaders, rawRequest, repeatedChunks, sendRaw } from "./support/raw-http";
+import { dynamoDbHeaders, rawRequest, repeatedChunks, sendRaw, signedAsOperator } from "./support/raw-http";
 import { sharedCloud } from "./support/shared-cloud";
 
 const MiB = 1024 * 1024;
@@ -27,8 +27,8 @@ describe("the local cloud under requests that used to take it down", function ()
         assert.equal(created.status, 200, created.text);
     });
 
-    const dynamo = (operation: string, body: unknown) =>
-        rawRequest(booted.cloud.url, { headers: dynamoDbHeaders(operation), body: typeof body === "string" ? body : JSON.stringify(body) });
+    const dynamo = async (operation: string, body: unknown) =>
+        rawRequest(booted.cloud.url, await signedAsOperator(booted.cloud.url, { headers: dynamoDbHeaders(operation), body: typeof body === "string" ? body : JSON.stringify(body) }, "dynamodb"));
     const json = (text: string) => JSON.parse(text) as Record<string, string>;
 
     describe("DynamoDB (dynalite behind a guard)", () => {
@@ -124,7 +124,8 @@ describe("the local cloud under requests that used to take it down", function ()
 
         it("refuses a body that makes the proxy event larger than Lambda takes (6 MB) with API Gateway's 413 Request Too Long; 10 MB exactly passes the edge", async () => {
             const before = invocations();
-            const tooLong = await rawRequest(apiUrl(), { headers: { "content-type": "application/json" }, body: Buffer.alloc(7 * MiB, "a") });
+            const url = apiUrl();
+            const tooLong = await rawRequest(url, await signedAsOperator(url, { headers: { "content-type": "application/json" }, body: Buffer.alloc(7 * MiB, "a") }, "execute-api"));
             assert.deepEqual([tooLong.status, json(tooLong.text), tooLong.headers["x-amzn-errortype"]], [413, { message: "Request Too Long" }, "BadRequestException"]);
             const atTheLimit = await rawRequest(`${booted.cloud.url}/no-such-stage`, { body: Buffer.alloc(10 * MiB, "a") });
             assert.deepEqual([atTheLimit.status, json(atTheLimit.text)], [403, { message: "Forbidden" }]);

@@ -15,7 +15,7 @@ describe("the local cloud with functions this machine cannot run", function () {
 
     before(async () => {
         cloud = await startLocalCloud({ port: 0, programDir: FIXTURE, retryIntervalMs: 0, log: () => undefined });
-        client = new SagaClient("", cloud.url);
+        client = new SagaClient("", cloud.url, cloud.settings.config["aws:region"]);
     });
     after(() => cloud?.stop());
 

@@ -21,6 +21,8 @@ import { ApiGatewayService } from "../local/apigateway/gateway";
 import { LocalServer } from "../local/server";
 import { StepFunctionsService } from "../local/sfn/service";
 import { lambdaTaskError } from "../local/sfn/tasks";
+import { operatorFetch } from "../local/client";
+import { allowEveryCall, iamGate } from "./support/iam";
 
 const MACHINE = "arn:aws:states:us-east-1:000000000000:stateMachine:probe";
 const DEFINITION = {
@@ -56,6 +58,7 @@ describe("the local Step Functions API (AWS JSON 1.0 over HTTP)", () => {
             region: "us-east-1",
             retryIntervalMs: 0,
             targets: {
+                authorize: allowEveryCall,
                 hasFunction: (name) => name === "work",
                 async invokeFunction(_name, payload) {
                     const input = payload as { hold?: string; fail?: string; flakyOnce?: string };
@@ -75,8 +78,10 @@ describe("the local Step Functions API (AWS JSON 1.0 over HTTP)", () => {
         server = await LocalServer.listen(0, () => undefined);
         server.serve({
             dynamo: (_request, response) => response.writeHead(501).end(),
+            // Enforced: the SDK's signatures, by the operator's credentials, are verified.
+            iam: iamGate("enforce"),
             stepFunctions: service,
-            gateway: new ApiGatewayService({ accountId: "000000000000", invoke: () => undefined, log: () => undefined }),
+            gateway: new ApiGatewayService({ accountId: "000000000000", region: "us-east-1", iam: iamGate(), invoke: () => undefined, log: () => undefined }),
             inspect: (_request, response) => void response.writeHead(404).end(),
         });
         sfn = new SFNClient({ endpoint: server.url });
@@ -158,7 +163,7 @@ describe("the local Step Functions API (AWS JSON 1.0 over HTTP)", () => {
 
     it("answers a malformed request with the service's own 4xx error, never a 500", async () => {
         const call = async (operation: string, body: string) => {
-            const response = await fetch(server.url, {
+            const response = await operatorFetch(server.url, "states", "us-east-1", {
                 method: "POST",
                 headers: { "x-amz-target": `AWSStepFunctions.${operation}`, "content-type": "application/x-amz-json-1.0" },
                 body,

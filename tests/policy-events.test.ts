@@ -1,7 +1,7 @@
-// The EventBridge pattern matcher the repair policies use (policy-pack/analysis/events.ts), on the
-// pattern language's documented cases.
+// The EventBridge pattern matcher (components/model/event-pattern.ts) the repair policies and the
+// local cloud's EventBridge use, on the pattern language's documented cases.
 import * as assert from "node:assert/strict";
-import { matchesPattern } from "../policy-pack/analysis/events";
+import { matchesPattern } from "../components/model/event-pattern";
 
 const event = {
     source: "aws.states",

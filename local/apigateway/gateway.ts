@@ -1,11 +1,14 @@
 // The REST APIs the program deployed, served over HTTP: a request to a stage is routed as API
 // Gateway routes it and handed to the integrated function as a proxy event, or answered by its
-// MOCK integration as declared.
+// MOCK integration as declared; a method with AWS_IAM authorization first takes only a signed
+// request from a caller allowed execute-api:Invoke (local/iam).
 // A stage answers at http://<host>/<stage>/..., or at /restapis/<api id>/<stage>/_user_request_/...
 // when another API already took that stage name.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody, RequestAborted, RequestTooLarge, sendBeforeBodyEnds, ServiceShape } from "../http";
+import type { IamGate } from "../iam/gate";
+import type { AuthProblemCode } from "../iam/problems";
 import type { InvokeResult } from "../lambda/function";
 import { answerMock } from "./mock";
 import { proxyEvent, proxyResponse } from "./proxy";
@@ -27,6 +30,15 @@ export const GATEWAY_SHAPE: ServiceShape = {
     internalFailure: () => ({ statusCode: 500, headers: { "content-type": "application/json" }, body: JSON.stringify({ message: "Internal server error" }) }),
 };
 
+/** The gateway response type of each refusal, and API Gateway's own message where it differs from the services'. */
+const GATEWAY_REFUSALS: Record<AuthProblemCode, [type: string, message?: string]> = {
+    MissingAuthenticationToken: ["MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token"],
+    IncompleteSignature: ["INVALID_SIGNATURE"],
+    InvalidSignature: ["INVALID_SIGNATURE"],
+    UnrecognizedClient: ["INVALID_SIGNATURE"],
+    AccessDenied: ["ACCESS_DENIED"],
+};
+
 export interface LocalStage {
     restApiId: string;
     stageName: string;
@@ -37,6 +49,9 @@ export interface LocalStage {
 
 export interface GatewayHost {
     accountId: string;
+    region: string;
+    /** Admits the requests of methods with AWS_IAM authorization. */
+    iam: IamGate;
     /** Invokes the function with this ARN; undefined when no such function is deployed. */
     invoke(functionArn: string, event: unknown): Promise<InvokeResult> | undefined;
     log(line: string): void;
@@ -73,6 +88,23 @@ export class ApiGatewayService {
         return undefined;
     }
 
+    /**
+     * API Gateway's answer to a request of a method with AWS_IAM authorization that its caller may
+     * not make: no valid signature (service `execute-api`), or no `execute-api:Invoke` on the
+     * method's ARN (`arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>`).
+     */
+    private async refusal(request: IncomingMessage, body: Buffer, spec: RestApiSpec, target: { stage: LocalStage; path: string }, method: string, url: URL) {
+        const authenticated = await this.host.iam.authenticate(request, body, "execute-api", `API ${method} ${url.pathname}`);
+        const { stage, path } = target;
+        const methodArn = `arn:aws:execute-api:${this.host.region}:${this.host.accountId}:${stage.restApiId}/${stage.stageName}/${method}/${path.slice(1)}`;
+        const refused =
+            "problem" in authenticated ? authenticated.problem : this.host.iam.authorize(authenticated.caller, [{ action: "execute-api:Invoke", resource: methodArn }]);
+        if (!refused) return undefined;
+        const [type, message] = GATEWAY_REFUSALS[refused.code];
+        const answer = gatewayResponse(spec, type, { statusCode: 403, message: message ?? refused.message, messageKey: refused.code === "AccessDenied" ? "Message" : "message" });
+        return { ...answer, headers: { ...answer.headers, "x-amzn-errortype": `${refused.code}Exception` } };
+    }
+
     async handle(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
         const started = Date.now();
         const method = request.method ?? "GET";
@@ -100,6 +132,10 @@ export class ApiGatewayService {
         const match = matchRoute(spec, method, target.path);
         if (!match) {
             return send(gatewayResponse(spec, "MISSING_AUTHENTICATION_TOKEN", { statusCode: 403, message: "Missing Authentication Token" }), requestId);
+        }
+        if (match.integration.iamAuth) {
+            const refused = await this.refusal(request, body, spec, target, method, url);
+            if (refused) return send(refused, requestId);
         }
         const failed = (why: string) => {
             this.host.log(`${method} ${target.path}: ${why}`);

@@ -21,6 +21,8 @@ export interface Integration {
     functionArn?: string;
     /** A `mock` integration: API Gateway answers by itself. */
     mock?: MockIntegration;
+    /** The method requires SigV4-signed requests (AWS_IAM authorization) from callers allowed `execute-api:Invoke`. */
+    iamAuth: boolean;
 }
 
 export interface Resource {
@@ -51,10 +53,15 @@ export interface RouteMatch {
     pathParameters: Record<string, string>;
 }
 
-type Operation = MockOperation & { "x-amazon-apigateway-integration"?: { type?: string; uri?: string } };
+type Operation = MockOperation & {
+    "x-amazon-apigateway-integration"?: { type?: string; uri?: string };
+    "x-amazon-apigateway-auth"?: { type?: string };
+    security?: Record<string, unknown>[];
+};
 
 type Swagger = {
     paths?: Record<string, Record<string, Operation>>;
+    securityDefinitions?: Record<string, { "x-amazon-apigateway-authtype"?: string }>;
     "x-amazon-apigateway-binary-media-types"?: string[];
     "x-amazon-apigateway-gateway-responses"?: Record<string, { statusCode?: number | string; responseTemplates?: Record<string, string>; responseParameters?: Record<string, string> }>;
 };
@@ -75,7 +82,8 @@ export function parseRestApiBody(body: string, binaryMediaTypes: string[] = []):
             const type = String(integration.type).toLowerCase();
             const functionArn = type === "aws_proxy" && integration.uri ? functionArnOfIntegration(integration.uri) : undefined;
             const mock = type === "mock" ? parseMock(operation, `${method} ${path}`) : undefined;
-            resource.methods.set(method, { type, uri: integration.uri, ...(functionArn ? { functionArn } : {}), ...(mock ? { mock } : {}) });
+            const iamAuth = requiresIam(operation, swagger.securityDefinitions ?? {});
+            resource.methods.set(method, { type, uri: integration.uri, iamAuth, ...(functionArn ? { functionArn } : {}), ...(mock ? { mock } : {}) });
         }
     }
     checkVariableSiblings([...resources.keys()]);
@@ -100,6 +108,16 @@ export function parseRestApiBody(body: string, binaryMediaTypes: string[] = []):
     };
 }
 
+/**
+ * Whether a method takes only signed requests: AWS_IAM authorization, declared as API Gateway's
+ * extension (`x-amazon-apigateway-auth`, what awsx writes) or as a security scheme of type awsSigv4.
+ */
+function requiresIam(operation: Operation, schemes: NonNullable<Swagger["securityDefinitions"]>): boolean {
+    if (String(operation["x-amazon-apigateway-auth"]?.type ?? "").toUpperCase() === "AWS_IAM") return true;
+    const names = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
+    return names.some((name) => String(schemes[name]?.["x-amazon-apigateway-authtype"] ?? "").toLowerCase() === "awssigv4");
+}
+
 /** The route of a request path (below the stage, e.g. `/trips/42`), or undefined when none serves it. */
 export function matchRoute(spec: RestApiSpec, method: string, path: string): RouteMatch | undefined {
     const requested = segmentsOf(path);
@@ -120,12 +138,17 @@ export function matchRoute(spec: RestApiSpec, method: string, path: string): Rou
  * A declared response without a status code keeps the error's; the one VTL reference API Gateway's
  * own templates use, `$context.error.messageString` (the message, quoted), is filled in.
  */
-export function gatewayResponse(spec: RestApiSpec, type: string, fallback: { statusCode: number; message: string }): GatewayResponse {
+export function gatewayResponse(
+    spec: RestApiSpec,
+    type: string,
+    fallback: { statusCode: number; message: string; /** ACCESS_DENIED's own body says `Message`. */ messageKey?: "message" | "Message" },
+): GatewayResponse {
     const declared = spec.gatewayResponses[type] ?? spec.gatewayResponses[fallback.statusCode >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX"];
-    if (!declared) return { statusCode: fallback.statusCode, body: JSON.stringify({ message: fallback.message }), headers: { "content-type": "application/json" } };
+    const own = JSON.stringify({ [fallback.messageKey ?? "message"]: fallback.message });
+    if (!declared) return { statusCode: fallback.statusCode, body: own, headers: { "content-type": "application/json" } };
     return {
         statusCode: declared.statusCode ?? fallback.statusCode,
-        body: declared.body === "" ? JSON.stringify({ message: fallback.message }) : declared.body.replaceAll("$context.error.messageString", JSON.stringify(fallback.message)),
+        body: declared.body === "" ? own : declared.body.replaceAll("$context.error.messageString", JSON.stringify(fallback.message)),
         headers: declared.headers,
     };
 }

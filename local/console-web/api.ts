@@ -1,7 +1,12 @@
 // Everything the console reads, it reads over HTTP from the local cloud's own APIs, as a user
 // could from AWS: the Step Functions API (AWS JSON 1.0 on the one port), the program's REST API
 // (start and status routes), and /_local for the stack's outputs and routes and the queues.
+// It signs its AWS requests (SigV4) with the operator's credentials, as the AWS console acts
+// with its user's: the local cloud verifies them as it verifies everyone's (--iam).
 // No DOM: the page and the tests (in Node) call the same code.
+import { OPERATOR_CREDENTIALS } from "../iam/operator";
+import { signRequest, SigningName } from "../iam/signing";
+import { WebSha256 } from "../iam/web-sha256";
 
 export interface Answer<T = unknown> {
     status: number;
@@ -37,6 +42,8 @@ export interface ExecutionItem {
 export interface Overview {
     project: string;
     stack: string;
+    /** The stack's region: the scope of the requests' signatures. */
+    region: string;
     outputs: Record<string, unknown>;
     /** The routes each stage serves ("GET /trips/{tripId}"), keyed by the stage's URL. */
     routes: Record<string, string[]>;
@@ -50,12 +57,14 @@ export interface QueueMessage {
 }
 
 export class ConsoleApi {
+    private region?: Promise<string>;
+
     /** `origin`: "" in the page (same origin), the cloud's URL in Node. */
     constructor(private readonly origin: string) {}
 
     /** A Step Functions API call; its error (`__type`, `message`) thrown as an ApiError. */
     async stepFunctions<T>(operation: string, request: object): Promise<T> {
-        const response = await fetch(`${this.origin}/`, {
+        const response = await this.signedFetch("/", "states", {
             method: "POST",
             headers: { "x-amz-target": `AWSStepFunctions.${operation}`, "content-type": "application/x-amz-json-1.0" },
             body: JSON.stringify(request),
@@ -95,6 +104,14 @@ export class ConsoleApi {
         return events;
     }
 
+    /** fetch, signed by the operator for `service` (the region from /_local, asked once). */
+    private async signedFetch(path: string, service: SigningName, init: { method: string; headers: Record<string, string>; body?: string }): Promise<Response> {
+        this.region ??= this.overview().then((overview) => overview.region);
+        const url = new URL(`${this.origin}${path}`, pageLocation()).href;
+        const headers = await signRequest({ url, ...init }, OPERATOR_CREDENTIALS, await this.region, service, WebSha256);
+        return fetch(url, { ...init, headers });
+    }
+
     async overview(): Promise<Overview> {
         return (await this.get<Overview>("/_local")).body;
     }
@@ -105,9 +122,10 @@ export class ConsoleApi {
         return body.queues.flatMap((queue) => queue.messages);
     }
 
-    /** A GET on a path of the cloud (an API's route too); the body parsed when it is JSON. */
+    /** A GET on a path of the cloud: an API's route (signed), or a local endpoint; the body parsed when it is JSON. */
     async get<T = unknown>(path: string): Promise<Answer<T>> {
-        const response = await fetch(`${this.origin}${path}`, { headers: { accept: "application/json" } });
+        const headers = { accept: "application/json" };
+        const response = path.startsWith("/_local") ? await fetch(`${this.origin}${path}`, { headers }) : await this.signedFetch(path, "execute-api", { method: "GET", headers });
         const text = await response.text();
         try {
             return { status: response.status, body: JSON.parse(text) as T };
@@ -116,6 +134,9 @@ export class ConsoleApi {
         }
     }
 }
+
+/** The page's own origin in the browser; none in Node, where `origin` is the cloud's URL. */
+const pageLocation = () => (globalThis as { location?: { href: string } }).location?.href;
 
 /** The path of a URL the stack reports (e.g. its apiUrl), so that the page asks its own origin whatever host name it was opened under. */
 export const pathOf = (url: string) => new URL(url, "http://local").pathname;

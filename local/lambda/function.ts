@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
+import type { Credentials } from "../iam/operator";
 
 // The messages between a LocalFunction and the runtime in its worker (runtime.ts).
 
@@ -26,7 +27,7 @@ export interface RuntimeData {
     randomSeed?: number;
 }
 
-export type ToRuntime = { type: "invoke"; id: number; requestId: string; event: string };
+export type ToRuntime = { type: "invoke"; id: number; requestId: string; event: string } | { type: "environment"; variables: Record<string, string> };
 
 export interface RuntimeError {
     errorType: string;
@@ -53,6 +54,8 @@ export interface FunctionSpec {
     memorySize: number;
     /** Why this machine cannot run the function (e.g. a Python runtime); then every invocation fails with it. */
     unrunnable?: Unrunnable;
+    /** Its role's credentials, which Lambda puts in the environment (AWS_ACCESS_KEY_ID, ...). */
+    credentials: Credentials;
 }
 
 /** A function that is deployed but cannot run here: the error its invocations answer, and the start-up warning. */
@@ -64,7 +67,7 @@ export interface Unrunnable {
 
 export interface FunctionHost {
     projectRoot: string;
-    /** What the local cloud sets in every function: region, credentials, endpoints. Wins over the function's own. */
+    /** What the local cloud sets in every function: region, endpoints. Wins over the function's own. */
     environment: Record<string, string>;
     /** One line the function's code wrote to stdout or stderr. */
     onLog(functionName: string, line: string): void;
@@ -125,6 +128,9 @@ export class LocalFunction {
             env: {
                 ...this.spec.environment,
                 ...this.host.environment,
+                AWS_ACCESS_KEY_ID: this.spec.credentials.accessKeyId,
+                AWS_SECRET_ACCESS_KEY: this.spec.credentials.secretAccessKey,
+                ...(this.spec.credentials.sessionToken ? { AWS_SESSION_TOKEN: this.spec.credentials.sessionToken } : {}),
                 AWS_LAMBDA_FUNCTION_NAME: this.spec.name,
                 AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
                 AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(this.spec.memorySize),
@@ -173,6 +179,15 @@ export class LocalFunction {
             this.pending.set(id, { resolve, timer });
             this.worker!.postMessage({ type: "invoke", id, requestId, event: JSON.stringify(event ?? null) });
         });
+    }
+
+    /**
+     * Changes variables of the function's environment from its next invocation on (what Lambda's
+     * UpdateFunctionConfiguration does, without a new environment: the code sees it in process.env).
+     */
+    updateEnvironment(variables: Record<string, string>): void {
+        this.spec.environment = { ...this.spec.environment, ...variables };
+        this.worker?.postMessage({ type: "environment", variables } satisfies ToRuntime);
     }
 
     async stop(): Promise<void> {

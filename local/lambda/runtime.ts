@@ -121,4 +121,5 @@ try {
 
 parentPort!.on("message", (message: ToRuntime) => {
     if (message.type === "invoke" && handler) void invoke(handler, message);
+    if (message.type === "environment") Object.assign(process.env, message.variables);
 });

@@ -1,9 +1,11 @@
 // The Step Functions API (AWS JSON 1.0: POST /, `X-Amz-Target: AWSStepFunctions.<Operation>`)
 // served from the local service, so the handlers' SDK clients (AWS_ENDPOINT_URL_SFN) and the AWS
-// CLI (`--endpoint-url`) reach it unchanged. Timestamps are epoch seconds, as the protocol has them.
+// CLI (`--endpoint-url`) reach it unchanged, each request signed and allowed first (local/iam).
+// Timestamps are epoch seconds, as the protocol has them.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
-import { readBody, STEP_FUNCTIONS_MAX_REQUEST_BYTES } from "../http";
+import { awsJsonAuthError, readBody, send, STEP_FUNCTIONS_MAX_REQUEST_BYTES } from "../http";
+import type { ActionRequest, IamGate } from "../iam/gate";
 import type { ExecutionRecord, ExecutionStatus } from "./execution";
 import { SfnError, StepFunctionsService } from "./service";
 
@@ -144,7 +146,16 @@ function stripData(event: object): object {
     );
 }
 
-export async function handleSfnRequest(service: StepFunctionsService, request: IncomingMessage, response: ServerResponse): Promise<void> {
+/**
+ * What a Step Functions request asks IAM for: `states:<Operation>` on the execution it names, else
+ * the state machine, else `*` (ListStateMachines).
+ */
+export function stepFunctionsRequest(operation: string, request: Request): ActionRequest {
+    const resource = [request.executionArn, request.stateMachineArn].find((arn): arn is string => typeof arn === "string") ?? "*";
+    return { action: `states:${operation}`, resource };
+}
+
+export async function handleSfnRequest(service: StepFunctionsService, iam: IamGate, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const operation = String(request.headers["x-amz-target"]).slice(SFN_TARGET_PREFIX.length);
     const reply = (statusCode: number, body: unknown) => {
         const text = JSON.stringify(body);
@@ -158,11 +169,16 @@ export async function handleSfnRequest(service: StepFunctionsService, request: I
     try {
         const handler = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
         if (!handler) throw new SfnError("UnknownOperationException", `The local cloud does not serve ${operation}; it serves ${Object.keys(OPERATIONS).join(", ")}.`);
-        const text = (await readBody(request, STEP_FUNCTIONS_MAX_REQUEST_BYTES)).toString("utf8");
+        const raw = await readBody(request, STEP_FUNCTIONS_MAX_REQUEST_BYTES);
+        const authenticated = await iam.authenticate(request, raw, "states", `Step Functions ${operation}`);
+        if ("problem" in authenticated) return send(response, awsJsonAuthError(authenticated.problem));
+        const text = raw.toString("utf8");
         const body: unknown = text.trim() === "" ? {} : JSON.parse(text);
         if (typeof body !== "object" || body === null || Array.isArray(body)) {
             throw new SfnError("SerializationException", `The request body must be a JSON object, not ${text.slice(0, 40)}.`);
         }
+        const denied = iam.authorize(authenticated.caller, [stepFunctionsRequest(operation, body as Request)]);
+        if (denied) return send(response, awsJsonAuthError(denied));
         reply(200, await handler(service, body as Request));
     } catch (error) {
         if (error instanceof SfnError) reply(error.statusCode, { __type: `com.amazonaws.swf.service.v2.model#${error.type}`, message: error.message });

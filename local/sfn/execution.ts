@@ -138,7 +138,7 @@ export class LocalExecution {
         // A resumed definition's Tasks were bound when it started: a function gone since fails its
         // Task when called (Lambda.ResourceNotFoundException), as on AWS, rather than here.
         const targets = resume ? { ...host.targets, hasFunction: () => true } : host.targets;
-        const handlers = this.guarded(bindTasks(definition, targets, (call) => recorder.recordCall(call)), resume);
+        const handlers = this.guarded(bindTasks(definition, targets, { stateMachineArn: host.stateMachineArn, roleArn: host.roleArn }, (call) => recorder.recordCall(call)), resume);
         const context = {
             Execution: { Id: record.executionArn, Name: record.name, StartTime: record.startDate.toISOString(), RoleArn: host.roleArn, Input: JSON.parse(record.input) },
             StateMachine: { Id: host.stateMachineArn, Name: host.stateMachineName },
@@ -229,8 +229,10 @@ export class LocalExecution {
     private close(outcome: Outcome, host: ExecutionHost): void {
         if (this.suspended) return;
         Object.assign(this.record, outcome, { stopDate: new Date() });
-        this.journal?.close(this.record);
+        // Told first: what the host keeps of the close (its status-change event) is written before
+        // the journal counts the execution closed, so a crash in between repeats it, never loses it.
         host.onClosed(this.record);
+        this.journal?.close(this.record);
     }
 }
 

@@ -111,7 +111,7 @@ export class StepFunctionsService {
     createStateMachine(spec: StateMachineSpec): LocalStateMachine {
         const definition = JSON.parse(spec.definition) as DefinitionLike;
         const engine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
-        bindTasks(definition, this.options.targets);
+        bindTasks(definition, this.options.targets, { stateMachineArn: spec.arn, roleArn: spec.roleArn });
         const machine: LocalStateMachine = {
             ...spec,
             creationDate: new Date(),

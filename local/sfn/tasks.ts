@@ -2,9 +2,12 @@
 // lambda:invoke integration (and a plain Lambda ARN as Resource) calls a function, the
 // sqs:sendMessage integration sends to a queue. aws-local-stepfunctions takes one local handler
 // per state name; a Task left unbound would call real AWS, so every Task must bind or fail here.
+// Each call is first authorized as the state machine's role, as Step Functions calls with it.
 // Also: the Lambda-style error mapping.
 import type { RunOptions } from "./engine";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import type { ActionRequest } from "../iam/gate";
+import { sqsRequest } from "../sqs-api";
 
 export const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
 export const SQS_SEND = "arn:aws:states:::sqs:sendMessage";
@@ -12,8 +15,16 @@ export const SQS_SEND = "arn:aws:states:::sqs:sendMessage";
 export type TaskHandlers = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>;
 type JsonValue = Parameters<TaskHandlers[string]>[0];
 
+/** Who makes a machine's Task calls: the machine, as its role. */
+export interface TaskCaller {
+    stateMachineArn: string;
+    roleArn: string;
+}
+
 /** What the Tasks reach. */
 export interface TaskTargets {
+    /** Why the caller may not make the request (AWS's AccessDenied message), or undefined when it may. */
+    authorize(caller: TaskCaller, request: ActionRequest): string | undefined;
     /** Runs the function named (by ARN or name) with a JSON payload; rejects with `lambdaTaskError`. */
     invokeFunction(functionName: string, payload: unknown): Promise<unknown>;
     /** Whether the function exists, to fail at binding rather than at the first call. */
@@ -41,9 +52,20 @@ export interface DefinitionLike {
     States: Record<string, Record<string, unknown>>;
 }
 
-/** One local handler per Task state; `onCall` sees every call (each retry is a call). */
-export function bindTasks(definition: DefinitionLike, targets: TaskTargets, onCall?: (call: TaskCall) => void): TaskHandlers {
+/** One local handler per Task state, calling as `caller`; `onCall` sees every call (each retry is a call). */
+export function bindTasks(definition: DefinitionLike, targets: TaskTargets, caller: TaskCaller, onCall?: (call: TaskCall) => void): TaskHandlers {
     const bound: TaskHandlers = {};
+    const [, , , region, account] = caller.stateMachineArn.split(":");
+    // Step Functions' service integrations report a refusal as the SDK exception of the service, with AWS's message.
+    const authorized = (request: ActionRequest, errorName: string, service: string) => {
+        const denied = targets.authorize(caller, request);
+        if (denied) throw Object.assign(new Error(`${denied} (Service: ${service}, Status Code: 403, Request ID: ${randomUUID()})`), { name: errorName });
+    };
+    const invoke = (functionName: string, payload: unknown) => {
+        const functionArn = functionName.startsWith("arn:") ? functionName : `arn:aws:lambda:${region}:${account}:function:${functionName}`;
+        authorized({ action: "lambda:InvokeFunction", resource: functionArn }, "Lambda.AWSLambdaException", "Lambda");
+        return targets.invokeFunction(functionName, payload);
+    };
     for (const [state, spec] of Object.entries(definition.States)) {
         if (spec.Type !== "Task") continue;
         const resource = String(spec.Resource);
@@ -69,16 +91,17 @@ export function bindTasks(definition: DefinitionLike, targets: TaskTargets, onCa
             }
             call("lambda", "invoke", async (input) => ({
                 ExecutedVersion: "$LATEST",
-                Payload: await targets.invokeFunction(String(input.FunctionName), input.Payload ?? null),
+                Payload: await invoke(String(input.FunctionName), input.Payload ?? null),
                 StatusCode: 200,
             }));
         } else if (resource.startsWith("arn:aws:lambda:")) {
             if (!targets.hasFunction(resource)) throw new Error(`The Task "${state}" invokes ${resource}, which is not deployed.`);
-            call("lambda", "invokeFunction", (input) => targets.invokeFunction(resource, input));
+            call("lambda", "invokeFunction", (input) => invoke(resource, input));
         } else if (resource === SQS_SEND) {
             call("sqs", "sendMessage", async (input) => {
                 // Step Functions serialises an object MessageBody to a JSON string.
                 const body = typeof input.MessageBody === "string" ? input.MessageBody : JSON.stringify(input.MessageBody);
+                authorized(sqsRequest("SendMessage", { QueueUrl: input.QueueUrl }, { region, account }), "SQS.SqsException", "Sqs");
                 const { MessageId } = await targets.sendMessage(String(input.QueueUrl), body);
                 return { MessageId, MD5OfMessageBody: createHash("md5").update(body).digest("hex") };
             });

@@ -4,7 +4,9 @@
 // bus, with a target, whose pattern matches the machine's events for each such ending.
 import { StackValidationPolicy } from "@pulumi/policy";
 import { REPAIR_ROLE, SagaErrors, STATUS_CHANGE_EVENT, Tags } from "../../components/model/conventions";
-import { matchesPattern, readRules, RuleReading } from "../analysis/events";
+import { matchesPattern } from "../../components/model/event-pattern";
+import { statusChangeEvent } from "../../components/model/status-change";
+import { readRules, RuleReading } from "../analysis/events";
 import { isKnown, readMachines } from "../analysis/machines";
 import { readSaga } from "../analysis/saga";
 import { StackIndex, StackResource, fromPolicyResources } from "../analysis/stack";
@@ -111,22 +113,18 @@ function whyUnmatched(rules: RuleReading[], arn: string, missing: Ending[]): str
 
 /** The event Step Functions sends when an execution of `stateMachineArn` ends as `ending`. */
 export function statusChange(stateMachineArn: string, ending: { status: string; error: string | null }) {
-    const executionArn = `${stateMachineArn.replace(":stateMachine:", ":execution:")}:policy-check`;
-    return {
-        version: "0",
-        source: STATUS_CHANGE_EVENT.source,
-        "detail-type": STATUS_CHANGE_EVENT.detailType,
-        resources: [executionArn],
-        detail: {
-            executionArn,
-            stateMachineArn,
-            name: "policy-check",
-            status: ending.status,
-            input: "{}",
-            inputDetails: { included: true },
-            output: null,
-            error: ending.error,
-            cause: null,
-        },
+    const [, , , region, account] = stateMachineArn.split(":");
+    const execution = {
+        executionArn: `${stateMachineArn.replace(":stateMachine:", ":execution:")}:policy-check`,
+        stateMachineArn,
+        name: "policy-check",
+        status: ending.status,
+        startDate: 0,
+        stopDate: 0,
+        input: "{}",
+        output: null,
+        error: ending.error,
+        cause: null,
     };
+    return statusChangeEvent(execution, { id: "policy-check", account: account ?? "", region: region ?? "", time: new Date(0).toISOString() });
 }

@@ -11,6 +11,7 @@ import type { SagaStep } from "../../components/model/args";
 // The binding of Tasks to local targets, the Lambda-style error mapping and the engine's Node 20
 // polyfill are the local cloud's own (`npm start`); these tests reuse them.
 import { bindTasks, invokeInProcess } from "../../local/sfn/tasks";
+import { allowEveryCall } from "./iam";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 const ACCOUNT = "000000000000";
@@ -78,13 +79,14 @@ export async function runLocalSaga(run: LocalSagaRun): Promise<LocalSagaResult> 
     const execution = machine.run(JSON.parse(JSON.stringify(run.input)), {
         overrides: {
             taskResourceLocalHandlers: bindTasks(definition, {
+                authorize: allowEveryCall,
                 hasFunction: (name) => handlerByArn.has(name),
                 invokeFunction: (name, payload) => invokeInProcess(handlerByArn.get(name)!, payload),
                 sendMessage: (_queueUrl, body) => {
                     queue.push(JSON.parse(body));
                     return { MessageId: randomUUID() };
                 },
-            }),
+            }, { stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:saga-local`, roleArn: `arn:aws:iam::${ACCOUNT}:role/saga-local` }),
             retryIntervalOverrides: Object.fromEntries(Object.keys(definition.States).map((name) => [name, 0])),
         },
         context: {

@@ -3,6 +3,9 @@
 // (a body cut short, a request target that is no URL). The robustness and fuzz tests use them.
 import { IncomingHttpHeaders, request as httpRequest } from "node:http";
 import { connect } from "node:net";
+import { OPERATOR_CREDENTIALS } from "../../local/iam/operator";
+import { NodeSha256 } from "../../local/iam/node-sha256";
+import { signRequest, SigningName } from "../../local/iam/signing";
 
 export interface RawAnswer {
     status: number;
@@ -76,12 +79,17 @@ export function* repeatedChunks(count: number, size = 1024 * 1024): Iterable<Buf
     for (let i = 0; i < count; i++) yield chunk;
 }
 
-/** The headers the AWS SDK sends to DynamoDB (dynalite checks that a signature is there, not that it is right). */
+/** The headers the AWS SDK sends to DynamoDB, before it signs them (`signedAsOperator`). */
 export function dynamoDbHeaders(operation: string): Record<string, string> {
-    return {
-        "content-type": "application/x-amz-json-1.0",
-        "x-amz-target": `DynamoDB_20120810.${operation}`,
-        "x-amz-date": "20260101T000000Z",
-        authorization: "AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x",
-    };
+    return { "content-type": "application/x-amz-json-1.0", "x-amz-target": `DynamoDB_20120810.${operation}` };
+}
+
+/**
+ * The request with the operator's SigV4 signature for `service` added, as the AWS SDK signs it:
+ * over the host, the body and the request's own headers; as the local cloud requires (--iam).
+ */
+export async function signedAsOperator(url: string, request: RawRequest & { body?: string | Buffer }, service: SigningName): Promise<RawRequest> {
+    const method = request.method ?? "POST";
+    const headers = await signRequest({ method, url, headers: request.headers ?? {}, body: request.body }, OPERATOR_CREDENTIALS, "us-east-1", service, NodeSha256);
+    return { ...request, method, headers: { ...headers, host: new URL(url).host } };
 }
