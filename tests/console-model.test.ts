@@ -1,10 +1,8 @@
 // The console's reading of what the AWS-shaped APIs answer, without a browser: the graph of any
 // saga's definition (kinds, transitions, a layout whose states do not overlap), the outcomes it
-// names (held to the status route's), the causes it shows, the start route's answers it reads,
-// and the page's own code type-checked against the DOM.
+// names (held to the status route's), the causes it shows and the start route's answers it reads.
+// The page's own code is type-checked against the DOM by `npm run typecheck`.
 import assert from "node:assert/strict";
-import * as path from "node:path";
-import ts from "typescript";
 import { SagaStep } from "../components/model/args";
 import { afterFailedCompensation, buildSagaDefinition, recordFailureStateName } from "../components/model/definition";
 import { actionsOf, FixedStates, stateNameOf } from "../components/model/steps";
@@ -184,20 +182,5 @@ describe("the console's reading of executions", () => {
         }
         assert.equal(idParameterFrom("Missing Authentication Token"), undefined);
         assert.equal(runTypesFrom("Forbidden"), undefined);
-    });
-});
-
-describe("the console page's own code", () => {
-    it("type-checks against the DOM (local/console-web/page/tsconfig.json)", function () {
-        this.timeout(20_000);
-        const configPath = path.resolve(__dirname, "../local/console-web/page/tsconfig.json");
-        const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, "\n")) })!;
-        assert.ok(config.fileNames.some((file) => file.endsWith("main.mts")), "the page's modules are checked");
-        const program = ts.createProgram(config.fileNames, config.options);
-        const problems = ts.getPreEmitDiagnostics(program).map((d) => {
-            const where = d.file ? `${path.relative(process.cwd(), d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ` : "";
-            return where + ts.flattenDiagnosticMessageText(d.messageText, "\n");
-        });
-        assert.deepEqual(problems, []);
     });
 });

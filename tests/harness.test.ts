@@ -2,7 +2,7 @@
 // `npm run bench` and the local cloud run programs with: what a user of any of them relies on.
 import * as aws from "@pulumi/aws";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { loadProjectSettings } from "../local/config";
 import { DeploymentError, deployProgram } from "../local/pulumi/harness";
@@ -18,9 +18,19 @@ const deploymentError = (...parts: (string | RegExp)[]) => (error: Error) => {
     return true;
 };
 
+interface PolicyRun {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
 /** `npm run policy -- <args>`, as CI runs it. */
 const policyRun = (...args: string[]) =>
-    spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "policy-pack/ci/run.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    new Promise<PolicyRun>((resolve) =>
+        execFile(process.execPath, ["-r", "ts-node/register/transpile-only", "policy-pack/ci/run.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 }, (error, stdout, stderr) =>
+            resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }),
+        ),
+    );
 
 describe("the Pulumi mock harness", function () {
     this.timeout(60_000);
@@ -71,16 +81,21 @@ describe("the Pulumi mock harness", function () {
     });
 
     describe("`npm run policy -- --program <dir>`", () => {
+        // Two processes, run side by side: each takes seconds to load.
+        let checked: PolicyRun;
+        let missing: PolicyRun;
+        before(async () => {
+            [checked, missing] = await Promise.all([policyRun("--program", path.relative(ROOT, FIXTURE)), policyRun("--program", "examples/nowhere")]);
+        });
+
         it("checks another program's stack with the real pack", () => {
-            const run = policyRun("--program", path.relative(ROOT, FIXTURE));
-            assert.equal(run.status, 0, run.stderr);
-            assert.match(run.stdout, /project harness-fixture, stack dev/);
-            assert.match(run.stdout, /over 2 resources/);
-            assert.match(run.stdout, /\[advisory\] log-group-retention\n {2}resource: aws:cloudwatch\/logGroup:LogGroup "jobs-logs"/);
+            assert.equal(checked.status, 0, checked.stderr);
+            assert.match(checked.stdout, /project harness-fixture, stack dev/);
+            assert.match(checked.stdout, /over 2 resources/);
+            assert.match(checked.stdout, /\[advisory\] log-group-retention\n {2}resource: aws:cloudwatch\/logGroup:LogGroup "jobs-logs"/);
         });
 
         it("fails clearly, before starting anything, on a directory that does not exist", () => {
-            const missing = policyRun("--program", "examples/nowhere");
             assert.equal(missing.status, 2);
             assert.match(missing.stderr, /^--program examples\/nowhere: the directory .*examples\/nowhere does not exist\.\nUsage: npm run policy/);
         });

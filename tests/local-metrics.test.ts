@@ -10,20 +10,24 @@ import { afterFailedCompensation, recordFailureStateName } from "../components/m
 import { LocalFunction } from "../local/lambda/function";
 import type { MetricsSnapshot } from "../local/metrics";
 import { travelSteps } from "../handlers/travel/steps";
-import { bootCloud, Booted, PROJECT_ROOT } from "../local/client";
+import { Booted, PROJECT_ROOT } from "../local/client";
+import { sharedCloud } from "./support/shared-cloud";
 
 const FORWARD = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Confirm Hotel", "Confirm Flight"];
 
 describe("the local cloud's metrics", function () {
     let booted: Booted;
-    // Every compensation fails, so a rollback shows every retry; they wait 0 ms.
+    // The shared cloud, with every compensation failing meanwhile (the fault switch), so a
+    // rollback shows every retry; they wait 0 ms.
     before(async () => {
-        booted = await bootCloud({ config: { "saga:compensationFailureRate": "1" } });
+        ({ booted } = await sharedCloud());
+        assert.equal((await booted.client.setCompensationFailureRate(1)).status, 200);
     });
-    after(() => booted?.cloud.stop());
+    after(async () => void (await booted?.client.setCompensationFailureRate(0)));
 
-    /** Runs one saga from a clean count, and answers what it cost. */
+    /** Runs one saga from a clean count (once what other tests started has ended), and answers what it cost. */
     async function costOf(query: Record<string, string>): Promise<MetricsSnapshot> {
+        await booted.cloud.idle();
         const reset = await fetch(`${booted.cloud.url}/_local/metrics`, { method: "DELETE" });
         assert.equal(reset.status, 200);
         assert.equal((await booted.client.start(query)).status, 202);

@@ -283,7 +283,8 @@ let host: Promise<PluginHost> | undefined;
 
 /**
  * One plugin for every plugin test file of this run: the engine starts one per program, and its
- * first GetSchema or Construct pays Pulumi's schema inference (~5 s), which it then keeps.
+ * first GetSchema or Construct pays Pulumi's schema inference (about ten seconds of its own
+ * process), which it then keeps. Paid here, before the host is handed out.
  */
 export function sharedPluginHost(): Promise<PluginHost> {
     host ??= (async () => {
@@ -292,10 +293,16 @@ export function sharedPluginHost(): Promise<PluginHost> {
         const programDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-program-"));
         const engine = await TestEngine.start({ project: "saga", stack: "test", newResource: new PlainProvisioner().newResource });
         const plugin = await PluginProcess.start({ engineAddress: engine.address, cwd: programDir });
+        await plugin.getSchema();
         return { programDir, engine, plugin };
     })();
     return host;
 }
+
+// Started as soon as a plugin test file is loaded (mocha loads every file before it runs any), so
+// the plugin's start-up and schema inference overlap the tests that run before it. A failure is
+// reported by the tests that use the host.
+sharedPluginHost().catch(() => undefined);
 
 // Ends the shared plugin once every test of the run is done (a root-level hook).
 after(async () => {

@@ -1,6 +1,8 @@
-// One local cloud running the reference program, booted on first use and shared by the test files
-// that only send it requests (the robustness and fuzz tests): a boot takes seconds. Stopped by a
-// root-level hook, registered when the first test file imports this module.
+// One local cloud running the reference program with its stack's own settings, booted on first use
+// and shared by the test files that only send it requests and never need it fresh (the end-to-end,
+// API, metrics, robustness and fuzz tests: they name their own trips, count from a reset or count
+// differences, and put back a fault they switch on): a boot takes seconds. Stopped by a root-level
+// hook, registered when the first test file imports this module.
 import { bootCloud, Booted } from "../../local/client";
 
 let booted: Promise<Booted> | undefined;
