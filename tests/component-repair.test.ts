@@ -10,8 +10,8 @@ import { matchesPattern } from "../components/model/event-pattern";
 import { statusChange } from "../policy-pack/policies/repair";
 import { refuses } from "./support/refusals";
 import { ACCOUNT, archiveText, AUTONAME_SUFFIX, byType, deploy, find, policyOf, REGION, setupMocks, Types } from "./support/mocks";
+import { assertValidAsl } from "./support/asl";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const validateAsl = require("asl-validator") as (definition: unknown) => { isValid: boolean; errorsText(): string };
 
 const physical = (name: string) => `${name}${AUTONAME_SUFFIX}`;
 const lambdaArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physical(name)}`;
@@ -56,8 +56,7 @@ describe("SagaComponent's repair", () => {
         });
         assert.deepEqual(definition, expected);
         assert.equal((definition.States["Cancel Hotel"].Retry as { MaxAttempts: number }[])[0].MaxAttempts, repairAttempts(86_400));
-        const result = validateAsl(structuredClone(definition));
-        assert.ok(result.isValid, result.errorsText());
+        assertValidAsl(definition);
     });
 
     it("runs the repair machine as STANDARD, logging errors to its own log group, tracing, tagged as the saga's repair", () => {

@@ -19,8 +19,8 @@ import {
     Types,
     valueOf,
 } from "./support/mocks";
+import { assertValidAsl } from "./support/asl";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const validateAsl = require("asl-validator") as (definition: unknown) => { isValid: boolean; errorsText(): string };
 
 const physical = (name: string) => `${name}${AUTONAME_SUFFIX}`;
 const lambdaArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physical(name)}`;
@@ -273,8 +273,7 @@ describe("SagaComponent: the travel stack", () => {
             failureQueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${QUEUE_NAME}`,
         });
         assert.deepEqual(definition, expected);
-        const result = validateAsl(structuredClone(definition));
-        assert.ok(result.isValid, result.errorsText());
+        assertValidAsl(definition);
     });
 
     it("runs a STANDARD state machine that logs errors with their data to its own log group, and traces", () => {

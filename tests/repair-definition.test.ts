@@ -19,8 +19,8 @@ import { RepairStates, stateNameOf } from "../components/model/steps";
 import { travelSteps } from "../handlers/travel/steps";
 import { catchAllOf, pathsFrom, walk } from "../policy-pack/analysis/asl";
 import { checkCompensationPaths, checkCompensationRetries, checkFailedCompensations, readSaga } from "../policy-pack/analysis/saga";
+import { assertValidAsl } from "./support/asl";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const validateAsl = require("asl-validator") as (definition: unknown) => { isValid: boolean; errorsText(): string };
 
 const QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/needs-attention";
 const OUTCOME_ARN = "arn:aws:lambda:us-east-1:123456789012:function:repair-outcome";
@@ -60,8 +60,7 @@ describe("the repair machine's definition", () => {
             const newestFirst = [...steps].reverse();
 
             it("passes asl-validator", () => {
-                const result = validateAsl(structuredClone(definition));
-                assert.ok(result.isValid, result.errorsText());
+                assertValidAsl(definition);
             });
 
             it("records the repair, runs every cancel newest first, records the rollback and succeeds", () => {
