@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { ApiGatewayService } from "./apigateway/gateway";
 import { LOCAL_ACCOUNT } from "./arns";
 import { ConfigError, loadProjectSettings, missingConfigMessage, ProjectSettings } from "./config";
+import { REPAIR_ROLE, Tags } from "../components/model/conventions";
 import { formatFunctionLog, sagaLogger } from "./console";
 import { DataLock } from "./data-lock";
 import { deployProgram } from "./deploy";
@@ -152,7 +153,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             metrics.countInvocation(fn.spec.name);
             return fn.invoke(event);
         };
-        const logSagaEvent = sagaLogger(log);
+        const logSagaEvent = sagaLogger(log, (stateMachineArn) => stepFunctions.machines.get(stateMachineArn)?.tags?.[Tags.role] === REPAIR_ROLE);
         let provisioner: Provisioner | undefined;
         // Step Functions tells EventBridge of every execution's status changes, as on AWS.
         const events = new LocalEventBridge({ targets: eventTargets(() => provisioner!, invoke, iam), retryIntervalMs: options.retryIntervalMs, dataDir, log });

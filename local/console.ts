@@ -1,6 +1,7 @@
 // What the user watches in the console: one line per saga event as it happens (the execution
 // name is the saga id, e.g. the trip id): started, each state entered, each failed attempt and
-// its retry, the outcome; and the functions' own log lines, with the function's name.
+// its retry, the outcome, for the saga's execution and for its repair; and the functions' own log
+// lines, with the function's name.
 import { SagaErrors } from "../components/model/conventions";
 import type { ExecutionRecord } from "./sfn/execution";
 import type { EngineEvent } from "./sfn/history";
@@ -10,12 +11,15 @@ type RetryEvent = EngineEvent & { retry?: { attempt: number; retrier: { MaxAttem
 /** What a saga's Fail state means, for the outcome line. */
 const OUTCOMES: Record<string, string> = {
     [SagaErrors.RolledBack]: "ROLLED BACK: every completed step was compensated",
-    [SagaErrors.CompensationFailed]: "COMPENSATION FAILED: data may be left behind, recorded on the failure queue (GET /_local/queues)",
+    [SagaErrors.CompensationFailed]: "COMPENSATION FAILED: data may be left behind, recorded on the failure queue (GET /_local/queues); its repair takes over",
+    [SagaErrors.NeedsAttention]: "NEEDS ATTENTION: a compensation still failed at the repair horizon, on the needs-attention queue (GET /_local/queues)",
 };
 
-export function sagaLogger(log: (line: string) => void): (execution: ExecutionRecord, event: EngineEvent) => void {
+/** The lines of each execution's events; `isRepair` tells a repair machine's (it ends a saga late) from a saga's. */
+export function sagaLogger(log: (line: string) => void, isRepair: (stateMachineArn: string) => boolean): (execution: ExecutionRecord, event: EngineEvent) => void {
     return (execution, event) => {
-        const saga = `saga ${execution.name}`;
+        const repair = isRepair(execution.stateMachineArn);
+        const saga = `${repair ? "repair of saga" : "saga"} ${execution.name}`;
         const elapsed = () => `${Date.now() - execution.startDate.getTime()} ms`;
         const stateName = event.state?.name ?? "";
         switch (event.type) {
@@ -31,7 +35,7 @@ export function sagaLogger(log: (line: string) => void): (execution: ExecutionRe
                 return log(`${saga}   ~  retrying ${stateName} (retry ${attempt} of ${retrier.MaxAttempts ?? 3})`);
             }
             case "ExecutionSucceeded":
-                return log(`${saga} SUCCEEDED in ${elapsed()}`);
+                return log(`${saga} ${repair ? "ROLLED BACK, late: every compensation repaired" : "SUCCEEDED"} in ${elapsed()}`);
             case "ExecutionFailed": {
                 const outcome = OUTCOMES[String(event.Error)] ?? `FAILED: ${event.Error}`;
                 return log(`${saga} ${outcome} (${event.Error}, ${elapsed()})`);

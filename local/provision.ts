@@ -201,7 +201,7 @@ export class Provisioner {
     private async stateMachine({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const arn = stateMachineArn(this.ctx.arns, physical);
         const type = inputs.type ?? "STANDARD";
-        this.ctx.stepFunctions.createStateMachine({ name: physical, arn, definition: inputs.definition, roleArn: inputs.roleArn ?? "", type });
+        this.ctx.stepFunctions.createStateMachine({ name: physical, arn, definition: inputs.definition, roleArn: inputs.roleArn ?? "", type, tags: inputs.tags ?? {} });
         const state = { ...declared, name: physical, arn, status: "ACTIVE", creationDate: new Date().toISOString() };
         return this.done("aws:sfn/stateMachine:StateMachine", name, `${type} state machine ${physical}`, arn, state);
     }

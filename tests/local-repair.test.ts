@@ -107,6 +107,13 @@ describe("the repair on the local cloud", function () {
             assert.deepEqual(live(report.records), [], `${tripId}: nothing left in effect`);
         }
         assert.deepEqual([...(await repairs(booted)).values()].map((e) => e.status), ["SUCCEEDED", "SUCCEEDED"]);
+        // The log tells the repair from the saga: its own lines, and a late rollback, not a success.
+        assert.ok(booted.lines.some((line) => /^saga repair-b COMPENSATION FAILED: .*; its repair takes over \(Saga\.CompensationFailed, \d+ ms\)$/.test(line)), booted.lines.join("\n"));
+        for (const tripId of ["repair-b", "repair-c"]) {
+            assert.match(booted.lines.find((line) => line.startsWith(`repair of saga ${tripId} started on `)) ?? "", /started on booking-repair-machine-/, tripId);
+            assert.match(booted.lines.find((line) => line.startsWith(`repair of saga ${tripId} ROLLED BACK`)) ?? "", /^repair of saga \S+ ROLLED BACK, late: every compensation repaired in \d+ ms$/, tripId);
+            assert.ok(!booted.lines.some((line) => line.startsWith(`saga ${tripId} SUCCEEDED`)), `${tripId}'s repair is not logged as the saga's success`);
+        }
     });
 
     it("starts no repair for a clean rollback or a success", async () => {
@@ -154,6 +161,7 @@ describe("the repair on the local cloud", function () {
             const repair = (await repairs(booted)).get("stuck-a")!;
             assert.equal(repair.status, "FAILED");
             assert.equal(await failedAttempts(booted, repair.executionArn), 3 * 7);
+            assert.ok(booted.lines.some((line) => /^repair of saga stuck-a NEEDS ATTENTION: .* \(Saga\.NeedsAttention, \d+ ms\)$/.test(line)), booted.lines.join("\n"));
 
             const name = String(booted.cloud.outputs.needsAttentionQueueUrl).split("/").pop();
             const { body } = await booted.client.get(`${booted.cloud.url}/_local/queues/${name}`);

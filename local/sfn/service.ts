@@ -29,6 +29,8 @@ export interface StateMachineSpec {
     definition: string;
     roleArn: string;
     type: string;
+    /** The machine's tags, as the program declared them. */
+    tags?: Record<string, string>;
 }
 
 export interface StepFunctionsOptions {
