@@ -18,6 +18,7 @@ import { FunctionHost, LocalFunction, Unrunnable } from "./lambda/function";
 import type { IamGate } from "./iam/gate";
 import { IamResources } from "./iam/resources";
 import type { StepFunctionsService } from "./sfn/service";
+import { idOf } from "./pulumi/harness";
 import { LocalQueue } from "./sqs";
 
 export interface ProvisionContext {
@@ -320,10 +321,4 @@ export function revealSecrets(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(revealSecrets);
     if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) return value;
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, revealSecrets(item)]));
-}
-
-/** The ID behind an input that references a resource (the mocks receive the resource itself). */
-async function idOf(value: unknown): Promise<unknown> {
-    if (!pulumi.CustomResource.isInstance(value)) return value;
-    return new Promise((resolve) => value.id.apply(resolve));
 }
