@@ -137,34 +137,25 @@ async function stopMidBatch(cloud: CloudProcess): Promise<StopRun> {
     return { tripIds, startRequest, startExecution, waiting, exit: await cloud.exited };
 }
 
-// Two clouds, two processes, started as soon as this file is loaded (mocha loads every file before
-// it runs any): their start-up, seconds of their own processes, overlaps the tests that run first.
-const dirs = { killed: mkdtempSync(path.join(tmpdir(), "saga-killed-")), stopped: mkdtempSync(path.join(tmpdir(), "saga-stopped-")) };
-const spawned = {
-    killed: spawnCloud({ dataDir: dirs.killed, config: KILL_CONFIG, retryIntervalMs: RETRY_MS.killed }),
-    stopped: spawnCloud({ dataDir: dirs.stopped, config: STOP_CONFIG, retryIntervalMs: RETRY_MS.stopped }),
-};
-// A failed start is reported by the test's `before`.
-for (const start of Object.values(spawned)) start.catch(() => undefined);
-
-// At the end of the run, whether or not the tests below ran (a root-level hook).
-after(async () => {
-    for (const start of Object.values(spawned)) {
-        const cloud = await start.catch(() => undefined);
-        if (cloud && cloud.child.exitCode === null && cloud.child.signalCode === null) cloud.child.kill("SIGKILL");
-    }
-    for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
-});
-
 describe("the local cloud in its own process with a data folder, killed or stopped in the middle of a batch of sagas", function () {
+    const dirs = { killed: "", stopped: "" };
     let killed: CloudProcess;
     let stopped: CloudProcess;
     let killRun: KillRun;
     let stopRun: StopRun;
-    // Driven at the same time; each test checks one.
+    // Two clouds, two processes: started, then driven, at the same time; each test checks one.
     before(async () => {
-        [killed, stopped] = await Promise.all([spawned.killed, spawned.stopped]);
+        dirs.killed = mkdtempSync(path.join(tmpdir(), "saga-killed-"));
+        dirs.stopped = mkdtempSync(path.join(tmpdir(), "saga-stopped-"));
+        [killed, stopped] = await Promise.all([
+            spawnCloud({ dataDir: dirs.killed, config: KILL_CONFIG, retryIntervalMs: RETRY_MS.killed }),
+            spawnCloud({ dataDir: dirs.stopped, config: STOP_CONFIG, retryIntervalMs: RETRY_MS.stopped }),
+        ]);
         [killRun, stopRun] = await Promise.all([killMidBatch(killed, dirs.killed), stopMidBatch(stopped)]);
+    });
+    after(() => {
+        for (const cloud of [killed, stopped]) if (cloud && cloud.child.exitCode === null && cloud.child.signalCode === null) cloud.child.kill("SIGKILL");
+        for (const dir of Object.values(dirs)) if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     it("SIGKILL: a restart resumes the running sagas, every saga reaches its outcome, the chaos invariants hold", async () => {

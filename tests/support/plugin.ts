@@ -299,11 +299,6 @@ export function sharedPluginHost(): Promise<PluginHost> {
     return host;
 }
 
-// Started as soon as a plugin test file is loaded (mocha loads every file before it runs any), so
-// the plugin's start-up and schema inference overlap the tests that run before it. A failure is
-// reported by the tests that use the host.
-sharedPluginHost().catch(() => undefined);
-
 // Ends the shared plugin once every test of the run is done (a root-level hook).
 after(async () => {
     if (!host) return;
