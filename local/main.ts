@@ -35,6 +35,16 @@ const USAGE = `Usage: npm start -- [options]
                           AWS (each function signs as its role; you as the operator, access key "local", secret "local");
                           warn: log what enforce would refuse and let it through; off: check nothing`;
 
+/**
+ * Settles when the reader of this process's output goes away (`npm start | head`, a pipe or
+ * terminal closed): from then on every write fails. The failures are handled here, once and for
+ * all, so none reaches the last-resort handler, which would log it, fail to write, and so on
+ * without end.
+ */
+const outputClosed = new Promise<void>((resolve) => {
+    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => resolve());
+});
+
 /** A mistake in how the command was called: told with the usage, no stack trace. */
 class UsageError extends Error {}
 
@@ -84,7 +94,8 @@ function options() {
 /**
  * Ctrl-C or SIGTERM stops: new requests get 503, running sagas get the grace period, told what
  * they are waiting for; a second signal ends the grace at once, a third exits on the spot (with
- * --data nothing is lost either way: the data folder has every execution's progress).
+ * --data nothing is lost either way: the data folder has every execution's progress). Output
+ * whose reader went away stops it the same way, as the shell's SIGPIPE would (Node.js ignores it).
  */
 function stopOnSignals(cloud: LocalCloud, graceSeconds: number): void {
     let signals = 0;
@@ -126,6 +137,7 @@ function stopOnSignals(cloud: LocalCloud, graceSeconds: number): void {
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+    void outputClosed.then(() => onSignal("SIGPIPE"));
 }
 
 async function main(): Promise<void> {

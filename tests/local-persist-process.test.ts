@@ -2,9 +2,11 @@
 // of a batch of sagas, with chaos injected at every write, loses no saga. Each cloud runs as
 // `npm start` runs it, in a process of its own; the folder is then opened again by a cloud in this
 // process, which resumes what was left running, and every saga is checked with the chaos run's
-// invariants over the table, the executions' histories and the failure queue.
+// invariants over the table, the executions' histories and the failure queue. And `npm start`
+// whose output nobody reads any more stops, rather than fail every write from then on.
 import "./support/aws-env";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -24,8 +26,10 @@ const chaos = (seed: number) => JSON.stringify({ seed, failBeforeWrite: 0.1, fai
 const RETRY_MS = { killed: 100, stopped: 50 };
 // The original's random compensation failures: rolled-back and compensation-failed sagas both.
 const KILL_CONFIG = { "saga:chaos": chaos(21), "saga:compensationFailureRate": "0.4" };
-// Every compensation fails all its retries: a failed saga makes 12 compensation attempts before it ends.
-const STOP_CONFIG = { "saga:chaos": chaos(22), "saga:compensationFailureRate": "1" };
+// Every compensation fails all its retries: a failed saga makes 12 compensation attempts before it
+// ends. Its repair fails too: the shortest horizon (6 attempts per cancel, not a day's 35) lets it
+// end needing attention well within the grace period.
+const STOP_CONFIG = { "saga:chaos": chaos(22), "saga:compensationFailureRate": "1", "saga:repairHorizonSeconds": "60" };
 const BATCH = 10;
 const ids = (prefix: string) => Array.from({ length: BATCH }, (_, i) => `${prefix}-${String(i).padStart(2, "0")}`);
 
@@ -58,7 +62,7 @@ async function reopen(dataDir: string, config: Record<string, string>, tripIds: 
     const faults = new FaultCounter();
     const booted = await bootCloud({ dataDir, config, retryIntervalMs: 0, functionLogLevel: "warn", onFunctionLog: (name, line) => faults.observe(name, line) });
     try {
-        await settledAndChecked(booted, faults, tripIds);
+        await settledAndChecked(booted, faults, tripIds, Number(config["saga:repairHorizonSeconds"] ?? DEFAULT_REPAIR_HORIZON_SECONDS));
         return booted;
     } catch (error) {
         await booted.cloud.stop();
@@ -66,12 +70,12 @@ async function reopen(dataDir: string, config: Record<string, string>, tripIds: 
     }
 }
 
-async function settledAndChecked(booted: Booted, faults: FaultCounter, tripIds: string[]): Promise<void> {
+async function settledAndChecked(booted: Booted, faults: FaultCounter, tripIds: string[], repairHorizonSeconds: number): Promise<void> {
     await booted.cloud.idle();
     await faults.lateDuplicatesDelivered(10_000);
     const { outputs, url } = booted.cloud;
     const trips = await gatherEvidence(evidenceSources(url, "us-east-1", outputs, booted.client), tripIds);
-    const check = checkInvariants(trips, TRAVEL_MODEL, { repairAttempts: repairAttempts(DEFAULT_REPAIR_HORIZON_SECONDS) + 1 });
+    const check = checkInvariants(trips, TRAVEL_MODEL, { repairAttempts: repairAttempts(repairHorizonSeconds) + 1 });
     for (const invariant of check.invariants) assert.deepEqual(invariant.violations, [], invariant.name);
     assert.deepEqual(trips.map((trip) => trip.tripId).sort(), [...tripIds].sort(), "no saga but those started");
     // Late ones too: a compensation that failed all its retries is repaired (rolled_back, or needs_attention past the horizon).
@@ -194,5 +198,24 @@ describe("the local cloud in its own process with a data folder, killed or stopp
         } finally {
             await booted.cloud.stop();
         }
+    });
+});
+
+describe("npm start whose output's reader goes away (npm start | head)", function () {
+    it("stops as on SIGTERM, instead of failing every write from then on", async () => {
+        const program = path.join(PROJECT_ROOT, "tests", "fixtures", "harness-program");
+        const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), path.join(PROJECT_ROOT, "local", "main.ts"), "--port", "0", "--program", program], {
+            cwd: PROJECT_ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+        // As `head -1` does: read the first line, then close the pipes; the banner's lines have nowhere to go.
+        await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+        child.stdout.destroy();
+        child.stderr.destroy();
+        const deadline = new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), 20_000).unref());
+        const ended = await Promise.race([exited, deadline]);
+        if (ended === "still running") child.kill("SIGKILL");
+        assert.equal(ended, 0);
     });
 });
