@@ -31,6 +31,9 @@ const STATES = ["Reserve Hotel", "Confirm Hotel", "Cancel Hotel", "Reserve Fligh
 
 const pairs = (resources: { type: string; name: string }[]) => resources.map((r) => `${r.type} ${r.name}`).sort();
 
+// A root-level hook, so the run's first: the plugin's schema inference runs beside the test files before this one.
+before(() => void sharedPluginHost());
+
 describe("the component package as a plugin: Construct, as the engine calls it for another language", function () {
     this.timeout(60_000);
     let engine: TestEngine;

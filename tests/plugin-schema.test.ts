@@ -13,6 +13,9 @@ const AWS_VERSION: string = JSON.parse(fs.readFileSync(require.resolve("@pulumi/
 const PACKAGE_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).version;
 const awsResource = (type: string) => `/aws/v${AWS_VERSION}/schema.json#/resources/${type.replace("/", "%2F")}`;
 
+// A root-level hook, so the run's first: the plugin's schema inference runs beside the test files before this one.
+before(() => void sharedPluginHost());
+
 describe("the component package as a plugin: its schema", function () {
     this.timeout(60_000);
     let plugin: PluginProcess;

@@ -56,7 +56,7 @@ export function assertBuilt(): void {
 /** The plugin process, started as the engine starts it, and a provider client connected to it. */
 export class PluginProcess {
     private constructor(
-        private readonly child: ChildProcess,
+        readonly child: ChildProcess,
         private readonly client: ResourceProviderClient,
         private readonly stderr: () => string,
     ) {}
@@ -284,7 +284,9 @@ let host: Promise<PluginHost> | undefined;
 /**
  * One plugin for every plugin test file of this run: the engine starts one per program, and its
  * first GetSchema or Construct pays Pulumi's schema inference (about ten seconds of its own
- * process), which it then keeps. Paid here, before the host is handed out.
+ * process), which it then keeps. Paid here, before the host is handed out, at the lowest CPU
+ * priority: the plugin test files start it at the beginning of the run, and it runs on what the
+ * test files before them leave idle.
  */
 export function sharedPluginHost(): Promise<PluginHost> {
     host ??= (async () => {
@@ -293,9 +295,12 @@ export function sharedPluginHost(): Promise<PluginHost> {
         const programDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-program-"));
         const engine = await TestEngine.start({ project: "saga", stack: "test", newResource: new PlainProvisioner().newResource });
         const plugin = await PluginProcess.start({ engineAddress: engine.address, cwd: programDir });
+        os.setPriority(plugin.child.pid!, os.constants.priority.PRIORITY_LOW);
         await plugin.getSchema();
         return { programDir, engine, plugin };
     })();
+    // Its failure is reported by the tests that await it, not as an unhandled rejection before them.
+    host.catch(() => undefined);
     return host;
 }
 
