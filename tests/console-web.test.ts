@@ -64,7 +64,12 @@ describe("the console (npm start's page at /_console/)", function () {
         const aborted = await client.stepFunctions("StartExecution", { stateMachineArn: machineArn, name: sagas.aborted, input: BROKEN_INPUT });
         assert.equal((await client.stepFunctions("StopExecution", { executionArn: aborted.body.executionArn })).status, 200);
         browser = await launched;
-        await booted.cloud.idle();
+        // The four executions end within a second or so. The broken two's repairs (which fail too,
+        // then write to the needs-attention queue) run on beside the first tests: the test that
+        // reads those queues waits for them.
+        const running = async () =>
+            ((await client.stepFunctions("ListExecutions", { stateMachineArn: machineArn })).body.executions as { status: string }[]).some((e) => e.status === "RUNNING");
+        while (await running()) await new Promise((resolve) => setTimeout(resolve, 25));
     });
     after(async () => {
         await browser?.close();
@@ -225,6 +230,7 @@ describe("the console (npm start's page at /_console/)", function () {
         });
 
         it("shows a failed compensation's retries, and its record on the failure queue", async () => {
+            await booted.cloud.idle();
             await select(sagas.compensationFailed);
             const retries = DEFAULT_DEFINITION_OPTIONS.compensationRetry.maxAttempts;
             assert.match(String(await page.locator('#graph g.node[data-state="Cancel Hotel"]').getAttribute("class")), /\bretried\b.*\bresult-caught\b|\bresult-caught\b.*\bretried\b/);
