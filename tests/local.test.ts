@@ -40,6 +40,12 @@ describe("the local cloud (npm start) running the travel stack", function () {
         ]) {
             assert.ok(provisioned.has(type), `${type} is provisioned`);
         }
+        // awsx gives the API's permissions the Function resource itself: they name the function it provisioned.
+        const permitted = (body.provisioned as { type: string; local: string }[]).filter((r) => r.type === "aws:lambda/permission:Permission").map((r) => r.local);
+        assert.deepEqual(
+            permitted.filter((line) => line.startsWith("apigateway.amazonaws.com")).map((line) => line.replace(/-[0-9a-f]{7}$/, "")).sort(),
+            [...Array(4).fill("apigateway.amazonaws.com may invoke booking-start"), "apigateway.amazonaws.com may invoke booking-status"],
+        );
         const acknowledged = new Set(body.notProvisioned.map((r: { type: string }) => r.type));
         for (const type of ["aws:cloudwatch/logGroup:LogGroup", "aws:cloudwatch/metricAlarm:MetricAlarm"]) {
             assert.ok(acknowledged.has(type), `${type} is listed as not provisioned`);
