@@ -20,10 +20,10 @@ const ROLLED_BACK_PATH = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Re
 /**
  * An execution input the start route never builds: without the saga id every action refuses it
  * (InvalidInput), so its first compensation fails past its retries: compensation_failed. With
- * retries 250 ms apart it runs for about 0.8 s.
+ * retries 150 ms apart it runs for about half a second.
  */
 const BROKEN_INPUT = JSON.stringify({ run_type: "none" });
-const RETRY_MS = 250;
+const RETRY_MS = 150;
 const ARTIFACTS = path.join(PROJECT_ROOT, "test-artifacts");
 const CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
 const DEBIAN_CHROMIUM = "/usr/bin/chromium";
