@@ -29,17 +29,20 @@ const editDefinition = (change: (asl: { States: Record<string, any> }) => void) 
 };
 const summary = (diagnostics: Diagnostic[]) => diagnostics.map((d) => `[${d.enforcement}] ${d.policy}: ${d.message}`);
 
+// The pack's process takes seconds to load: root-level hooks start it at the run's beginning, at the
+// lowest CPU priority (it loads on what the test files before this one leave idle), and end it.
+let packStarting: Promise<PolicyPackProcess> | undefined;
+const startedPack = () => (packStarting ??= PolicyPackProcess.start({ lowestPriority: true }));
+before(() => void startedPack().catch(() => undefined));
+after(async () => (await packStarting?.catch(() => undefined))?.close());
+
 describe("the policy pack over gRPC, as the Pulumi CLI runs it", function () {
     this.timeout(60_000);
     let pack: PolicyPackProcess;
     let stack: CapturedResource[];
 
     before(async () => {
-        [pack, stack] = await Promise.all([PolicyPackProcess.start(), travelStack()]);
-    });
-
-    after(async () => {
-        await pack?.close();
+        [pack, stack] = await Promise.all([startedPack(), travelStack()]);
     });
 
     it("serves the pack's name, version and policies", async () => {

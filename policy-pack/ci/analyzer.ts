@@ -69,8 +69,12 @@ export class PolicyPackProcess {
     ) {}
 
     /** Starts the pack in its directory (it reads its version from its package.json there). */
-    static async start(packDir = PACK_DIR, timeoutMs = 30_000): Promise<PolicyPackProcess> {
-        const { child, port, stderr } = await startPlugin("The policy pack", ["-r", "ts-node/register/transpile-only", "index.ts"], { cwd: packDir, timeoutMs });
+    static async start(options: { packDir?: string; timeoutMs?: number; lowestPriority?: boolean } = {}): Promise<PolicyPackProcess> {
+        const { child, port, stderr } = await startPlugin("The policy pack", ["-r", "ts-node/register/transpile-only", "index.ts"], {
+            cwd: options.packDir ?? PACK_DIR,
+            timeoutMs: options.timeoutMs ?? 30_000,
+            lowestPriority: options.lowestPriority,
+        });
         const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
         return new PolicyPackProcess(child, client, stderr);
     }

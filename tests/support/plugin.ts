@@ -56,17 +56,18 @@ export function assertBuilt(): void {
 /** The plugin process, started as the engine starts it, and a provider client connected to it. */
 export class PluginProcess {
     private constructor(
-        readonly child: ChildProcess,
+        private readonly child: ChildProcess,
         private readonly client: ResourceProviderClient,
         private readonly stderr: () => string,
     ) {}
 
     /** Starts the package as the engine does for a program whose working directory is `cwd`. */
-    static async start(options: { engineAddress: string; cwd: string; timeoutMs?: number }): Promise<PluginProcess> {
+    static async start(options: { engineAddress: string; cwd: string; timeoutMs?: number; lowestPriority?: boolean }): Promise<PluginProcess> {
         const { child, port, stderr } = await startPlugin("The plugin", [RUN_PLUGIN, REPO, options.engineAddress], {
             cwd: options.cwd,
             env: { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "true" },
             timeoutMs: options.timeoutMs,
+            lowestPriority: options.lowestPriority,
         });
         const client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
         return new PluginProcess(child, client, stderr);
@@ -294,8 +295,7 @@ export function sharedPluginHost(): Promise<PluginHost> {
         // A program in another language: the engine starts the plugin in the program's directory.
         const programDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-program-"));
         const engine = await TestEngine.start({ project: "saga", stack: "test", newResource: new PlainProvisioner().newResource });
-        const plugin = await PluginProcess.start({ engineAddress: engine.address, cwd: programDir });
-        os.setPriority(plugin.child.pid!, os.constants.priority.PRIORITY_LOW);
+        const plugin = await PluginProcess.start({ engineAddress: engine.address, cwd: programDir, lowestPriority: true });
         await plugin.getSchema();
         return { programDir, engine, plugin };
     })();
