@@ -32,7 +32,8 @@ const summary = (diagnostics: Diagnostic[]) => diagnostics.map((d) => `[${d.enfo
 // The pack's process takes seconds to load: root-level hooks start it at the run's beginning, at the
 // lowest CPU priority (it loads on what the test files before this one leave idle), and end it.
 let packStarting: Promise<PolicyPackProcess> | undefined;
-const startedPack = () => (packStarting ??= PolicyPackProcess.start({ lowestPriority: true }));
+// At the lowest priority it may wait a while for a core: only a pack that never answers fails.
+const startedPack = () => (packStarting ??= PolicyPackProcess.start({ lowestPriority: true, timeoutMs: 120_000 }));
 before(() => void startedPack().catch(() => undefined));
 after(async () => (await packStarting?.catch(() => undefined))?.close());
 

@@ -295,9 +295,17 @@ export function sharedPluginHost(): Promise<PluginHost> {
         // A program in another language: the engine starts the plugin in the program's directory.
         const programDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-program-"));
         const engine = await TestEngine.start({ project: "saga", stack: "test", newResource: new PlainProvisioner().newResource });
-        const plugin = await PluginProcess.start({ engineAddress: engine.address, cwd: programDir, lowestPriority: true });
-        await plugin.getSchema();
-        return { programDir, engine, plugin };
+        try {
+            // At the lowest priority it may wait a while for a core: only a plugin that never answers fails.
+            const plugin = await PluginProcess.start({ engineAddress: engine.address, cwd: programDir, lowestPriority: true, timeoutMs: 120_000 });
+            await plugin.getSchema();
+            return { programDir, engine, plugin };
+        } catch (error) {
+            // Nothing left running to keep mocha from exiting.
+            await engine.close();
+            fs.rmSync(programDir, { recursive: true, force: true });
+            throw error;
+        }
     })();
     // Its failure is reported by the tests that await it, not as an unhandled rejection before them.
     host.catch(() => undefined);
@@ -306,8 +314,10 @@ export function sharedPluginHost(): Promise<PluginHost> {
 
 // Ends the shared plugin once every test of the run is done (a root-level hook).
 after(async () => {
-    if (!host) return;
-    const { programDir, engine, plugin } = await host;
+    // A host that failed to start has cleaned up after itself; its tests report why.
+    const started = await host?.catch(() => undefined);
+    if (!started) return;
+    const { programDir, engine, plugin } = started;
     await plugin.close();
     await engine.close();
     fs.rmSync(programDir, { recursive: true, force: true });
