@@ -3,11 +3,11 @@
 import * as aws from "@pulumi/aws";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { constants, setPriority } from "node:os";
 import * as path from "node:path";
 import { loadProjectSettings } from "../local/config";
 import { DeploymentError, deployProgram } from "../local/pulumi/harness";
 import { PlainProvisioner } from "../local/pulumi/plain";
+import { atLowestPriority } from "../local/pulumi/plugin-process";
 import { deploy, setupMocks } from "./support/mocks";
 
 const ROOT = path.join(__dirname, "..");
@@ -31,7 +31,7 @@ const policyRun = (...args: string[]) =>
         const child = execFile(process.execPath, ["-r", "ts-node/register/transpile-only", "policy-pack/ci/run.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 }, (error, stdout, stderr) =>
             resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }),
         );
-        if (child.pid !== undefined) setPriority(child.pid, constants.priority.PRIORITY_LOW);
+        atLowestPriority(child);
     });
 
 // Two processes that take seconds to load: a root-level hook starts them at the run's beginning, at

@@ -8,7 +8,7 @@ import "./support/aws-env";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { constants, setPriority, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { evidenceSources, gatherEvidence } from "../chaos/evidence";
 import { FaultCounter } from "../chaos/faults";
@@ -17,6 +17,7 @@ import { TRAVEL_MODEL } from "../chaos/model";
 import { startLocalCloud } from "../local/cloud";
 import { Answer, bootCloud, Booted, CloudProcess, PROJECT_ROOT, SagaClient, spawnCloud } from "../local/client";
 import { DataDirInUseError } from "../local/data-lock";
+import { atLowestPriority } from "../local/pulumi/plugin-process";
 import { SagaOutcomes } from "../handlers/lib/status";
 import { DEFAULT_REPAIR_HORIZON_SECONDS, repairAttempts } from "../components/model/repair";
 
@@ -208,7 +209,7 @@ function startPipedToHead(): { exited: Promise<number | null>; kill(): void } {
         cwd: PROJECT_ROOT,
         stdio: ["ignore", "pipe", "pipe"],
     });
-    if (child.pid !== undefined) setPriority(child.pid, constants.priority.PRIORITY_LOW);
+    atLowestPriority(child);
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     // The banner's lines that follow the first have nowhere to go.
     child.stdout.once("data", () => {

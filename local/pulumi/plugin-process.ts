@@ -27,7 +27,7 @@ export interface PluginOptions {
 export async function startPlugin(what: string, args: string[], options: PluginOptions): Promise<PluginProcess> {
     const timeoutMs = options.timeoutMs ?? 30_000;
     const child = spawn(process.execPath, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-    if (options.lowestPriority && child.pid !== undefined) setPriority(child.pid, constants.priority.PRIORITY_LOW);
+    if (options.lowestPriority) atLowestPriority(child);
     let stderr = "";
     child.stderr!.on("data", (chunk) => (stderr += chunk));
     const port = await new Promise<number>((resolve, reject) => {
@@ -56,6 +56,11 @@ export async function startPlugin(what: string, args: string[], options: PluginO
     // Later output goes to the engine's log; here, drain it.
     child.stdout!.resume();
     return { child, port, stderr: () => stderr };
+}
+
+/** Lowers a just-started child to the lowest CPU priority (niceness 19); its own children inherit it. */
+export function atLowestPriority(child: ChildProcess): void {
+    if (child.pid !== undefined) setPriority(child.pid, constants.priority.PRIORITY_LOW);
 }
 
 /** Ends the plugin and waits until it has exited. */

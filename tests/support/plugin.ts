@@ -295,13 +295,15 @@ export function sharedPluginHost(): Promise<PluginHost> {
         // A program in another language: the engine starts the plugin in the program's directory.
         const programDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-program-"));
         const engine = await TestEngine.start({ project: "saga", stack: "test", newResource: new PlainProvisioner().newResource });
+        let plugin: PluginProcess | undefined;
         try {
             // At the lowest priority it may wait a while for a core: only a plugin that never answers fails.
-            const plugin = await PluginProcess.start({ engineAddress: engine.address, cwd: programDir, lowestPriority: true, timeoutMs: 120_000 });
+            plugin = await PluginProcess.start({ engineAddress: engine.address, cwd: programDir, lowestPriority: true, timeoutMs: 120_000 });
             await plugin.getSchema();
             return { programDir, engine, plugin };
         } catch (error) {
             // Nothing left running to keep mocha from exiting.
+            await plugin?.close();
             await engine.close();
             fs.rmSync(programDir, { recursive: true, force: true });
             throw error;
