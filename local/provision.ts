@@ -283,7 +283,8 @@ export class Provisioner {
     }
 
     private async permission({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
-        const functionName = await permittedFunction(inputs.function);
+        // awsx gives its routes' permissions the Function resource itself: its ID is the function's name.
+        const functionName = String(await idOf(inputs.function));
         const principal = String(inputs.principal);
         this.ctx.events.addPermission({ functionName, action: String(inputs.action), principal, ...(inputs.sourceArn ? { sourceArn: String(inputs.sourceArn) } : {}) });
         const statementId = typeof inputs.statementId === "string" ? inputs.statementId : physical;
@@ -309,15 +310,6 @@ function unsupportedCode(functionName: string, reason: string): Unrunnable {
         errorMessage: `The function ${functionName} cannot run on the local cloud: ${reason}.`,
         warning: `The function ${functionName} cannot run here: ${reason}. It is deployed, and every invocation of it fails with LocalCloud.UnsupportedCode.`,
     };
-}
-
-/**
- * A permission's `function`: a name or ARN, or the Function resource itself (awsx's API gives its
- * route handlers' permissions so), whose name the mocks resolve from what was provisioned for it.
- */
-function permittedFunction(fn: unknown): Promise<string> {
-    if (!pulumi.CustomResource.isInstance(fn)) return Promise.resolve(String(fn));
-    return new Promise((resolve) => (fn as pulumi.CustomResource & { name: pulumi.Output<string> }).name.apply((value) => resolve(String(value))));
 }
 
 /**
