@@ -2,7 +2,7 @@
 // every Task of both generated machines, the saga's and the repair's, calls only what its
 // machine's role allows, as the local cloud's evaluator (local/iam) decides it, on the
 // registered resources, before anything runs. The local cloud then checks every call the
-// handlers make (tests/local-iam.test.ts, and the whole suite, with IAM enforced).
+// handlers make (tests/cloud/local-iam.test.ts, and the whole suite, with IAM enforced).
 import assert from "node:assert/strict";
 import { SagaComponent } from "../components";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";

@@ -2,7 +2,7 @@
 // that depends on this package as a user's does (`import { SagaComponent } from "saga"`), with
 // its own handlers, project and stack, deployed under Pulumi mocks as `pulumi up` would run it.
 // Its own features (the secret, the queue grant, the existing function) are tests/order-example.test.ts;
-// running it end to end is tests/order-local.test.ts.
+// running it end to end is tests/cloud/order-local.test.ts.
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { Tags } from "../components/model/conventions";

@@ -3,21 +3,21 @@
 // machine's role; refused as AWS refuses, with AWS's messages, and allowed once the program grants
 // it. `--iam warn` logs and allows, `--iam off` checks nothing. The fixture program's roles lack
 // one grant each unless its config grants them (tests/fixtures/iam-program).
-import "./support/aws-env";
+import "../support/aws-env";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { LocalCloud, LocalCloudOptions, startLocalCloud } from "../local/cloud";
-import { operatorFetch, SagaClient } from "../local/client";
-import type { Credentials } from "../local/iam/operator";
-import type { IamMode } from "../local/iam/gate";
-import { NodeSha256 } from "../local/iam/node-sha256";
-import { signRequest, SigningName } from "../local/iam/signing";
-import { rawRequest } from "./support/raw-http";
+import { LocalCloud, LocalCloudOptions, startLocalCloud } from "../../local/cloud";
+import { operatorFetch, SagaClient } from "../../local/client";
+import type { Credentials } from "../../local/iam/operator";
+import type { IamMode } from "../../local/iam/gate";
+import { NodeSha256 } from "../../local/iam/node-sha256";
+import { signRequest, SigningName } from "../../local/iam/signing";
+import { rawRequest } from "../support/raw-http";
 
-const FIXTURE = path.join(__dirname, "fixtures", "iam-program");
+const FIXTURE = path.join(__dirname, "..", "fixtures", "iam-program");
 const ALL_GRANTED = { "iam-program:grantQuery": "true", "iam-program:grantWorker": "true", "iam-program:grantInvokeApi": "true" };
 
 interface Fixture {

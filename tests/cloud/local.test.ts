@@ -1,14 +1,14 @@
 // `npm start` end to end: the real program (index.ts) deployed onto the local cloud, driven over
 // HTTP only, as a user with curl would: start requests, the status route, the local endpoints.
-import "./support/aws-env";
+import "../support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { SagaErrors } from "../components/model/conventions";
-import { startLocalCloud } from "../local/cloud";
-import { PortInUseError } from "../local/server";
-import { INJECTED_FAILURES, RunType, RUN_TYPES } from "../handlers/travel/trip";
-import { Booted, PROJECT_ROOT, summaryOf } from "../local/client";
-import { sharedCloud } from "./support/shared-cloud";
+import { SagaErrors } from "../../components/model/conventions";
+import { startLocalCloud } from "../../local/cloud";
+import { PortInUseError } from "../../local/server";
+import { INJECTED_FAILURES, RunType, RUN_TYPES } from "../../handlers/travel/trip";
+import { Booted, PROJECT_ROOT, summaryOf } from "../../local/client";
+import { sharedCloud } from "../support/shared-cloud";
 
 const FORWARD = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Confirm Hotel", "Confirm Flight"];
 

@@ -3,18 +3,18 @@
 // methods and headers, and clients that hang up mid-body. Every answer must be a 2xx or a 4xx in
 // the addressed service's own shape, on a connection that stays up; the cloud must log no error
 // of its own, and still run sagas end to end afterwards. Seeded: the same requests every run.
-import "./support/aws-env";
+import "../support/aws-env";
 import fc from "fast-check";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { MOCK_CONTENT_TYPES } from "../components/api";
-import type { Booted } from "../local/client";
-import { RUN_TYPES } from "../handlers/travel/trip";
-import type { SigningName } from "../local/iam/signing";
-import { RawAnswer, RawRequest, rawRequest, sendRaw, signedAsOperator } from "./support/raw-http";
-import { sharedCloud } from "./support/shared-cloud";
+import { MOCK_CONTENT_TYPES } from "../../components/api";
+import type { Booted } from "../../local/client";
+import { RUN_TYPES } from "../../handlers/travel/trip";
+import type { SigningName } from "../../local/iam/signing";
+import { RawAnswer, RawRequest, rawRequest, sendRaw, signedAsOperator } from "../support/raw-http";
+import { sharedCloud } from "../support/shared-cloud";
 
-// A longer hunt: FUZZ_SEED=<n> FUZZ_RUNS=<n> npx mocha tests/local-fuzz.test.ts
+// A longer hunt: FUZZ_SEED=<n> FUZZ_RUNS=<n> npx mocha tests/cloud/local-fuzz.test.ts
 const SEED = Number(process.env.FUZZ_SEED ?? 100);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
 const CUT_RUNS = 30;

@@ -2,16 +2,16 @@
 // DynamoDB requests by operation, Step Functions transitions as STANDARD workflows bill them
 // (states entered plus retries); and its seeded Math.random, which makes runs with random
 // failures repeat. `npm run bench` costs each saga path from these counts.
-import "./support/aws-env";
+import "../support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { FixedStates } from "../components/model/steps";
-import { afterFailedCompensation, recordFailureStateName } from "../components/model/definition";
-import { LocalFunction } from "../local/lambda/function";
-import type { MetricsSnapshot } from "../local/metrics";
-import { travelSteps } from "../handlers/travel/steps";
-import { Booted, PROJECT_ROOT } from "../local/client";
-import { sharedCloud } from "./support/shared-cloud";
+import { FixedStates } from "../../components/model/steps";
+import { afterFailedCompensation, recordFailureStateName } from "../../components/model/definition";
+import { LocalFunction } from "../../local/lambda/function";
+import type { MetricsSnapshot } from "../../local/metrics";
+import { travelSteps } from "../../handlers/travel/steps";
+import { Booted, PROJECT_ROOT } from "../../local/client";
+import { sharedCloud } from "../support/shared-cloud";
 
 const FORWARD = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Confirm Hotel", "Confirm Flight"];
 

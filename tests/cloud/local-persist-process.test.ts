@@ -4,22 +4,22 @@
 // process, which resumes what was left running, and every saga is checked with the chaos run's
 // invariants over the table, the executions' histories and the failure queue. And `npm start`
 // whose output nobody reads any more stops, rather than fail every write from then on.
-import "./support/aws-env";
+import "../support/aws-env";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { evidenceSources, gatherEvidence } from "../chaos/evidence";
-import { FaultCounter } from "../chaos/faults";
-import { checkInvariants } from "../chaos/invariants";
-import { TRAVEL_MODEL } from "../chaos/model";
-import { startLocalCloud } from "../local/cloud";
-import { Answer, bootCloud, Booted, CloudProcess, PROJECT_ROOT, SagaClient, spawnCloud } from "../local/client";
-import { DataDirInUseError } from "../local/data-lock";
-import { atLowestPriority } from "../local/pulumi/plugin-process";
-import { SagaOutcomes } from "../handlers/lib/status";
-import { DEFAULT_REPAIR_HORIZON_SECONDS, repairAttempts } from "../components/model/repair";
+import { evidenceSources, gatherEvidence } from "../../chaos/evidence";
+import { FaultCounter } from "../../chaos/faults";
+import { checkInvariants } from "../../chaos/invariants";
+import { TRAVEL_MODEL } from "../../chaos/model";
+import { startLocalCloud } from "../../local/cloud";
+import { Answer, bootCloud, Booted, CloudProcess, PROJECT_ROOT, SagaClient, spawnCloud } from "../../local/client";
+import { DataDirInUseError } from "../../local/data-lock";
+import { atLowestPriority } from "../../local/pulumi/plugin-process";
+import { SagaOutcomes } from "../../handlers/lib/status";
+import { DEFAULT_REPAIR_HORIZON_SECONDS, repairAttempts } from "../../components/model/repair";
 
 const chaos = (seed: number) => JSON.stringify({ seed, failBeforeWrite: 0.1, failAfterWrite: 0.1, duplicateDelivery: 0.2, maxDuplicateDelayMs: 200 });
 // Retries wait 100 ms, so a batch is still under way when the kill comes; the stopped cloud's 50 ms

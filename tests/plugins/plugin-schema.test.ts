@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { PluginProcess, REPO, SAGA_TYPE, sharedPluginHost } from "./support/plugin";
+import { PluginProcess, REPO, SAGA_TYPE, sharedPluginHost } from "../support/plugin";
 
 const AWS_VERSION: string = JSON.parse(fs.readFileSync(require.resolve("@pulumi/aws/package.json", { paths: [REPO] }), "utf8")).version;
 const PACKAGE_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).version;
@@ -34,7 +34,7 @@ describe("the component package as a plugin: its schema", function () {
     });
 
     it("matches the reviewed golden schema", () => {
-        const golden = path.join(__dirname, "golden", "schema.json");
+        const golden = path.join(__dirname, "..", "golden", "schema.json");
         if (process.env.UPDATE_GOLDEN) fs.writeFileSync(golden, JSON.stringify(schema, null, 2) + "\n");
         assert.deepEqual(schema, JSON.parse(fs.readFileSync(golden, "utf8")));
     });

@@ -9,10 +9,10 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { SagaComponent, SagaComponentArgs } from "../components";
-import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
-import { BASE_CONFIG, deploy, find, recorded, setupMocks, Types, valueOf } from "./support/mocks";
-import { asResourceReference, PluginProcess, Registration, REPO, SAGA_TYPE, sharedPluginHost, TestEngine } from "./support/plugin";
+import { SagaComponent, SagaComponentArgs } from "../../components";
+import { travelStart, travelStatus, travelSteps } from "../../handlers/travel/steps";
+import { BASE_CONFIG, deploy, find, recorded, setupMocks, Types, valueOf } from "../support/mocks";
+import { asResourceReference, PluginProcess, Registration, REPO, SAGA_TYPE, sharedPluginHost, TestEngine } from "../support/plugin";
 
 const { specialSigKey, specialArchiveSig } = pulumi.runtime;
 const ALARM_TOPIC = "arn:aws:sns:us-east-1:123456789012:saga-alarms";

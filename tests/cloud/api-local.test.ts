@@ -1,13 +1,13 @@
 // Issue 11, item 4, on the local cloud over HTTP (the reference program, index.ts): only an
 // explicit GET or POST books a trip. Each request of the issue is sent as a client would, and
 // what it cost is read from the cloud's own counts: executions started, functions invoked.
-import "./support/aws-env";
+import "../support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import type { Booted } from "../local/client";
-import { signedAsOperator } from "./support/raw-http";
-import { sharedCloud } from "./support/shared-cloud";
+import type { Booted } from "../../local/client";
+import { signedAsOperator } from "../support/raw-http";
+import { sharedCloud } from "../support/shared-cloud";
 
 interface Sent {
     status: number;

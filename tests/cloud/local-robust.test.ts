@@ -1,12 +1,12 @@
 // No request can take the local cloud down (issue 10, item 1): each request that used to kill the
 // process or hang it, sent the way it was found, now gets the addressed service's own 4xx, and the
 // cloud goes on serving. Bodies are read within each service's AWS limit, never buffered past it.
-import "./support/aws-env";
+import "../support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import type { Booted } from "../local/client";
-import { dynamoDbHeaders, rawRequest, repeatedChunks, sendRaw, signedAsOperator } from "./support/raw-http";
-import { sharedCloud } from "./support/shared-cloud";
+import type { Booted } from "../../local/client";
+import { dynamoDbHeaders, rawRequest, repeatedChunks, sendRaw, signedAsOperator } from "../support/raw-http";
+import { sharedCloud } from "../support/shared-cloud";
 
 const MiB = 1024 * 1024;
 const TABLE = `robust-${randomUUID().slice(0, 8)}`;

@@ -2,13 +2,13 @@
 // queue's messages survive a restart of the local cloud, so the status route still reports an
 // earlier trip, its trip id stays taken, as it would on AWS, and its failures stay recorded. A
 // stop lets the running sagas end, then closes the port. Over HTTP only.
-import "./support/aws-env";
+import "../support/aws-env";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { bootCloud, summaryOf } from "../local/client";
+import { bootCloud, summaryOf } from "../../local/client";
 
 function assertPortClosed(port: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {

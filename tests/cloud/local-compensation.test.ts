@@ -1,11 +1,11 @@
 // The local cloud with every compensation failing (config saga:compensationFailureRate=1, as
 // `npm start -- --config saga:compensationFailureRate=1` sets it): the saga says so in its status,
 // records each failure on the dead-letter queue, and its retries show in the log. Over HTTP only.
-import "./support/aws-env";
+import "../support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { SagaErrors } from "../components/model/conventions";
-import { bootCloud, Booted, summaryOf } from "../local/client";
+import { SagaErrors } from "../../components/model/conventions";
+import { bootCloud, Booted, summaryOf } from "../../local/client";
 
 describe("the local cloud with compensations that always fail", function () {
     let booted: Booted;

@@ -1,13 +1,13 @@
 // The local cloud and functions it cannot run (a Python or Java runtime, code it cannot read): it
 // starts anyway, says at start-up which functions and why, and fails every invocation of them
 // with that reason, as a state machine sees it over the Step Functions API.
-import "./support/aws-env";
+import "../support/aws-env";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { LocalCloud, startLocalCloud } from "../local/cloud";
-import { SagaClient } from "../local/client";
+import { LocalCloud, startLocalCloud } from "../../local/cloud";
+import { SagaClient } from "../../local/client";
 
-const FIXTURE = path.join(__dirname, "fixtures", "unrunnable-functions");
+const FIXTURE = path.join(__dirname, "..", "fixtures", "unrunnable-functions");
 
 describe("the local cloud with functions this machine cannot run", function () {
     let cloud: LocalCloud;

@@ -5,10 +5,10 @@
 // in every outcome, late rollbacks and the needs-attention queue included, so the run cannot pass
 // for lack of chaos.
 import assert from "node:assert/strict";
-import { FAULT_KINDS } from "../chaos/faults";
-import { formatReport } from "../chaos/report";
-import { ChaosReport, passed, runChaos } from "../chaos/run";
-import { SagaOutcomes } from "../handlers/lib/status";
+import { FAULT_KINDS } from "../../chaos/faults";
+import { formatReport } from "../../chaos/report";
+import { ChaosReport, passed, runChaos } from "../../chaos/run";
+import { SagaOutcomes } from "../../handlers/lib/status";
 
 // The seed is fixed so the faults are the same on every run; these 40 sagas meet them all.
 const SEED = 11;

@@ -2,18 +2,18 @@
 // sagas of each outcome: what the cloud serves for it, what it reads from the cloud's APIs, and
 // the page itself in headless Chromium (Debian's `chromium`, driven by playwright-core). Without
 // Chromium the browser tests are skipped, saying so; SAGA_REQUIRE_BROWSER=1 (CI) fails them instead.
-import "./support/aws-env";
+import "../support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { accessSync, constants, mkdirSync } from "node:fs";
 import * as path from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { DEFAULT_DEFINITION_OPTIONS } from "../components/model/definition";
-import { RUN_TYPES } from "../handlers/travel/trip";
-import { bootCloud, Booted, PROJECT_ROOT } from "../local/client";
-import { ConsoleApi } from "../local/console-web/api";
-import { HistoryEvent, visitsOf } from "../local/console-web/execution";
-import { discoverStartForm, programApiOf } from "../local/console-web/program";
+import { DEFAULT_DEFINITION_OPTIONS } from "../../components/model/definition";
+import { RUN_TYPES } from "../../handlers/travel/trip";
+import { bootCloud, Booted, PROJECT_ROOT } from "../../local/client";
+import { ConsoleApi } from "../../local/console-web/api";
+import { HistoryEvent, visitsOf } from "../../local/console-web/execution";
+import { discoverStartForm, programApiOf } from "../../local/console-web/program";
 
 /** The states a failed payment's rollback enters, as the README draws it. */
 const ROLLED_BACK_PATH = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Refund Payment", "Cancel Flight", "Cancel Hotel", "Rolled Back"];

@@ -5,13 +5,13 @@
 // delivered (a crash in between) is delivered again and starts nothing new, and a short repair
 // horizon (saga:repairHorizonSeconds=60) ends a never-ending fault on the needs-attention queue.
 // Retries wait 20 ms: a repair's 35 retries of a cancel (its 24-hour horizon) take under a second.
-import "./support/aws-env";
+import "../support/aws-env";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { bootCloud, Booted } from "../local/client";
-import { LIVE_STATUSES } from "../chaos/model";
+import { bootCloud, Booted } from "../../local/client";
+import { LIVE_STATUSES } from "../../chaos/model";
 
 const RETRY_MS = 20;
 const FAULT_ON = { "saga:compensationFailureRate": "1" };

@@ -2,12 +2,12 @@
 // the Pulumi CLI do), fed the travel stack of index.ts under Pulumi mocks.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { loadProjectSettings } from "../local/config";
-import { Diagnostic, PolicyPackProcess, formatReport, runPack } from "../policy-pack/ci/analyzer";
-import { captureProgram } from "../policy-pack/ci/capture";
-import { UNKNOWN_STRING_SENTINEL } from "../policy-pack/analysis/values";
-import { LAMBDA_RUNTIME_DEFAULTS } from "../policy-pack/policies/lambda-runtime";
-import { CapturedResource, travelStack } from "./support/policy-stack";
+import { loadProjectSettings } from "../../local/config";
+import { Diagnostic, PolicyPackProcess, formatReport, runPack } from "../../policy-pack/ci/analyzer";
+import { captureProgram } from "../../policy-pack/ci/capture";
+import { UNKNOWN_STRING_SENTINEL } from "../../policy-pack/analysis/values";
+import { LAMBDA_RUNTIME_DEFAULTS } from "../../policy-pack/policies/lambda-runtime";
+import { CapturedResource, travelStack } from "../support/policy-stack";
 
 const ALLOWED_RUNTIMES = LAMBDA_RUNTIME_DEFAULTS.allowedRuntimes.map((r) => `"${r}"`).join(", ");
 
@@ -70,7 +70,7 @@ describe("the policy pack over gRPC, as the Pulumi CLI runs it", function () {
 
     it("reports no mandatory violation on the dev stack, and its failure injection as advisory", async () => {
         // What `npm run policy` checks: index.ts with Pulumi.dev.yaml, which turns failure injection on.
-        const dev = await captureProgram(loadProjectSettings(path.join(__dirname, ".."), "dev"));
+        const dev = await captureProgram(loadProjectSettings(path.join(__dirname, "..", ".."), "dev"));
         const { diagnostics } = await runPack(pack, dev);
         assert.deepEqual(diagnostics.filter((d) => d.enforcement === "mandatory"), []);
         const injected = (name: string) =>

@@ -2,7 +2,7 @@
 // `npm start -- --program examples/order` would drive it: orders placed through its API, their
 // outcome from its status route, the warehouse's messages from the queue's URL, the states each
 // saga entered from the Step Functions API, and the SQS API its handlers call, with SQS's errors.
-import "./support/aws-env";
+import "../support/aws-env";
 import assert from "node:assert/strict";
 import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
@@ -16,13 +16,13 @@ import {
     SQSClient,
     SQSServiceException,
 } from "@aws-sdk/client-sqs";
-import { SagaErrors } from "../components/model/conventions";
-import { banner } from "../local/banner";
-import { bootCloud, Booted, summaryOf } from "../local/client";
-import { startLocalCloud } from "../local/cloud";
-import { ConfigError, loadProjectSettings, missingConfigMessage } from "../local/config";
+import { SagaErrors } from "../../components/model/conventions";
+import { banner } from "../../local/banner";
+import { bootCloud, Booted, summaryOf } from "../../local/client";
+import { startLocalCloud } from "../../local/cloud";
+import { ConfigError, loadProjectSettings, missingConfigMessage } from "../../local/config";
 
-const EXAMPLE = path.resolve(__dirname, "..", "examples", "order");
+const EXAMPLE = path.resolve(__dirname, "..", "..", "examples", "order");
 const API_KEY = "sk_test_order_local_7c21";
 const FORWARD = ["Charge Card", "Hold Stock", "Book Courier", "Commit Stock", "Dispatch Shipment"];
 
