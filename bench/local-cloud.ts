@@ -5,12 +5,14 @@ import type { MetricsSnapshot } from "../local/metrics";
 import { bootCloud, Booted } from "../local/client";
 
 /**
- * Runs `body` against a fresh local cloud, then stops it. Unlike the tests' default, retries keep
- * the definition's intervals unless `retryIntervalMs` says otherwise.
+ * Runs `body` against a fresh local cloud, its functions already started (the figures are of warm
+ * functions, not of cold starts), then stops it. Unlike the tests' default, retries keep the
+ * definition's intervals unless `retryIntervalMs` says otherwise.
  */
 export async function withLocalCloud<T>(options: LocalCloudOptions, body: (booted: Booted) => Promise<T>): Promise<T> {
     const booted = await bootCloud({ retryIntervalMs: undefined, log: () => undefined, ...options });
     try {
+        await booted.cloud.loadFunctions();
         return await body(booted);
     } finally {
         await booted.cloud.stop();

@@ -93,6 +93,11 @@ export interface LocalCloud {
     stop(options?: StopOptions): Promise<StopReport>;
     /** Ends the grace of a stop under way now (a second Ctrl-C). */
     hurry(): void;
+    /**
+     * Starts every function's execution environment now, not at its first invocation (its cold
+     * start, as on Lambda); answers a warning for each function whose code fails to load.
+     */
+    loadFunctions(): Promise<string[]>;
 }
 
 export interface StopOptions {
@@ -204,7 +209,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
         const outputs = await deployProgram(settings, (args) => provisioner!.newResource(args));
         stepFunctions.validateDefinitions();
-        await provisioner.functionsLoaded();
         stepFunctions.restore(store?.load() ?? { closed: [] });
         const queues = () => [...provisioner!.queues.values()];
         const resources = {
@@ -281,6 +285,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             idle: () => settled(stepFunctions, events),
             stop: (stop = {}) => (stopping ??= stopCloud(stop)),
             hurry: () => hurry(),
+            loadFunctions: () => provisioner!.loadFunctions(),
         };
     } catch (error) {
         await stopAll();

@@ -146,6 +146,8 @@ async function main(): Promise<void> {
     const cloud = await startLocalCloud(settings);
     stopOnSignals(cloud, settings.graceSeconds);
     console.log(banner(cloud, settings));
+    // Lambda starts a function at its first invocation; loading every one now tells at once of code that fails to load.
+    for (const warning of await cloud.loadFunctions()) console.log(`Warning: ${warning}`);
 }
 
 main().catch((error: unknown) => {

@@ -98,14 +98,24 @@ export class Provisioner {
         return provision({ name: args.name, inputs: revealSecrets(args.inputs) as Inputs, declared: args.inputs, physical });
     }
 
-    /** Waits until every function has loaded its code; a function that failed to is a warning. */
-    async functionsLoaded(): Promise<void> {
-        for (const fn of this.functions.values()) {
-            // Reported when it was provisioned, with the reason.
-            if (fn.spec.unrunnable) continue;
-            const initError = await fn.start();
-            if (initError) this.warnings.push(`The function ${fn.spec.name} fails to load (${initError.errorType}: ${initError.errorMessage}); every invocation will report it.`);
-        }
+    /**
+     * Starts every function's execution environment now, instead of at its first invocation, and
+     * answers a warning (also kept with the others) for each whose code fails to load.
+     */
+    async loadFunctions(): Promise<string[]> {
+        const warnings: string[] = [];
+        await Promise.all(
+            [...this.functions.values()].map(async (fn) => {
+                // Reported when it was provisioned, with the reason.
+                if (fn.spec.unrunnable) return;
+                const initError = await fn.start();
+                // A function stopped meanwhile (the cloud is stopping) did not fail to load.
+                if (initError && !fn.stopped) warnings.push(`The function ${fn.spec.name} fails to load (${initError.errorType}: ${initError.errorMessage}); every invocation will report it.`);
+            }),
+        );
+        // Loading again reports the same failures; they are kept once.
+        this.warnings.push(...warnings.filter((warning) => !this.warnings.includes(warning)));
+        return warnings;
     }
 
     private physical(args: pulumi.runtime.MockResourceArgs): string {
@@ -177,9 +187,7 @@ export class Provisioner {
             },
             this.ctx.functionHost,
         );
-        // Started now, awaited once the program is deployed (`functionsLoaded`): functions that
-        // depend on each other's ARNs would otherwise load one after the other.
-        void fn.start();
+        // Its execution environment starts at its first invocation, as on Lambda (a cold start).
         this.functions.set(arn, fn);
         const state = { ...declared, name: physical, arn, invokeArn: lambdaInvokeArn(this.ctx.arns, physical), qualifiedArn: `${arn}:$LATEST`, version: "$LATEST" };
         const local = unrunnable

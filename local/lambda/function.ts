@@ -1,6 +1,7 @@
 // A Lambda function on this machine: its code archive runs in a worker thread of its own, with
-// the environment the function declares (like a Lambda execution environment), and is invoked by
-// message. Errors come back as Lambda reports them: errorType, errorMessage, trace.
+// the environment the function declares (like a Lambda execution environment, started at the
+// first invocation unless loaded before), and is invoked by message. Errors come back as Lambda
+// reports them: errorType, errorMessage, trace.
 import * as esbuild from "esbuild";
 import { randomUUID } from "node:crypto";
 import * as path from "node:path";
@@ -79,6 +80,8 @@ export type InvokeResult = { ok: true; payload: unknown } | { ok: false; error: 
 
 type Pending = { resolve(result: InvokeResult): void; timer: NodeJS.Timeout };
 
+const STOPPED: RuntimeError = { errorType: "Runtime.ExitError", errorMessage: "The local cloud stopped.", trace: [] };
+
 let runtimeCode: string | undefined;
 /** The worker's code: runtime.ts bundled once per process (workers cannot load TypeScript). */
 function runtimeSource(): string {
@@ -99,16 +102,22 @@ export class LocalFunction {
     private ready?: Promise<RuntimeError | undefined>;
     private readonly pending = new Map<number, Pending>();
     private nextId = 0;
-    private stopped = false;
+    private isStopped = false;
 
     constructor(
         readonly spec: FunctionSpec,
         private readonly host: FunctionHost,
     ) {}
 
+    /** Once the local cloud has stopped it: it neither starts nor runs again. */
+    get stopped(): boolean {
+        return this.isStopped;
+    }
+
     /** Starts the execution environment and loads the code; resolves to the init error, if any. */
     start(): Promise<RuntimeError | undefined> {
         if (this.ready) return this.ready;
+        if (this.isStopped) return Promise.resolve(STOPPED);
         const unrunnable = this.spec.unrunnable;
         // No environment to start: every invocation reports why, as an init error would.
         if (unrunnable) return (this.ready = Promise.resolve({ errorType: unrunnable.errorType, errorMessage: unrunnable.errorMessage, trace: [] }));
@@ -168,7 +177,7 @@ export class LocalFunction {
 
     /** Invokes the function with an event (sent as JSON, as Lambda does). */
     async invoke(event: unknown): Promise<InvokeResult> {
-        if (this.stopped) return { ok: false, error: { errorType: "Runtime.ExitError", errorMessage: "The local cloud stopped.", trace: [] } };
+        if (this.isStopped) return { ok: false, error: STOPPED };
         const initError = await this.start();
         if (initError) return { ok: false, error: initError };
         const id = this.nextId++;
@@ -194,11 +203,11 @@ export class LocalFunction {
     }
 
     async stop(): Promise<void> {
-        this.stopped = true;
+        this.isStopped = true;
         const worker = this.worker;
         [this.worker, this.ready] = [undefined, undefined];
         for (const id of [...this.pending.keys()]) {
-            this.settle(id, { ok: false, error: { errorType: "Runtime.ExitError", errorMessage: "The local cloud stopped.", trace: [] } });
+            this.settle(id, { ok: false, error: STOPPED });
         }
         await worker?.terminate();
     }
