@@ -12,7 +12,7 @@ import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_
 import { SagaComponent, SagaComponentArgs } from "../../components";
 import { travelStart, travelStatus, travelSteps } from "../../handlers/travel/steps";
 import { BASE_CONFIG, deploy, find, recorded, setupMocks, Types, valueOf } from "../support/mocks";
-import { asResourceReference, PluginProcess, Registration, REPO, SAGA_TYPE, sharedPluginHost, TestEngine } from "../support/plugin";
+import { asResourceReference, PluginHost, Registration, REPO, SAGA_TYPE, sharedPluginHost, TestEngine } from "../support/plugin";
 
 const { specialSigKey, specialArchiveSig } = pulumi.runtime;
 const ALARM_TOPIC = "arn:aws:sns:us-east-1:123456789012:saga-alarms";
@@ -31,43 +31,98 @@ const STATES = ["Reserve Hotel", "Confirm Hotel", "Cancel Hotel", "Reserve Fligh
 
 const pairs = (resources: { type: string; name: string }[]) => resources.map((r) => `${r.type} ${r.name}`).sort();
 
-// A root-level hook, so the run's first: the plugin's schema inference runs beside the test files before this one.
-before(() => void sharedPluginHost());
+/** The engine's Construct request for a SagaComponent named `name`, parented to the stack. */
+function constructRequest(engine: TestEngine, name: string, inputs: Record<string, unknown>): provproto.ConstructRequest {
+    const request = new provproto.ConstructRequest()
+        .setProject(engine.project)
+        .setStack(engine.stack)
+        .setOrganization("organization")
+        .setDryrun(false)
+        .setParallel(16)
+        .setMonitorendpoint(engine.address)
+        .setType(SAGA_TYPE)
+        .setName(name)
+        .setParent(engine.stackUrn)
+        .setAcceptsOutputValues(true)
+        .setInputs(Struct.fromJavaScript(inputs as Record<string, JavaScriptValue>));
+    for (const [key, value] of Object.entries(BASE_CONFIG)) request.getConfigMap().set(key, value);
+    return request;
+}
 
-describe("the component package as a plugin: Construct, as the engine calls it for another language", function () {
-    this.timeout(60_000);
-    let engine: TestEngine;
-    let plugin: PluginProcess;
-    let programDir: string;
+interface Constructed {
+    response: provproto.ConstructResponse;
+    /** What the plugin registered while constructing. */
+    registered: Registration[];
+}
 
-    /** The engine's Construct request for a SagaComponent named `name`, parented to the stack. */
-    const constructRequest = (name: string, inputs: Record<string, unknown>) => {
-        const request = new provproto.ConstructRequest()
-            .setProject(engine.project)
-            .setStack(engine.stack)
-            .setOrganization("organization")
-            .setDryrun(false)
-            .setParallel(16)
-            .setMonitorendpoint(engine.address)
-            .setType(SAGA_TYPE)
-            .setName(name)
-            .setParent(engine.stackUrn)
-            .setAcceptsOutputValues(true)
-            .setInputs(Struct.fromJavaScript(inputs as Record<string, JavaScriptValue>));
-        for (const [key, value] of Object.entries(BASE_CONFIG)) request.getConfigMap().set(key, value);
-        return request;
-    };
-
-    /** Constructs, and answers what was registered meanwhile. */
-    const construct = async (name: string, inputs: Record<string, unknown>) => {
+/** Constructs on the shared plugin, one at a time (what each registered is what arrived meanwhile). */
+let lastConstruct: Promise<unknown> = Promise.resolve();
+function construct(name: string, inputs: (host: PluginHost) => Record<string, unknown>): Promise<Constructed> {
+    const constructed = lastConstruct.then(async () => {
+        const host = await sharedPluginHost();
+        const { engine, plugin } = host;
         const first = engine.registrations.length;
         try {
-            const response = await plugin.construct(constructRequest(name, inputs));
+            const response = await plugin.construct(constructRequest(engine, name, inputs(host)));
             return { response, registered: engine.registrations.slice(first) };
         } catch (error) {
             throw Object.assign(new Error(`Construct failed: ${(error as { details?: string }).details ?? error}\n${plugin.log}`), { grpc: error });
         }
+    });
+    lastConstruct = constructed.catch(() => undefined);
+    // A failure is reported by the test that awaits it, not as an unhandled rejection before it.
+    constructed.catch(() => undefined);
+    return constructed;
+}
+
+/** The gRPC error's details of a Construct that must fail; undefined if it succeeded. */
+const failureOf = (constructed: Promise<Constructed>): Promise<string | undefined> =>
+    constructed.then(
+        () => undefined,
+        (error: Error & { grpc: { details: string } }) => error.grpc.details,
+    );
+
+/** A directory of Python handlers in the program's directory, as the engine serializes a FileArchive: a signature and the path. */
+function pythonArchive(programDir: string): Record<string, unknown> {
+    const archiveDir = path.join(programDir, "hotel");
+    fs.mkdirSync(archiveDir, { recursive: true });
+    fs.writeFileSync(path.join(archiveDir, "app.py"), "def reserve(event, context):\n    return event\n\ndef cancel(event, context):\n    return event\n");
+    return { [specialSigKey]: specialArchiveSig, path: archiveDir };
+}
+const absolute = (action: { module?: string }) => ({ ...action, module: path.join(REPO, action.module!) });
+const { handlerRoot: _absolute, ...relativeArgs } = travelArgs;
+
+/**
+ * Every Construct the tests below check, asked for at the run's beginning (root-level hooks): the
+ * plugin, at the lowest CPU priority, answers them after its schema inference, on what the test
+ * files before this one leave idle, and the tests await them.
+ */
+let ahead: ReturnType<typeof constructAll> | undefined;
+function constructAll() {
+    return {
+        booking: construct("booking", () => travelArgs),
+        relative: [undefined, "."].map((handlerRoot) => ({ handlerRoot, failure: failureOf(construct("relative", () => (handlerRoot === undefined ? relativeArgs : { ...relativeArgs, handlerRoot }))) })),
+        python: construct("python", ({ programDir }) => {
+            const python = (code: Record<string, unknown>, handler: string) => ({ code, handler, runtime: "python3.13", tableAccess: ["PutItem"] });
+            const code = pythonArchive(programDir);
+            return { steps: [{ name: "Hotel", reserve: python(code, "app.reserve"), cancel: python(code, "app.cancel") }], start: absolute(travelStart) };
+        }),
+        absolute: construct("absolute", () => ({
+            steps: travelSteps.map((step) => ({
+                ...step,
+                reserve: absolute(step.reserve),
+                cancel: absolute(step.cancel),
+                ...(step.confirm ? { confirm: absolute(step.confirm) } : {}),
+            })),
+            start: absolute(travelStart),
+        })),
     };
+}
+before(() => void (ahead ??= constructAll()));
+
+describe("the component package as a plugin: Construct, as the engine calls it for another language", function () {
+    this.timeout(60_000);
+    let engine: TestEngine;
 
     /** The same saga constructed in this process, under the mocks. */
     const inProcess = async () => {
@@ -87,8 +142,9 @@ describe("the component package as a plugin: Construct, as the engine calls it f
     let state: Record<string, unknown>;
 
     before(async () => {
-        [{ engine, plugin, programDir }, expected] = await Promise.all([sharedPluginHost(), inProcess()]);
-        const constructed = await construct("booking", travelArgs);
+        ahead ??= constructAll();
+        let constructed: Constructed;
+        [{ engine }, expected, constructed] = await Promise.all([sharedPluginHost(), inProcess(), ahead.booking]);
         registered = constructed.registered;
         component = registered.find((r) => r.type === SAGA_TYPE)!;
         assert.ok(component, `the component itself was not registered; got ${pairs(registered).join(", ")}`);
@@ -151,51 +207,26 @@ describe("the component package as a plugin: Construct, as the engine calls it f
     });
 
     it("fails with the validation's message when a relative `module` has no absolute `handlerRoot`", async () => {
-        const { handlerRoot: _absolute, ...relative } = travelArgs;
-        const cases: Omit<SagaComponentArgs, "handlerRoot">[] & { handlerRoot?: string }[] = [relative, { ...relative, handlerRoot: "." }];
-        for (const inputs of cases) {
-            const failure = await construct("relative", inputs as Record<string, unknown>).then(
-                () => assert.fail(`Construct succeeded with handlerRoot ${JSON.stringify(inputs.handlerRoot)}`),
-                (error: Error & { grpc: { details: string } }) => error.grpc.details,
-            );
-            assert.ok(
-                failure.includes('Step "Hotel" `reserve` handler module "handlers/travel/hotel.ts" is a relative path'),
-                `unexpected failure: ${failure}`,
-            );
-            assert.ok(failure.includes("set `handlerRoot` to an absolute path"), `unexpected failure: ${failure}`);
+        for (const { handlerRoot, failure } of ahead!.relative) {
+            const details = await failure;
+            assert.ok(details !== undefined, `Construct succeeded with handlerRoot ${JSON.stringify(handlerRoot)}`);
+            assert.ok(details.includes('Step "Hotel" `reserve` handler module "handlers/travel/hotel.ts" is a relative path'), `handlerRoot ${handlerRoot}: ${details}`);
+            assert.ok(details.includes("set `handlerRoot` to an absolute path"), `handlerRoot ${handlerRoot}: ${details}`);
         }
     });
 
     it("passes a `code` archive, e.g. of Python handlers, through to the step's functions", async () => {
-        const archiveDir = path.join(programDir, "hotel");
-        fs.mkdirSync(archiveDir, { recursive: true });
-        fs.writeFileSync(path.join(archiveDir, "app.py"), "def reserve(event, context):\n    return event\n\ndef cancel(event, context):\n    return event\n");
-        // How the engine serializes a program's FileArchive: a signature and the path.
-        const archive = { [specialSigKey]: specialArchiveSig, path: archiveDir };
-        const python = (handler: string) => ({ code: archive, handler, runtime: "python3.13", tableAccess: ["PutItem"] });
-        const { registered: withArchives } = await construct("python", {
-            steps: [{ name: "Hotel", reserve: python("app.reserve"), cancel: python("app.cancel") }],
-            start: { ...travelStart, module: path.join(REPO, travelStart.module) },
-        });
+        const [{ programDir }, { registered: withArchives }] = await Promise.all([sharedPluginHost(), ahead!.python]);
         for (const role of ["reserve", "cancel"]) {
             const fn = withArchives.find((r) => r.type === Types.function && r.name === `python-hotel-${role}`);
             assert.ok(fn, `python-hotel-${role} was not registered; got ${pairs(withArchives).join(", ")}`);
             const { [specialSigKey]: signature, path: archivePath } = fn.inputs.code;
-            assert.deepEqual([signature, archivePath, fn.inputs.handler, fn.inputs.runtime], [specialArchiveSig, archiveDir, `app.${role}`, "python3.13"]);
+            assert.deepEqual([signature, archivePath, fn.inputs.handler, fn.inputs.runtime], [specialArchiveSig, path.join(programDir, "hotel"), `app.${role}`, "python3.13"]);
         }
     });
 
     it("accepts absolute `module` paths without `handlerRoot`", async () => {
-        const absolute = (action: { module?: string }) => ({ ...action, module: path.join(REPO, action.module!) });
-        const { registered: absoluteModules } = await construct("absolute", {
-            steps: travelSteps.map((step) => ({
-                ...step,
-                reserve: absolute(step.reserve),
-                cancel: absolute(step.cancel),
-                ...(step.confirm ? { confirm: absolute(step.confirm) } : {}),
-            })),
-            start: absolute(travelStart),
-        });
+        const { registered: absoluteModules } = await ahead!.absolute;
         const functions = absoluteModules.filter((r) => r.type === Types.function).map((r) => r.name);
         assert.deepEqual(functions.sort(), [...travelSteps.flatMap((s) => (s.confirm ? ["reserve", "confirm", "cancel"] : ["reserve", "cancel"]).map((role) => `absolute-${s.name.toLowerCase()}-${role}`)), "absolute-start", "absolute-repair-start", "absolute-repair-outcome"].sort());
     });
