@@ -118,7 +118,8 @@ function constructAll() {
         })),
     };
 }
-before(() => void (ahead ??= constructAll()));
+const constructedAhead = () => (ahead ??= constructAll());
+before(() => void constructedAhead());
 
 describe("the component package as a plugin: Construct, as the engine calls it for another language", function () {
     this.timeout(60_000);
@@ -142,9 +143,8 @@ describe("the component package as a plugin: Construct, as the engine calls it f
     let state: Record<string, unknown>;
 
     before(async () => {
-        ahead ??= constructAll();
         let constructed: Constructed;
-        [{ engine }, expected, constructed] = await Promise.all([sharedPluginHost(), inProcess(), ahead.booking]);
+        [{ engine }, expected, constructed] = await Promise.all([sharedPluginHost(), inProcess(), constructedAhead().booking]);
         registered = constructed.registered;
         component = registered.find((r) => r.type === SAGA_TYPE)!;
         assert.ok(component, `the component itself was not registered; got ${pairs(registered).join(", ")}`);
@@ -207,7 +207,7 @@ describe("the component package as a plugin: Construct, as the engine calls it f
     });
 
     it("fails with the validation's message when a relative `module` has no absolute `handlerRoot`", async () => {
-        for (const { handlerRoot, failure } of ahead!.relative) {
+        for (const { handlerRoot, failure } of constructedAhead().relative) {
             const details = await failure;
             assert.ok(details !== undefined, `Construct succeeded with handlerRoot ${JSON.stringify(handlerRoot)}`);
             assert.ok(details.includes('Step "Hotel" `reserve` handler module "handlers/travel/hotel.ts" is a relative path'), `handlerRoot ${handlerRoot}: ${details}`);
@@ -216,7 +216,7 @@ describe("the component package as a plugin: Construct, as the engine calls it f
     });
 
     it("passes a `code` archive, e.g. of Python handlers, through to the step's functions", async () => {
-        const [{ programDir }, { registered: withArchives }] = await Promise.all([sharedPluginHost(), ahead!.python]);
+        const [{ programDir }, { registered: withArchives }] = await Promise.all([sharedPluginHost(), constructedAhead().python]);
         for (const role of ["reserve", "cancel"]) {
             const fn = withArchives.find((r) => r.type === Types.function && r.name === `python-hotel-${role}`);
             assert.ok(fn, `python-hotel-${role} was not registered; got ${pairs(withArchives).join(", ")}`);
@@ -226,7 +226,7 @@ describe("the component package as a plugin: Construct, as the engine calls it f
     });
 
     it("accepts absolute `module` paths without `handlerRoot`", async () => {
-        const { registered: absoluteModules } = await ahead!.absolute;
+        const { registered: absoluteModules } = await constructedAhead().absolute;
         const functions = absoluteModules.filter((r) => r.type === Types.function).map((r) => r.name);
         assert.deepEqual(functions.sort(), [...travelSteps.flatMap((s) => (s.confirm ? ["reserve", "confirm", "cancel"] : ["reserve", "cancel"]).map((role) => `absolute-${s.name.toLowerCase()}-${role}`)), "absolute-start", "absolute-repair-start", "absolute-repair-outcome"].sort());
     });
