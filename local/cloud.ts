@@ -12,8 +12,8 @@ import { REPAIR_ROLE, Tags } from "../components/model/conventions";
 import { formatFunctionLog, sagaLogger } from "./console";
 import { DataLock } from "./data-lock";
 import { deployProgram } from "./deploy";
-import { LocalDynamoDb } from "./dynamodb";
-import { EventTargets, executionStatusChange, LocalEventBridge } from "./events";
+import { LocalDynamoDb } from "./dynamodb/service";
+import { EventTargets, executionStatusChange, LocalEventBridge } from "./events/service";
 import { serveFaults } from "./faults";
 import { inspectHandler, sendJson } from "./http";
 import { IamGate, IamMode } from "./iam/gate";
@@ -25,7 +25,7 @@ import type { ExecutionPosition } from "./sfn/execution";
 import { StepFunctionsService } from "./sfn/service";
 import { ExecutionStore } from "./sfn/store";
 import { lambdaTaskError, TaskTargets } from "./sfn/tasks";
-import type { LocalQueue, QueueSummary } from "./sqs";
+import type { LocalQueue, QueueSummary } from "./sqs/queue";
 
 export interface LocalCloudOptions {
     /** Default 3000; 0 picks a free port. */

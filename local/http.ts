@@ -14,7 +14,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AuthProblem } from "./iam/problems";
 import type { CloudMetrics } from "./metrics";
-import type { LocalQueue } from "./sqs";
+import type { LocalQueue } from "./sqs/queue";
 
 /** A complete answer: what a service sends for errors that are not its business logic. */
 export interface Answer {

@@ -11,15 +11,15 @@ import * as path from "node:path";
 import type { ApiGatewayService } from "./apigateway/gateway";
 import { parseRestApiBody } from "./apigateway/routes";
 import { ArnContext, genericArn, lambdaArn, lambdaInvokeArn, physicalName, stateMachineArn } from "./arns";
-import type { LocalDynamoDb } from "./dynamodb";
-import { DEFAULT_TARGET_EVENT_AGE_SECONDS, LAMBDA_ASYNC_DEFAULTS, LocalEventBridge } from "./events";
+import type { LocalDynamoDb } from "./dynamodb/service";
+import { DEFAULT_TARGET_EVENT_AGE_SECONDS, LAMBDA_ASYNC_DEFAULTS, LocalEventBridge } from "./events/service";
 import { archiveFiles, UnsupportedCode } from "./lambda/archive";
 import { FunctionHost, LocalFunction, Unrunnable } from "./lambda/function";
 import type { IamGate } from "./iam/gate";
 import { IamResources } from "./iam/resources";
 import type { StepFunctionsService } from "./sfn/service";
 import { idOf } from "./pulumi/harness";
-import { LocalQueue } from "./sqs";
+import { LocalQueue } from "./sqs/queue";
 
 export interface ProvisionContext {
     stack: string;

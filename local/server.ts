@@ -7,18 +7,18 @@ import { createServer, IncomingMessage, RequestListener, Server, ServerResponse 
 import type { AddressInfo } from "node:net";
 import { ApiGatewayService, GATEWAY_SHAPE } from "./apigateway/gateway";
 import { isConsoleRequest, serveConsole } from "./console-web/route";
-import { DYNAMODB_SHAPE } from "./dynamodb";
+import { DYNAMODB_SHAPE } from "./dynamodb/service";
 import { awsJson, currentRequest, failRequest, jsonAnswer, LOCAL_SHAPE, RequestScope, send, sendJson, ServiceShape, STEP_FUNCTIONS_SHAPE, withinRequest } from "./http";
 import type { IamGate } from "./iam/gate";
 import { handleSfnRequest, SFN_TARGET_PREFIX } from "./sfn/api";
 import type { StepFunctionsService } from "./sfn/service";
-import type { LocalQueue } from "./sqs";
-import { handleSqsRequest, SQS_SHAPE, SQS_TARGET_PREFIX } from "./sqs-api";
+import type { LocalQueue } from "./sqs/queue";
+import { handleSqsRequest, SQS_SHAPE, SQS_TARGET_PREFIX } from "./sqs/api";
 
 export const HOST = "127.0.0.1";
 
 export interface Services {
-    /** DynamoDB's request handler (local/dynamodb.ts guards dynalite's). */
+    /** DynamoDB's request handler (local/dynamodb/service.ts guards dynalite's). */
     dynamo: RequestListener;
     stepFunctions: StepFunctionsService;
     gateway: ApiGatewayService;

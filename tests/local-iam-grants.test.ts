@@ -6,14 +6,14 @@
 import assert from "node:assert/strict";
 import { SagaComponent } from "../components";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
-import { dynamoDbRequests } from "../local/dynamodb";
+import { dynamoDbRequests } from "../local/dynamodb/service";
 import { assumedRoleArn, roleNameOf } from "../local/iam/credentials";
 import { decide } from "../local/iam/evaluate";
 import type { ActionRequest } from "../local/iam/gate";
 import { NamedPolicy, RolePolicies } from "../local/iam/policies";
 import { IamResources } from "../local/iam/resources";
 import { stepFunctionsRequest } from "../local/sfn/api";
-import { sqsRequest } from "../local/sqs-api";
+import { sqsRequest } from "../local/sqs/api";
 import { ACCOUNT, byType, deploy, REGION, setupMocks, Types } from "./support/mocks";
 
 type Definition = { States: Record<string, { Type: string; Resource?: string; Parameters?: Record<string, unknown> }> };

@@ -15,7 +15,7 @@ import type { ExecutionRecord } from "../local/sfn/execution";
 import { SfnError, StepFunctionsService } from "../local/sfn/service";
 import { ExecutionStore } from "../local/sfn/store";
 import { LAMBDA_INVOKE, lambdaTaskError } from "../local/sfn/tasks";
-import { LocalQueue } from "../local/sqs";
+import { LocalQueue } from "../local/sqs/queue";
 import { allowEveryCall } from "./support/iam";
 
 const MACHINE = "arn:aws:states:us-east-1:000000000000:stateMachine:resume-probe";

@@ -1,4 +1,4 @@
-// The local cloud's EventBridge (local/events.ts) on its own, with recorded targets: which rules an
+// The local cloud's EventBridge (local/events/service.ts) on its own, with recorded targets: which rules an
 // event reaches, how a Lambda target is invoked (its permission, Lambda's asynchronous retries, the
 // onFailure destination and the role that sends to it), what goes to a dead-letter queue, and, with
 // a data folder, that an event a stop cut short is delivered again at the next start and a
@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { BusEvent, EventBridgeOptions, LocalEventBridge } from "../local/events";
+import { BusEvent, EventBridgeOptions, LocalEventBridge } from "../local/events/service";
 import type { InvokeResult } from "../local/lambda/function";
-import type { MessageAttribute } from "../local/sqs";
+import type { MessageAttribute } from "../local/sqs/queue";
 
 const RULE = "arn:aws:events:us-east-1:000000000000:rule/status-changes";
 const FUNCTION = "arn:aws:lambda:us-east-1:000000000000:function:repair-start";

@@ -8,7 +8,7 @@ import "./support/aws-env";
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
 import { ApiGatewayService } from "../local/apigateway/gateway";
-import { LocalDynamoDb } from "../local/dynamodb";
+import { LocalDynamoDb } from "../local/dynamodb/service";
 import { LocalServer } from "../local/server";
 import { StepFunctionsService } from "../local/sfn/service";
 import { dynamoDbHeaders, rawRequest, signedAsOperator } from "./support/raw-http";

@@ -1,5 +1,5 @@
 // Whether an EventBridge event pattern matches an event. Pure; one matcher for the policy pack
-// (which rules catch which status changes) and the local cloud's EventBridge (local/events.ts).
+// (which rules catch which status changes) and the local cloud's EventBridge (local/events/service.ts).
 //
 // The pattern language as EventBridge documents it: a field's list of matchers matches when any
 // one does (against an array value, any element); an object nests; `$or` holds alternative

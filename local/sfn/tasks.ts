@@ -7,7 +7,7 @@
 import type { RunOptions } from "./engine";
 import { createHash, randomUUID } from "node:crypto";
 import type { ActionRequest } from "../iam/gate";
-import { sqsRequest } from "../sqs-api";
+import { sqsRequest } from "../sqs/api";
 
 export const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
 export const SQS_SEND = "arn:aws:states:::sqs:sendMessage";

@@ -1,5 +1,5 @@
 // The repair on the local cloud, end to end over HTTP: Step Functions' status changes reach the
-// program's EventBridge rule, whose target starts the repair machine (local/events.ts), with every
+// program's EventBridge rule, whose target starts the repair machine (local/events/service.ts), with every
 // compensation failing (saga:compensationFailureRate=1) until the fault is switched off
 // (PUT /_local/faults). Then, on the same data folder, a restart: an event delivered but not marked
 // delivered (a crash in between) is delivered again and starts nothing new, and a short repair

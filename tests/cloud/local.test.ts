@@ -35,7 +35,7 @@ describe("the local cloud (npm start) running the travel stack", function () {
         const provisioned = new Set(body.provisioned.map((r: { type: string }) => r.type));
         for (const type of [
             ...["aws:dynamodb/table:Table", "aws:lambda/function:Function", "aws:sfn/stateMachine:StateMachine", "aws:sqs/queue:Queue", "aws:apigateway/restApi:RestApi", "aws:apigateway/stage:Stage", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"],
-            // The repair's EventBridge rules and targets, and what they invoke with (local/events.ts).
+            // The repair's EventBridge rules and targets, and what they invoke with (local/events/service.ts).
             ...["aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget", "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "aws:lambda/permission:Permission"],
         ]) {
             assert.ok(provisioned.has(type), `${type} is provisioned`);

@@ -2,14 +2,14 @@
 // (POST /, `X-Amz-Target: AmazonSQS.<Operation>`), on the local cloud's one port, so a function's
 // SQS client (AWS_ENDPOINT_URL_SQS) reaches the program's queues unchanged. Served: SendMessage,
 // GetQueueUrl and ListQueues, with SQS's checks and error shapes, each request signed and
-// allowed first (local/iam); the messages are inspected at GET /_local/queues (local/sqs.ts),
+// allowed first (local/iam); the messages are inspected at GET /_local/queues (local/sqs/queue.ts),
 // nothing here consumes them.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Answer, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBodyEnds, ServiceShape } from "./http";
-import type { ActionRequest, IamGate } from "./iam/gate";
-import type { AuthProblem, AuthProblemCode } from "./iam/problems";
-import type { LocalQueue, MessageAttribute, SendOptions } from "./sqs";
+import { Answer, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBodyEnds, ServiceShape } from "../http";
+import type { ActionRequest, IamGate } from "../iam/gate";
+import type { AuthProblem, AuthProblemCode } from "../iam/problems";
+import type { LocalQueue, MessageAttribute, SendOptions } from "./queue";
 
 export const SQS_TARGET_PREFIX = "AmazonSQS.";
 

@@ -18,13 +18,13 @@
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { matchesPattern } from "../components/model/event-pattern";
-import { statusChangeEvent } from "../components/model/status-change";
-import type { ArnContext } from "./arns";
-import { readJsonLines } from "./jsonl";
-import type { InvokeResult } from "./lambda/function";
-import type { ExecutionRecord } from "./sfn/execution";
-import type { MessageAttribute } from "./sqs";
+import { matchesPattern } from "../../components/model/event-pattern";
+import { statusChangeEvent } from "../../components/model/status-change";
+import type { ArnContext } from "../arns";
+import { readJsonLines } from "../jsonl";
+import type { InvokeResult } from "../lambda/function";
+import type { ExecutionRecord } from "../sfn/execution";
+import type { MessageAttribute } from "../sqs/queue";
 
 /** An event as EventBridge carries it: at least these fields. */
 export interface BusEvent {

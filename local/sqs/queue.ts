@@ -1,11 +1,11 @@
 // An SQS queue on this machine: what the state machines send (the saga's failure records) and what
-// the functions send through the SQS API (local/sqs-api.ts), kept in memory, or also in a file of
+// the functions send through the SQS API (local/sqs/api.ts), kept in memory, or also in a file of
 // the data folder (one JSON line per message), and inspected over HTTP (GET /_local/queues), not
 // consumed. A FIFO queue keeps SQS's deduplication: a message whose deduplication id was sent in
 // the last 5 minutes is accepted and not enqueued again.
 import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
-import { readJsonLines } from "./jsonl";
+import { readJsonLines } from "../jsonl";
 
 /** A message attribute as the SQS API carries it. */
 export interface MessageAttribute {
@@ -32,7 +32,7 @@ export interface QueueMessage {
     delaySeconds?: number;
 }
 
-/** What may come with a body; SendMessage validates it first (local/sqs-api.ts). */
+/** What may come with a body; SendMessage validates it first (local/sqs/api.ts). */
 export interface SendOptions {
     attributes?: Record<string, MessageAttribute>;
     messageGroupId?: string;

@@ -16,8 +16,8 @@ import type { IncomingMessage, RequestListener, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as vm from "node:vm";
-import type { ActionRequest, IamGate } from "./iam/gate";
-import { Answer, awsJson, awsJsonAuthError, failRequest, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBodyEnds, ServiceShape, STEP_FUNCTIONS_SHAPE } from "./http";
+import type { ActionRequest, IamGate } from "../iam/gate";
+import { Answer, awsJson, awsJsonAuthError, failRequest, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBodyEnds, ServiceShape, STEP_FUNCTIONS_SHAPE } from "../http";
 
 // dynalite ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -219,7 +219,7 @@ function memoizeExpressionParsers(): void {
         const rules = [...source.matchAll(/^ {2}function (peg\$parse[A-Z]\w*)\(\) \{$/gm)].map((match) => match[1]);
         const header = "function peg$parse(input, options) {\n";
         if (rules.length === 0 || !source.includes(header)) {
-            throw new Error(`dynalite's ${file} is not the PEG.js parser local/dynamodb.ts knows how to memoize; check the dynalite version.`);
+            throw new Error(`dynalite's ${file} is not the PEG.js parser local/dynamodb/service.ts knows how to memoize; check the dynalite version.`);
         }
         const cache =
             `  var peg$memo$cache = new Map();\n` +
