@@ -164,7 +164,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const events = new LocalEventBridge({ targets: eventTargets(() => provisioner!, invoke, iam), retryIntervalMs: options.retryIntervalMs, dataDir, log });
         const stepFunctions = new StepFunctionsService({
             region,
-            targets: taskTargets(() => provisioner!, invoke, iam),
+            targets: taskTargets(() => provisioner!, invoke, iam, (operation, request) => {
+                // Billed as any DynamoDB request is.
+                metrics.countDynamoDbRequest(operation);
+                return dynamo.call(operation, request);
+            }),
             retryIntervalMs: options.retryIntervalMs,
             onEvent: (execution, event) => {
                 metrics.countExecutionEvent(execution, event);
@@ -391,8 +395,14 @@ function routesOf(gateway: ApiGatewayService, url: string): Record<string, strin
 }
 
 /** What the state machines' Tasks reach: the deployed functions and queues. */
-function taskTargets(provisioner: () => Provisioner, invoke: (fn: LocalFunction, event: unknown) => ReturnType<LocalFunction["invoke"]>, iam: IamGate): TaskTargets {
+function taskTargets(
+    provisioner: () => Provisioner,
+    invoke: (fn: LocalFunction, event: unknown) => ReturnType<LocalFunction["invoke"]>,
+    iam: IamGate,
+    dynamodb: NonNullable<TaskTargets["dynamodb"]>,
+): TaskTargets {
     return {
+        dynamodb,
         authorize: ({ stateMachineArn, roleArn }, request) => {
             const machine = stateMachineArn.split(":").pop()!;
             return iam.authorizeRole(roleArn, machine, `state machine ${machine}`, request)?.message;

@@ -67,6 +67,11 @@ export class CloudMetrics {
         this.lambda.add(functionName);
     }
 
+    /** One DynamoDB request made inside the local cloud (a state machine's DynamoDB Task). */
+    countDynamoDbRequest(operation: string): void {
+        this.dynamodb.add(operation);
+    }
+
     /** DynamoDB's request handler, counting each request by its operation (X-Amz-Target). */
     countingDynamoDb(handle: RequestListener): RequestListener {
         return (request, response) => {

@@ -42,6 +42,8 @@ export class LocalDynamoDb {
         private readonly client: DynamoDBClient,
         /** dynalite's request handler, guarded: the local cloud's port serves DynamoDB requests through it. */
         readonly handle: RequestListener,
+        /** dynalite's own endpoint, which only the local cloud knows. */
+        private readonly endpoint: string,
     ) {}
 
     /** In memory, or under `<dataDir>/dynamodb` when a data folder is given; `iam` admits each request. */
@@ -57,7 +59,29 @@ export class LocalDynamoDb {
         });
         const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         const client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-        return new LocalDynamoDb(server, client, guardDynalite(server.listeners("request")[0] as RequestListener, iam));
+        return new LocalDynamoDb(server, client, guardDynalite(server.listeners("request")[0] as RequestListener, iam), endpoint);
+    }
+
+    /**
+     * One DynamoDB operation as the service answers it (AWS JSON: attribute values as they are
+     * written, binary as base64), for callers the local cloud has already admitted (a state
+     * machine's DynamoDB Task, authorized as its role): sent straight to dynalite, not through the
+     * port's gate. dynalite checks that a request is signed, not its signature.
+     */
+    async call(operation: string, request: object): Promise<{ statusCode: number; body: Record<string, unknown>; requestId: string }> {
+        const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
+        const response = await fetch(this.endpoint, {
+            method: "POST",
+            headers: {
+                "content-type": "application/x-amz-json-1.0",
+                "x-amz-target": `DynamoDB_20120810.${operation}`,
+                "x-amz-date": amzDate,
+                authorization: `AWS4-HMAC-SHA256 Credential=local/${amzDate.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`,
+            },
+            body: JSON.stringify(request),
+        });
+        const text = await response.text();
+        return { statusCode: response.status, body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>), requestId: response.headers.get("x-amzn-requestid") ?? "" };
     }
 
     /** Creates the table, or checks that the one kept in the data folder has the same keys. */

@@ -2,12 +2,15 @@
 // lambda:invoke integration (and a plain Lambda ARN as Resource) calls a function, the
 // sqs:sendMessage integration sends to a queue. aws-local-stepfunctions takes one local handler
 // per state name; a Task left unbound would call real AWS, so every Task must bind or fail here.
-// Each call is first authorized as the state machine's role, as Step Functions calls with it.
-// Also: the Lambda-style error mapping.
+// the dynamodb:getItem/putItem/updateItem/deleteItem integration calls the local DynamoDB
+// (dynamodb-task.ts). Each call is first authorized as the state machine's role, as Step Functions
+// calls with it. Also: the Lambda-style error mapping.
 import type { RunOptions } from "./engine";
 import { createHash, randomUUID } from "node:crypto";
 import type { ActionRequest } from "../iam/gate";
+import { dynamoDbRequests } from "../dynamodb/service";
 import { sqsRequest } from "../sqs/api";
+import { DYNAMODB_TASK_ACTIONS, dynamoDbAction, dynamoDbParametersProblem, dynamoDbTaskError, dynamoDbTaskOutput } from "./dynamodb-task";
 
 export const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
 export const SQS_SEND = "arn:aws:states:::sqs:sendMessage";
@@ -31,6 +34,8 @@ export interface TaskTargets {
     hasFunction(functionName: string): boolean;
     /** Enqueues a message body; rejects when the queue does not exist. */
     sendMessage(queueUrl: string, body: string): Promise<{ MessageId: string }> | { MessageId: string };
+    /** One DynamoDB operation (e.g. `UpdateItem`) as the service answers it; absent: no DynamoDB Task can run. */
+    dynamodb?(operation: string, request: Record<string, unknown>): Promise<{ statusCode: number; body: Record<string, unknown>; requestId: string }>;
 }
 
 /** One call of a Task's resource, as the execution history reports it. */
@@ -105,8 +110,26 @@ export function bindTasks(definition: DefinitionLike, targets: TaskTargets, call
                 const { MessageId } = await targets.sendMessage(String(input.QueueUrl), body);
                 return { MessageId, MD5OfMessageBody: createHash("md5").update(body).digest("hex") };
             });
+        } else if (dynamoDbAction(resource)) {
+            const action = dynamoDbAction(resource)!;
+            const problem = dynamoDbParametersProblem(state, action, spec.Parameters);
+            if (problem) throw new Error(problem);
+            const dynamodb = targets.dynamodb;
+            if (!dynamodb) throw new Error(`The Task "${state}" uses ${resource}, and this engine has no DynamoDB to call.`);
+            const operation = DYNAMODB_TASK_ACTIONS[action];
+            call("dynamodb", action, async (input) => {
+                const [request] = dynamoDbRequests(operation, input, { region, account });
+                const denied = targets.authorize(caller, request);
+                if (denied) throw dynamoDbTaskError("AccessDeniedException", denied, 400, randomUUID());
+                const answer = await dynamodb(operation, input);
+                if (answer.statusCode !== 200) {
+                    const message = String(answer.body.message ?? answer.body.Message ?? "");
+                    throw dynamoDbTaskError(String(answer.body.__type ?? "InternalFailure"), message, answer.statusCode, answer.requestId);
+                }
+                return dynamoDbTaskOutput(answer.body, answer.requestId);
+            });
         } else {
-            throw new Error(`The Task "${state}" uses ${resource}, which the local cloud does not run (lambda:invoke and sqs:sendMessage only).`);
+            throw new Error(`The Task "${state}" uses ${resource}, which the local cloud does not run (lambda:invoke, sqs:sendMessage and dynamodb:getItem, putItem, updateItem, deleteItem only).`);
         }
     }
     return bound;
