@@ -3,7 +3,7 @@
 // its retry, the outcome, for the saga's execution and for its repair; and the functions' own log
 // lines, with the function's name.
 import { SagaErrors } from "../components/model/conventions";
-import type { ExecutionRecord } from "./sfn/execution";
+import type { ExecutionRecord } from "./sfn/record";
 import type { EngineEvent } from "./sfn/history";
 
 type RetryEvent = EngineEvent & { retry?: { attempt: number; retrier: { MaxAttempts?: number } } };

@@ -5,7 +5,7 @@
 // the state machines, the API, the functions' SDK clients, the AWS CLI.
 // Read with GET /_local/metrics or LocalCloud.metrics(); DELETE /_local/metrics starts afresh.
 import type { RequestListener } from "node:http";
-import type { ExecutionRecord } from "./sfn/execution";
+import type { ExecutionRecord } from "./sfn/record";
 import type { EngineEvent } from "./sfn/history";
 
 export interface StateTransitions {

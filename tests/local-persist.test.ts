@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DataDirInUseError, DataLock } from "../local/data-lock";
-import type { ExecutionRecord } from "../local/sfn/execution";
+import type { ExecutionRecord } from "../local/sfn/record";
 import { SfnError, StepFunctionsService } from "../local/sfn/service";
 import { ExecutionStore } from "../local/sfn/store";
 import { LAMBDA_INVOKE, lambdaTaskError } from "../local/sfn/tasks";

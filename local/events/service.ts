@@ -23,7 +23,7 @@ import { statusChangeEvent } from "../../components/model/status-change";
 import type { ArnContext } from "../arns";
 import { readJsonLines } from "../jsonl";
 import type { InvokeResult } from "../lambda/function";
-import type { ExecutionRecord } from "../sfn/execution";
+import type { ExecutionRecord } from "../sfn/record";
 import type { MessageAttribute } from "../sqs/queue";
 
 /** An event as EventBridge carries it: at least these fields. */

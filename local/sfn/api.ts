@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
 import { awsJsonAuthError, readBody, send, STEP_FUNCTIONS_MAX_REQUEST_BYTES } from "../http";
 import type { ActionRequest, IamGate } from "../iam/gate";
-import type { ExecutionRecord, ExecutionStatus } from "./execution";
+import type { ExecutionRecord, ExecutionStatus } from "./record";
 import { SfnError, StepFunctionsService } from "./service";
 
 export const SFN_TARGET_PREFIX = "AWSStepFunctions.";

@@ -15,25 +15,9 @@
 //     time limit (TimeoutSeconds) counts from its start, the outage included.
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, runLocally, StateMachine, StateMachineDefinition } from "./engine";
 import { EngineEvent, HistoryEvent, HistoryRecorder } from "./history";
+import type { ExecutionRecord } from "./record";
 import type { ExecutionJournal, ExecutionStore, KeptExecution } from "./store";
 import { bindTasks, DefinitionLike, TaskHandlers, TaskTargets } from "./tasks";
-
-export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
-
-/** What an execution is, closed or not: also what the data folder keeps. */
-export interface ExecutionRecord {
-    executionArn: string;
-    stateMachineArn: string;
-    name: string;
-    status: ExecutionStatus;
-    startDate: Date;
-    stopDate?: Date;
-    input: string;
-    output?: string;
-    error?: string;
-    cause?: string;
-    history: HistoryEvent[];
-}
 
 /** The machine an execution runs on, and where its Tasks and events go. */
 export interface ExecutionHost {

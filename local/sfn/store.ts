@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readJsonLines as readLines } from "../jsonl";
-import type { ExecutionRecord } from "./execution";
+import type { ExecutionRecord } from "./record";
 import type { HistoryEvent } from "./history";
 
 /** An execution the data folder kept open: it resumes from its history on the definition it started with. */
