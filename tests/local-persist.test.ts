@@ -7,8 +7,11 @@
 // process leaves it (every write is synchronous). Also: a queue's file cut short the same way, and
 // one local cloud per data folder.
 import assert from "node:assert/strict";
+import { ChildProcess, spawn } from "node:child_process";
+import { buildSync } from "esbuild";
 import * as fs from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
+import { createInterface } from "node:readline";
 import * as path from "node:path";
 import { DataDirInUseError, DataLock } from "../local/data-lock";
 import type { ExecutionRecord } from "../local/sfn/record";
@@ -244,12 +247,13 @@ describe("the local Step Functions service with a data folder: executions resume
     });
 });
 
-describe("one local cloud per data folder (its lock file)", () => {
+describe("one local cloud per data folder (its lock)", () => {
     let dataDir: string;
     beforeEach(() => {
         dataDir = fs.mkdtempSync(path.join(tmpdir(), "saga-lock-"));
     });
     afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const lockFiles = () => fs.readdirSync(dataDir).filter((name) => name.includes("lock"));
 
     it("refuses a second cloud, naming the first, and takes the folder back once it is released", () => {
         const lock = DataLock.acquire(dataDir);
@@ -260,17 +264,101 @@ describe("one local cloud per data folder (its lock file)", () => {
         );
         lock.release();
         DataLock.acquire(dataDir).release();
+        // One file is left: the newest generation, marked released; nothing half written beside it.
+        assert.deepEqual(lockFiles(), ["local-cloud.2.lock"]);
+        assert.equal(JSON.parse(fs.readFileSync(path.join(dataDir, "local-cloud.2.lock"), "utf8")).released, true);
     });
 
-    it("takes over a lock left by a process that has ended, or one never written whole", () => {
-        const file = path.join(dataDir, "local-cloud.lock");
+    it("takes over a lock left by a process that has ended, one never written whole, and an older cloud's local-cloud.lock", () => {
         // PIDs go up to 2^22 on Linux: this one is not running.
-        fs.writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 7, host: require("node:os").hostname(), startedAt: "2026-01-01T00:00:00.000Z" }));
+        const dead = JSON.stringify({ pid: 2 ** 22 + 7, host: hostname(), startedAt: "2026-01-01T00:00:00.000Z" });
+        fs.writeFileSync(path.join(dataDir, "local-cloud.7.lock"), dead);
         DataLock.acquire(dataDir).release();
-        fs.writeFileSync(file, '{"pid":12');
+        assert.deepEqual(lockFiles(), ["local-cloud.8.lock"]);
+        fs.writeFileSync(path.join(dataDir, "local-cloud.9.lock"), '{"pid":12');
         const lock = DataLock.acquire(dataDir);
-        assert.equal(JSON.parse(fs.readFileSync(file, "utf8")).pid, process.pid);
+        assert.deepEqual(lockFiles(), ["local-cloud.10.lock"]);
+        assert.equal(JSON.parse(fs.readFileSync(path.join(dataDir, "local-cloud.10.lock"), "utf8")).pid, process.pid);
         lock.release();
-        assert.equal(fs.existsSync(file), false);
+
+        const legacy = fresh();
+        fs.writeFileSync(path.join(legacy, "local-cloud.lock"), dead);
+        DataLock.acquire(legacy).release();
+        assert.deepEqual(fs.readdirSync(legacy), ["local-cloud.1.lock"]);
+        // A live one of an older cloud is respected.
+        fs.writeFileSync(path.join(legacy, "local-cloud.lock"), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-01-01T00:00:00.000Z" }));
+        fs.rmSync(path.join(legacy, "local-cloud.1.lock"));
+        assert.throws(() => DataLock.acquire(legacy), DataDirInUseError);
     });
+
+    it("is won by exactly one of many processes starting at the same instant over a stale lock", async function () {
+        // Each folder is a round, with a stale lock (the single file of before generations, so that
+        // the old lock ran the same test: about 1 round in 20 was won twice).: every process goes through all of them as fast as it can, so
+        // they contend for each at nearly the same moment.
+        const rounds = Array.from({ length: 100 }, () => {
+            const dir = fresh();
+            fs.writeFileSync(path.join(dir, "local-cloud.lock"), JSON.stringify({ pid: 2 ** 22 + 7, host: hostname(), startedAt: "2026-01-01T00:00:00.000Z" }));
+            return dir;
+        });
+        // Far enough ahead that every process has loaded when it comes.
+        const instant = Date.now() + 500;
+        const children = Array.from({ length: 8 }, () => spawn(process.execPath, [bundle("contender"), String(instant), ...rounds], { stdio: ["pipe", "pipe", "inherit"] }));
+        const answers = (await Promise.all(children.map((child) => firstLine(child)))).map((line) => JSON.parse(line) as string[]);
+        for (const child of children) child.stdin!.end();
+        await Promise.all(children.map((child) => new Promise((resolve) => child.once("exit", resolve))));
+        const notByOne = rounds.flatMap((_, round) => {
+            const winners = answers.flatMap((mine, process) => (mine[round] === "refused" ? [] : [`process ${process}: ${mine[round]}`]));
+            return winners.length === 1 ? [] : [`round ${round}: ${winners.join(", ") || "nobody"}`];
+        });
+        assert.deepEqual(notByOne, [], `${notByOne.length} of ${rounds.length} rounds not won by exactly one process`);
+        for (const dir of rounds) assert.deepEqual(fs.readdirSync(dir), ["local-cloud.1.lock"]);
+    });
+
+    it("takes the folder of a cloud killed a moment ago that is still a zombie (not yet reaped), never a live cloud's", async () => {
+        // Its parent never reaps it (sleep waits for nobody): once killed it stays a zombie.
+        const parent = spawn("sh", ["-c", `"${process.execPath}" "${bundle("holder")}" "${dataDir}" & echo $!; exec sleep 30`], { stdio: ["ignore", "pipe", "inherit"] });
+        try {
+            const lines = createInterface({ input: parent.stdout! })[Symbol.asyncIterator]();
+            const pid = Number((await lines.next()).value);
+            assert.equal((await lines.next()).value, "held");
+            assert.throws(
+                () => DataLock.acquire(dataDir),
+                (error: Error) => error instanceof DataDirInUseError && error.message.includes(`in use by the local cloud of process ${pid}`),
+            );
+            process.kill(pid, "SIGKILL");
+            await until(() => /^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8")), "the killed process to be a zombie");
+            // kill(pid, 0) still succeeds on it, as on the issue's restart right after a crash.
+            assert.equal(process.kill(pid, 0), true);
+            DataLock.acquire(dataDir).release();
+        } finally {
+            parent.kill("SIGKILL");
+        }
+    });
+
+    const made: string[] = [];
+    after(() => {
+        for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    function fresh(): string {
+        const dir = fs.mkdtempSync(path.join(tmpdir(), "saga-lock-"));
+        made.push(dir);
+        return dir;
+    }
+    /** A fixture of tests/fixtures/data-lock bundled into one file that plain node starts in a few ms. */
+    const bundled = new Map<string, string>();
+    function bundle(name: string): string {
+        if (!bundled.has(name)) {
+            const outfile = path.join(fresh(), `${name}.js`);
+            buildSync({ entryPoints: [path.join(__dirname, "fixtures", "data-lock", `${name}.ts`)], bundle: true, platform: "node", target: "node20", outfile, logLevel: "error" });
+            bundled.set(name, outfile);
+        }
+        return bundled.get(name)!;
+    }
 });
+
+function firstLine(child: ChildProcess): Promise<string> {
+    return new Promise((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once("line", resolve);
+        child.once("exit", (code) => reject(new Error(`a contender exited (${code}) before answering`)));
+    });
+}
