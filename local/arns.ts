@@ -34,6 +34,14 @@ export function executionArnOf(machineArn: string, executionName: string): strin
     return `${machineArn.replace(":stateMachine:", ":execution:")}:${executionName}`;
 }
 
+/** arn:aws:states:<region>:<account>:express:<machine name>:<execution name>:<id>: an EXPRESS execution's, as AWS forms it. */
+export function expressExecutionArnOf(machineArn: string, executionName: string, id: string): string {
+    return `${machineArn.replace(":stateMachine:", ":express:")}:${executionName}:${id}`;
+}
+
+/** Whether the ARN names an EXPRESS execution (its resource type is `express`). */
+export const isExpressExecutionArn = (arn: string) => /^arn:aws:states:[^:]*:[^:]*:express:/.test(arn);
+
 export function parseExecutionArn(arn: string): { machineArn: string; name: string } | undefined {
     const match = /^(arn:aws:states:[^:]*:[^:]*):execution:([^:]+):([^:]+)$/.exec(arn);
     return match ? { machineArn: `${match[1]}:stateMachine:${match[2]}`, name: match[3] } : undefined;

@@ -174,9 +174,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             onEvent: (execution, event) => {
                 metrics.countExecutionEvent(execution, event);
                 logSagaEvent(execution, event);
-                if (event.type === "ExecutionStarted") events.put(executionStatusChange(execution, arns));
+                // Status-change events are STANDARD's only: AWS sends none for EXPRESS executions.
+                if (event.type === "ExecutionStarted" && !stepFunctions.isExpress(execution.stateMachineArn)) events.put(executionStatusChange(execution, arns));
             },
-            onClosed: (execution) => events.put(executionStatusChange(execution, arns)),
+            onClosed: (execution) => {
+                if (!stepFunctions.isExpress(execution.stateMachineArn)) events.put(executionStatusChange(execution, arns));
+            },
             store,
         });
         const gateway = new ApiGatewayService({

@@ -32,6 +32,8 @@ export interface ExecutionHost {
     targets: TaskTargets;
     /** Milliseconds between retries instead of the definition's intervals; undefined keeps them. */
     retryIntervalMs?: number;
+    /** The longest an execution may run, whatever its definition's TimeoutSeconds (EXPRESS: 5 minutes); undefined: no limit but the definition's. */
+    maxSeconds?: number;
     /** Where executions are kept across restarts; undefined: in memory only. */
     store?: ExecutionStore;
     onEvent(execution: ExecutionRecord, event: EngineEvent): void;
@@ -131,7 +133,8 @@ export class LocalExecution {
         let engine = host.engine;
         const input = resume?.state ? resume.input : JSON.parse(record.input);
         if (resume) {
-            const timeoutSeconds = definition.TimeoutSeconds;
+            const limits = [definition.TimeoutSeconds, host.maxSeconds].filter((limit): limit is number => limit !== undefined);
+            const timeoutSeconds = limits.length > 0 ? Math.min(...limits) : undefined;
             const remaining = timeoutSeconds === undefined ? undefined : timeoutSeconds - (Date.now() - record.startDate.getTime()) / 1000;
             if (remaining !== undefined && remaining <= 0) {
                 // Its time ran out while the local cloud was down.

@@ -1,11 +1,15 @@
 // Step Functions on this machine: the state machines the program deployed and their executions,
 // with the service's own rules (StartExecution's idempotency by name, the errors it answers); with
 // a data folder, executions kept across restarts (store.ts), the open ones resumed.
+// An EXPRESS machine's executions as AWS runs them: ARNs of resource type `express` with an id of
+// their own, names not deduplicated, no Describe/History/Stop/List through the API (its errors),
+// at most 5 minutes; `.sync`, `.waitForTaskToken` and activities refused when it is created. The
+// service still keeps them, for the local cloud's own use (its stop, its console, chaos).
 import { StateMachine, StateMachineDefinition } from "./engine";
 import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { executionArnOf, parseExecutionArn } from "../arns";
+import { executionArnOf, expressExecutionArnOf, isExpressExecutionArn, parseExecutionArn } from "../arns";
 import { ExecutionHost, ExecutionPosition, LocalExecution } from "./execution";
 import type { ExecutionRecord, ExecutionStatus } from "./record";
 import type { EngineEvent } from "./history";
@@ -34,8 +38,15 @@ export interface StateMachineSpec {
     tags?: Record<string, string>;
 }
 
+export const StateMachineTypes = { STANDARD: "STANDARD", EXPRESS: "EXPRESS" } as const;
+
+/** The longest an EXPRESS execution runs on AWS: 5 minutes. */
+export const EXPRESS_MAX_SECONDS = 300;
+
 export interface StepFunctionsOptions {
     region: string;
+    /** How long an EXPRESS execution may run at most; default AWS's 300 s (tests shorten it). */
+    expressMaxSeconds?: number;
     targets: TaskTargets;
     retryIntervalMs?: number;
     onEvent?(execution: ExecutionRecord, event: EngineEvent): void;
@@ -113,7 +124,16 @@ export class StepFunctionsService {
      */
     createStateMachine(spec: StateMachineSpec): LocalStateMachine {
         const definition = JSON.parse(spec.definition) as DefinitionLike;
-        const engine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+        if (spec.type !== StateMachineTypes.STANDARD && spec.type !== StateMachineTypes.EXPRESS) {
+            throw new SfnError("ValidationException", `1 validation error detected: Value '${spec.type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`);
+        }
+        const express = spec.type === StateMachineTypes.EXPRESS;
+        if (express) {
+            const problem = expressDefinitionProblem(definition);
+            if (problem) throw new SfnError("InvalidDefinition", `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: ${problem}'`);
+        }
+        const maxSeconds = express ? (this.options.expressMaxSeconds ?? EXPRESS_MAX_SECONDS) : undefined;
+        const engine = new StateMachine(withTimeLimit(definition, maxSeconds) as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
         bindTasks(definition, this.options.targets, { stateMachineArn: spec.arn, roleArn: spec.roleArn });
         const machine: LocalStateMachine = {
             ...spec,
@@ -129,6 +149,7 @@ export class StepFunctionsService {
                 region: this.options.region,
                 targets: this.options.targets,
                 retryIntervalMs: this.options.retryIntervalMs,
+                maxSeconds,
                 onEvent: (execution, event) => this.options.onEvent?.(execution, event),
                 onClosed: (execution) => {
                     const entry = this.executions.get(execution.executionArn);
@@ -196,8 +217,9 @@ export class StepFunctionsService {
         return { resumed, abandoned };
     }
     /**
-     * As on AWS (STANDARD): a name already used by an open execution with the same input returns
+     * As on AWS. STANDARD: a name already used by an open execution with the same input returns
      * that execution; a different input, or a closed execution of that name, is ExecutionAlreadyExists.
+     * EXPRESS: every start is a new execution, whatever its name (its ARN ends with an id of its own).
      */
     startExecution(stateMachineArn: string, name: string = randomUUID(), input = "{}"): ExecutionRecord {
         const machine = this.machine(stateMachineArn);
@@ -207,19 +229,48 @@ export class StepFunctionsService {
         } catch (error) {
             throw new SfnError("InvalidExecutionInput", `Invalid State Machine Execution Input: '${(error as Error).message}'`);
         }
-        const executionArn = executionArnOf(machine.arn, name);
+        const express = machine.type === StateMachineTypes.EXPRESS;
+        const executionArn = express ? expressExecutionArnOf(machine.arn, name, randomUUID()) : executionArnOf(machine.arn, name);
         const existing = this.executions.get(executionArn);
         if (existing) {
             if (existing.record.status === "RUNNING" && existing.record.input === input) return existing.record;
             throw new SfnError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn}'`);
         }
         if (this.refusal !== undefined) throw new SfnError("ServiceUnavailable", this.refusal, 503);
+        return this.run(machine, executionArn, name, input);
+    }
+
+    /** Starts an execution under this ARN (new: the caller checked). */
+    private run(machine: LocalStateMachine, executionArn: string, name: string, input: string): ExecutionRecord {
         const running = LocalExecution.start(machine.host, executionArn, name, input);
         this.executions.set(executionArn, { record: running.record, running });
         return running.record;
     }
 
+    /** Whether the machine (by ARN) is an EXPRESS one; false for a machine not deployed. */
+    isExpress(stateMachineArn: string): boolean {
+        return this.machines.get(stateMachineArn)?.type === StateMachineTypes.EXPRESS;
+    }
+
+    /**
+     * Any execution the service keeps, EXPRESS ones included (which the API does not describe):
+     * for the local cloud's own use. Undefined when there is none of that ARN.
+     */
+    execution(executionArn: string): ExecutionRecord | undefined {
+        return this.executions.get(executionArn)?.record;
+    }
+
+    /** Every execution of the machine the service keeps, EXPRESS ones included, newest first: for the local cloud's own use. */
+    executionsOf(stateMachineArn: string): ExecutionRecord[] {
+        return [...this.executions.values()]
+            .map(({ record }) => record)
+            .filter((record) => record.stateMachineArn === stateMachineArn)
+            .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+    }
+
+    /** DescribeExecution (and GetExecutionHistory, StopExecution): an EXPRESS execution is not described, as on AWS. */
     describeExecution(executionArn: string): ExecutionRecord {
+        if (isExpressExecutionArn(executionArn)) throw new SfnError("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'");
         const entry = this.executions.get(executionArn);
         if (!entry) {
             if (!parseExecutionArn(executionArn)) throw new SfnError("InvalidArn", `Invalid Arn: '${executionArn}'`);
@@ -230,11 +281,9 @@ export class StepFunctionsService {
 
     /** Newest first, as AWS lists them. */
     listExecutions(stateMachineArn: string, statusFilter?: ExecutionStatus): ExecutionRecord[] {
-        this.machine(stateMachineArn);
-        return [...this.executions.values()]
-            .map(({ record }) => record)
-            .filter((record) => record.stateMachineArn === stateMachineArn && (!statusFilter || record.status === statusFilter))
-            .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+        const machine = this.machine(stateMachineArn);
+        if (machine.type === StateMachineTypes.EXPRESS) throw new SfnError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine");
+        return this.executionsOf(stateMachineArn).filter((record) => !statusFilter || record.status === statusFilter);
     }
 
     stopExecution(executionArn: string, error?: string, cause?: string): ExecutionRecord {
@@ -282,4 +331,34 @@ export class StepFunctionsService {
         }
         throw new SfnError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${stateMachineArn}'`);
     }
+}
+
+/**
+ * What an EXPRESS machine may not have, as CreateStateMachine says it (AWS's messages, their
+ * double space included): a `.sync` or `.waitForTaskToken` integration, an activity. Nested
+ * states (Parallel branches, Map iterators) count too.
+ */
+export function expressDefinitionProblem(definition: DefinitionLike, at = ""): string | undefined {
+    for (const [name, state] of Object.entries(definition.States ?? {})) {
+        const where = `${at}/States/${name}`;
+        const resource = typeof state.Resource === "string" ? state.Resource : "";
+        if (state.Type === "Task" && resource.endsWith(".waitForTaskToken")) return `Express state machine does not support '.waitForTaskToken' service integration  at ${where}/Resource`;
+        if (state.Type === "Task" && (resource.endsWith(".sync") || /\.sync:\d+$/.test(resource))) return `Express state machine does not support '.sync' service integration at ${where}/Resource`;
+        if (state.Type === "Task" && /^arn:aws[\w-]*:states:[^:]*:[^:]*:activity:/.test(resource)) return `Express state machine does not support Activity ARN at ${where}/Resource`;
+        const nested = [
+            ...((state.Branches as DefinitionLike[] | undefined) ?? []).map((branch, i) => [branch, `${where}/Branches[${i}]`] as const),
+            ...[state.ItemProcessor, state.Iterator].filter((inner): inner is DefinitionLike => typeof inner === "object" && inner !== null).map((inner) => [inner, `${where}/ItemProcessor`] as const),
+        ];
+        for (const [inner, path] of nested) {
+            const problem = expressDefinitionProblem(inner, path);
+            if (problem) return problem;
+        }
+    }
+    return undefined;
+}
+
+/** The definition with its TimeoutSeconds at most `maxSeconds` (undefined: as it is). */
+function withTimeLimit(definition: DefinitionLike, maxSeconds: number | undefined): DefinitionLike {
+    if (maxSeconds === undefined || (definition.TimeoutSeconds !== undefined && definition.TimeoutSeconds <= maxSeconds)) return definition;
+    return { ...definition, TimeoutSeconds: maxSeconds };
 }

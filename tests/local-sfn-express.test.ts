@@ -1,0 +1,142 @@
+// An EXPRESS state machine on the local Step Functions, driven over HTTP by the AWS SDK, answering
+// as AWS does (its answers recorded against AWS, in NOTES.md): executions of resource type
+// `express` with an id of their own, a taken name starting another execution, DescribeExecution,
+// GetExecutionHistory and StopExecution refused as InvalidArn, ListExecutions as
+// StateMachineTypeNotSupported; `.sync`, `.waitForTaskToken` and activities refused at creation;
+// an execution cut off at its time limit (the definition's own, or the 5 minutes of EXPRESS).
+import "./support/aws-env";
+import {
+    DescribeExecutionCommand,
+    GetExecutionHistoryCommand,
+    InvalidArn,
+    ListExecutionsCommand,
+    SFNClient,
+    StartExecutionCommand,
+    StateMachineTypeNotSupported,
+    StopExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import assert from "node:assert/strict";
+import { ApiGatewayService } from "../local/apigateway/gateway";
+import { LocalServer } from "../local/server";
+import { SfnError, StepFunctionsService } from "../local/sfn/service";
+import { allowEveryCall, iamGate } from "./support/iam";
+
+const PREFIX = "arn:aws:states:us-east-1:000000000000";
+const ROLE = "arn:aws:iam::000000000000:role/probe";
+const task = (extra: object = {}) => ({ StartAt: "Work", States: { Work: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: "work", "Payload.$": "$" }, End: true, ...extra } } });
+const INVALID_ARN = "Invalid Arn: 'Resource type not valid in this context: express'";
+
+describe("an EXPRESS state machine on the local Step Functions, answering as AWS does", () => {
+    let server: LocalServer;
+    let sfn: SFNClient;
+    let service: StepFunctionsService;
+    /** Tasks whose input says `{ "hold": "<key>" }` wait until the test releases that key. */
+    const held = new Map<string, () => void>();
+    const calls: unknown[] = [];
+
+    const machine = (name: string, definition: object, type = "EXPRESS") => {
+        const arn = `${PREFIX}:stateMachine:${name}`;
+        service.createStateMachine({ name, arn, definition: JSON.stringify(definition), roleArn: ROLE, type });
+        return arn;
+    };
+
+    before(async () => {
+        service = new StepFunctionsService({
+            region: "us-east-1",
+            retryIntervalMs: 0,
+            // AWS's 5 minutes, shortened so the test sees the limit act.
+            expressMaxSeconds: 2,
+            targets: {
+                authorize: allowEveryCall,
+                hasFunction: (name) => name === "work",
+                async invokeFunction(_name, payload) {
+                    calls.push(payload);
+                    const hold = (payload as { hold?: string }).hold;
+                    if (hold) await new Promise<void>((resolve) => held.set(hold, resolve));
+                    return { worked: true };
+                },
+                sendMessage: () => ({ MessageId: "unused" }),
+            },
+        });
+        machine("fast", task());
+        service.validateDefinitions();
+        server = await LocalServer.listen(0, () => undefined);
+        server.serve({
+            dynamo: (_request, response) => response.writeHead(501).end(),
+            iam: iamGate("enforce"),
+            stepFunctions: service,
+            gateway: new ApiGatewayService({ accountId: "000000000000", region: "us-east-1", iam: iamGate(), invoke: () => undefined, log: () => undefined }),
+            inspect: (_request, response) => void response.writeHead(404).end(),
+        });
+        sfn = new SFNClient({ endpoint: server.url });
+    });
+    after(async () => {
+        for (const release of held.values()) release();
+        sfn.destroy();
+        await service.stop();
+        await server.close();
+    });
+
+    it("starts a new execution for every StartExecution, a taken name included, each with an express ARN of its own", async () => {
+        const stateMachineArn = `${PREFIX}:stateMachine:fast`;
+        const start = () => sfn.send(new StartExecutionCommand({ stateMachineArn, name: "trip-1", input: JSON.stringify({ trip: 1 }) }));
+        const [first, second] = [await start(), await start()];
+        for (const started of [first, second]) assert.match(started.executionArn!, /^arn:aws:states:us-east-1:000000000000:express:fast:trip-1:[0-9a-f-]{36}$/);
+        assert.notEqual(first.executionArn, second.executionArn);
+        await service.idle();
+        // Both ran: the service keeps them, though the API describes neither.
+        assert.deepEqual([first, second].map((started) => service.execution(started.executionArn!)?.status), ["SUCCEEDED", "SUCCEEDED"]);
+        assert.deepEqual(calls.slice(-2), [{ trip: 1 }, { trip: 1 }]);
+        // Without a name, a fresh one (a UUID), as on AWS.
+        const unnamed = await sfn.send(new StartExecutionCommand({ stateMachineArn }));
+        assert.match(unnamed.executionArn!, /:express:fast:[0-9a-f-]{36}:[0-9a-f-]{36}$/);
+    });
+
+    it("refuses DescribeExecution, GetExecutionHistory and StopExecution of an EXPRESS execution (InvalidArn), and ListExecutions of the machine (StateMachineTypeNotSupported)", async () => {
+        const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: `${PREFIX}:stateMachine:fast`, name: "held", input: JSON.stringify({ hold: "held" }) }));
+        const refusals = [new DescribeExecutionCommand({ executionArn }), new GetExecutionHistoryCommand({ executionArn }), new StopExecutionCommand({ executionArn })];
+        for (const command of refusals) {
+            await assert.rejects(sfn.send(command as DescribeExecutionCommand), (error: Error) => error instanceof InvalidArn && error.message === INVALID_ARN);
+        }
+        // Refused by the ARN's type, not by what exists: an unknown EXPRESS execution is answered the same.
+        await assert.rejects(sfn.send(new DescribeExecutionCommand({ executionArn: `${PREFIX}:express:fast:nobody:0` })), InvalidArn);
+        await assert.rejects(
+            sfn.send(new ListExecutionsCommand({ stateMachineArn: `${PREFIX}:stateMachine:fast` })),
+            (error: Error) => error instanceof StateMachineTypeNotSupported && error.message === "This operation is not supported by this type of state machine",
+        );
+        // StopExecution did not stop it: it still runs until its task ends.
+        assert.equal(service.execution(executionArn!)?.status, "RUNNING");
+        held.get("held")!();
+        await service.idle();
+        assert.equal(service.execution(executionArn!)?.status, "SUCCEEDED");
+    });
+
+    it("refuses at creation what EXPRESS cannot run: .waitForTaskToken, .sync (nested ones too), activities; any type but STANDARD and EXPRESS", () => {
+        const refused = (definition: object, message: string, type = "EXPRESS") =>
+            assert.throws(() => machine(`refused-${Math.random().toString(36).slice(2)}`, definition, type), (error: Error) => error instanceof SfnError && error.message === message);
+        const resource = (Resource: string) => ({ StartAt: "Publish", States: { Publish: { Type: "Task", Resource, End: true } } });
+        refused(
+            resource("arn:aws:states:::sqs:sendMessage.waitForTaskToken"),
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support '.waitForTaskToken' service integration  at /States/Publish/Resource'",
+        );
+        const nested = { StartAt: "Both", States: { Both: { Type: "Parallel", End: true, Branches: [resource("arn:aws:states:::states:startExecution.sync:2")] } } };
+        refused(nested, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support '.sync' service integration at /States/Both/Branches[0]/States/Publish/Resource'");
+        refused(resource(`${PREFIX}:activity:approve`), "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support Activity ARN at /States/Publish/Resource'");
+        refused(task(), "1 validation error detected: Value 'FAST' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", "FAST");
+        // The same definitions are a STANDARD machine's to run.
+        assert.doesNotThrow(() => machine("standard-sync", nested, "STANDARD"));
+    });
+
+    it("cuts an execution off at its definition's TimeoutSeconds, and at the EXPRESS limit when the definition allows longer", async () => {
+        const own = machine("own-limit", { ...task(), TimeoutSeconds: 1 });
+        const capped = machine("capped", { ...task(), TimeoutSeconds: 3600 });
+        const started = Date.now();
+        const [a, b] = [service.startExecution(own, "a", JSON.stringify({ hold: "own" })), service.startExecution(capped, "b", JSON.stringify({ hold: "capped" }))];
+        await service.idle();
+        for (const execution of [a, b]) assert.deepEqual([execution.status, execution.error], ["TIMED_OUT", "States.Timeout"]);
+        assert.ok(a.stopDate!.getTime() - a.startDate.getTime() < 1900, "the definition's own 1 s");
+        assert.ok(b.stopDate!.getTime() - b.startDate.getTime() >= 1900, "the 2 s EXPRESS limit of this service");
+        assert.ok(Date.now() - started < 4000);
+        assert.equal(b.history.at(-1)?.type, "ExecutionTimedOut");
+    });
+});
