@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
-import { bundleHandler } from "../components/model/bundle";
+import { bundleHandler } from "../components/bundle";
 import { actionsOf } from "../components/model/steps";
 import type { SagaAction } from "../components/model/args";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";

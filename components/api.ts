@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SagaCorsOptions } from "./model/args";
 import { Env } from "./model/conventions";
 import { sagaNames } from "./model/names";
-import { ApiSettings } from "./model/validation";
+import { ApiSettings } from "./prepare";
 import { ChildContext } from "./naming";
 
 export interface SagaApi {

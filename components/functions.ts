@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SagaPolicyStatement } from "./model/args";
 import { assumeRolePolicy, extraStatements, functionPolicy, PolicyStatement, tableStatements } from "./model/iam";
 import { ownedNames } from "./model/names";
-import { PreparedAction } from "./model/validation";
+import { PreparedAction } from "./prepare";
 import { ChildContext } from "./naming";
 
 export interface FunctionSpec {

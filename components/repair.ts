@@ -16,7 +16,7 @@ import { eventDeliveryPolicy, repairMachinePolicy, repairStartStatements } from 
 import { sagaNames } from "./model/names";
 import { buildRepairDefinition, statusChangePattern } from "./model/repair";
 import { stateNameOf } from "./model/steps";
-import { RepairSettings } from "./model/validation";
+import { RepairSettings } from "./prepare";
 import { ChildContext } from "./naming";
 import { createMachine } from "./stateMachine";
 

@@ -12,7 +12,7 @@ import { Env, START_ROLE, STATUS_ROLE, Tags } from "./model/conventions";
 import { describeExecutionsStatement, startExecutionStatement } from "./model/iam";
 import { sagaNames } from "./model/names";
 import { SagaValidationError } from "./model/steps";
-import { PreparedSaga, prepareSaga } from "./model/validation";
+import { PreparedSaga, prepareSaga } from "./prepare";
 import { ChildContext, childContext } from "./naming";
 import { createRepair } from "./repair";
 import { createStateMachine } from "./stateMachine";

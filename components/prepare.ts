@@ -1,9 +1,11 @@
 // Checks a SagaComponent's arguments before any child exists, and resolves their defaults. Every
-// message names the argument (in backticks) or the step, and says what to fix.
+// message names the argument (in backticks) or the step, and says what to fix. Part of the
+// component's shell, not of the model (model/): it reads the handler modules, bundles them
+// (bundle.ts) and wraps values Pulumi only knows at deployment.
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { sourceOf, validateAction } from "./actions";
+import { sourceOf, validateAction } from "./model/actions";
 import {
     Architecture,
     SagaAction,
@@ -17,14 +19,14 @@ import {
     SagaStep,
     SagaTestingOptions,
     TableAccess,
-} from "./args";
+} from "./model/args";
 import { BundleError, bundleHandler } from "./bundle";
-import { ChaosSettings, resolveChaos } from "./chaos";
-import { ActionRole } from "./conventions";
-import { buildSagaDefinition, DEFAULT_DEFINITION_OPTIONS } from "./definition";
-import { AUTONAME_SUFFIX_LENGTH, limitedNames } from "./names";
-import { DEFAULT_REPAIR_HORIZON_SECONDS, validateRepairHorizon } from "./repair";
-import { actionsOf, inRange, SagaValidationError, stateNameOf, validateSteps } from "./steps";
+import { ChaosSettings, resolveChaos } from "./model/chaos";
+import { ActionRole } from "./model/conventions";
+import { buildSagaDefinition, DEFAULT_DEFINITION_OPTIONS } from "./model/definition";
+import { AUTONAME_SUFFIX_LENGTH, limitedNames } from "./model/names";
+import { DEFAULT_REPAIR_HORIZON_SECONDS, validateRepairHorizon } from "./model/repair";
+import { actionsOf, inRange, SagaValidationError, stateNameOf, validateSteps } from "./model/steps";
 
 /** Settings of a function the saga creates (validated up front). */
 export interface FunctionSettings {
@@ -188,8 +190,8 @@ function resolveRepair(options: SagaRepairOptions | undefined, stepCount: number
 }
 
 /**
- * A file of this package, found from this module: in the repository (components/model/) or as
- * built and installed by another program (dist/components/model/), whose package ships
+ * A file of this package, found from this module: in the repository (components/) or as
+ * built and installed by another program (dist/components/), whose package ships
  * handlers/lib (package.json "files"). Answers the package's root too: the bundle's paths are
  * relative to it, so it is the same wherever the package is installed.
  */
