@@ -5,7 +5,7 @@
 import { SagaComponent } from "../components";
 import type { SagaStep } from "../components/model/args";
 import { travelStart } from "../handlers/travel/steps";
-import { PlainProvisioner, REGION } from "../local/pulumi/plain";
+import { PlainProvisioner, REGION } from "../harness/plain";
 
 const HOTEL = "handlers/travel/hotel.ts";
 const steps = (count: number): SagaStep[] =>

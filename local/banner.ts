@@ -2,9 +2,9 @@
 // provisioned, and requests to copy and paste.
 import * as path from "node:path";
 import { RUN_TYPES } from "../handlers/travel/trip";
-import { executionArnOf } from "./arns";
+import { executionArnOf } from "../components/model/arns";
 import type { LocalCloud } from "./cloud";
-import { printableConfig } from "./config";
+import { printableConfig } from "../harness/config";
 import type { ResourceEntry } from "./provision";
 import { CONSOLE_PATH } from "./console-web/route";
 import type { IamMode } from "./iam/gate";

@@ -6,8 +6,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as path from "node:path";
 import { ApiGatewayService } from "./apigateway/gateway";
-import { LOCAL_ACCOUNT } from "./arns";
-import { ConfigError, loadProjectSettings, missingConfigMessage, ProjectSettings } from "./config";
+import { LOCAL_ACCOUNT } from "../components/model/arns";
+import { ConfigError, loadProjectSettings, missingConfigMessage, ProjectSettings } from "../harness/config";
 import { REPAIR_ROLE, Tags } from "../components/model/conventions";
 import { formatFunctionLog, sagaLogger } from "./console";
 import { DataLock } from "./data-lock";

@@ -3,5 +3,5 @@
 // evaluates the program afresh in its directory, throws a DeploymentError naming every failed
 // registration, and answers the stack outputs. Kept as the local cloud's entry point (cloud.ts,
 // main.ts import it from here).
-export { DeploymentError, deployProgram } from "./pulumi/harness";
-export type { NewResource } from "./pulumi/harness";
+export { DeploymentError, deployProgram } from "../harness/harness";
+export type { NewResource } from "../harness/harness";

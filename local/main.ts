@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { banner } from "./banner";
 import { describePositions, LocalCloud, startLocalCloud } from "./cloud";
-import { ConfigError, parseConfigOverrides } from "./config";
+import { ConfigError, parseConfigOverrides } from "../harness/config";
 import { DataDirInUseError } from "./data-lock";
 import { DeploymentError } from "./deploy";
 import { IAM_MODES, IamMode } from "./iam/gate";

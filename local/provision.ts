@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ApiGatewayService } from "./apigateway/gateway";
 import { parseRestApiBody } from "./apigateway/routes";
-import { ArnContext, genericArn, lambdaArn, lambdaInvokeArn, physicalName, stateMachineArn } from "./arns";
+import { ArnContext, genericArn, lambdaArn, lambdaInvokeArn, stateMachineArn } from "../components/model/arns";
 import type { LocalDynamoDb } from "./dynamodb/service";
 import { DEFAULT_TARGET_EVENT_AGE_SECONDS, LAMBDA_ASYNC_DEFAULTS, LocalEventBridge } from "./events/service";
 import { archiveFiles, UnsupportedCode } from "./lambda/archive";
@@ -18,7 +18,7 @@ import { FunctionHost, LocalFunction, Unrunnable } from "./lambda/function";
 import type { IamGate } from "./iam/gate";
 import { IamResources } from "./iam/resources";
 import type { StepFunctionsService } from "./sfn/service";
-import { idOf } from "./pulumi/harness";
+import { idOf } from "../harness/harness";
 import { LocalQueue } from "./sqs/queue";
 
 export interface ProvisionContext {
@@ -330,4 +330,16 @@ export function revealSecrets(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(revealSecrets);
     if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) return value;
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, revealSecrets(item)]));
+}
+
+/**
+ * The physical name Pulumi would give a resource: its explicit `name`, its `namePrefix` plus a
+ * suffix, or its logical name plus a suffix. Pulumi's suffix is random; here it is a hash of the
+ * stack and the resource, so a table kept in a data folder is found again on the next start.
+ */
+function physicalName(stack: string, type: string, logicalName: string, inputs: Record<string, unknown>): string {
+    if (typeof inputs.name === "string") return inputs.name;
+    const suffix = createHash("sha256").update(`${stack}\n${type}\n${logicalName}`).digest("hex").slice(0, 7);
+    if (typeof inputs.namePrefix === "string") return `${inputs.namePrefix}${suffix}`;
+    return `${logicalName}-${suffix}`;
 }

@@ -1,12 +1,12 @@
-// The one Pulumi mock harness (local/pulumi/harness.ts) that the tests, `npm run policy`,
+// The one Pulumi mock harness (harness/harness.ts) that the tests, `npm run policy`,
 // `npm run bench` and the local cloud run programs with: what a user of any of them relies on.
 // `npm run policy` itself, in a process of its own, is tests/plugins/policy-cli.test.ts.
 import * as aws from "@pulumi/aws";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { loadProjectSettings } from "../local/config";
-import { DeploymentError, deployProgram } from "../local/pulumi/harness";
-import { PlainProvisioner } from "../local/pulumi/plain";
+import { loadProjectSettings } from "../harness/config";
+import { DeploymentError, deployProgram } from "../harness/harness";
+import { PlainProvisioner } from "../harness/plain";
 import { deploy, setupMocks } from "./support/mocks";
 
 const FIXTURE = path.join(__dirname, "fixtures", "harness-program");
@@ -26,7 +26,7 @@ describe("the Pulumi mock harness", function () {
         it("fails a deployment that registers a resource type nobody mocked, naming the type and the resource", async () => {
             await assert.rejects(
                 deploy(() => new aws.sns.Topic("alerts")),
-                deploymentError('aws:sns/topic:Topic "alerts"', "plain provisioning does not know the type aws:sns/topic:Topic", "local/pulumi/plain.ts"),
+                deploymentError('aws:sns/topic:Topic "alerts"', "plain provisioning does not know the type aws:sns/topic:Topic", "harness/plain.ts"),
             );
         });
 

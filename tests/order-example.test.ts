@@ -8,9 +8,9 @@ import * as path from "node:path";
 import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import { parseTaskComment } from "../components/model/conventions";
 import type { AslDefinition } from "../components/model/definition";
-import { loadProjectSettings } from "../local/config";
-import { deployProgram } from "../local/pulumi/harness";
-import { PlainProvisioner, RecordedResource } from "../local/pulumi/plain";
+import { loadProjectSettings } from "../harness/config";
+import { deployProgram } from "../harness/harness";
+import { PlainProvisioner, RecordedResource } from "../harness/plain";
 import { assertBuilt } from "./support/plugin";
 
 const EXAMPLE = path.resolve(__dirname, "..", "examples", "order");

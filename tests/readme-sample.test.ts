@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadProjectSettings } from "../local/config";
-import { deployProgram } from "../local/pulumi/harness";
-import { PlainProvisioner } from "../local/pulumi/plain";
+import { loadProjectSettings } from "../harness/config";
+import { deployProgram } from "../harness/harness";
+import { PlainProvisioner } from "../harness/plain";
 import { assertBuilt } from "./support/plugin";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -8,7 +8,7 @@
 // #1547 and #3399); with no method anywhere, the request gets MISSING_AUTHENTICATION_TOKEN. A
 // definition AWS refuses to deploy (two variable children of one resource, a mock response mapping
 // an undeclared header) is refused here too (InvalidRestApi). Pure.
-import { functionArnOfIntegration } from "../arns";
+import { functionArnOfIntegration } from "../../components/model/arns";
 import { InvalidRestApi, MockIntegration, MockOperation, parseMock } from "./mock";
 
 const ANY = "x-amazon-apigateway-any-method";

@@ -20,7 +20,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { matchesPattern } from "../../components/model/event-pattern";
 import { statusChangeEvent } from "../../components/model/status-change";
-import type { ArnContext } from "../arns";
+import type { ArnContext } from "../../components/model/arns";
 import { readJsonLines } from "../jsonl";
 import type { InvokeResult } from "../lambda/function";
 import type { ExecutionRecord } from "../sfn/record";

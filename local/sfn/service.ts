@@ -9,7 +9,7 @@ import { StateMachine, StateMachineDefinition } from "./engine";
 import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { executionArnOf, expressExecutionArnOf, isExpressExecutionArn, parseExecutionArn } from "../arns";
+import { executionArnOf, expressExecutionArnOf, isExpressExecutionArn, parseExecutionArn } from "../../components/model/arns";
 import { ExecutionHost, ExecutionPosition, LocalExecution } from "./execution";
 import type { ExecutionRecord, ExecutionStatus } from "./record";
 import type { EngineEvent } from "./history";

@@ -8,7 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as proto from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { callUnary, startPlugin, stopPlugin } from "../../local/pulumi/plugin-process";
+import { callUnary, startPlugin, stopPlugin } from "../../harness/plugin-process";
 
 /** A resource as the engine knows it: inputs (resource policies) and outputs (stack policies). */
 export interface AnalyzedResource {

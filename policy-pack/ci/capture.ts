@@ -1,10 +1,10 @@
-// Runs a Pulumi program under the mock harness (local/pulumi/harness.ts) with plain provisioning
+// Runs a Pulumi program under the mock harness (harness/harness.ts) with plain provisioning
 // and captures every registered resource as the Pulumi CLI would hand it to a policy pack:
 // resource policies see its inputs, stack policies its outputs (inputs plus what only the
 // provider computes).
 import * as pulumi from "@pulumi/pulumi";
-import { deployProgram, ProgramSettings, valueOf } from "../../local/pulumi/harness";
-import { ACCOUNT, PlainProvisioner, RecordedResource, REGION } from "../../local/pulumi/plain";
+import { deployProgram, ProgramSettings, valueOf } from "../../harness/harness";
+import { ACCOUNT, PlainProvisioner, RecordedResource, REGION } from "../../harness/plain";
 import type { AnalyzedResource } from "./analyzer";
 
 /** The URN the engine gives a resource (without its parents' types: the mocks do not see them). */

@@ -1,14 +1,14 @@
 // `npm run policy`: the policy pack over a program's stack, the way `pulumi preview --policy-pack
 // ./policy-pack` checks it, but with no Pulumi CLI and no AWS account. The program runs under the
-// mock harness (local/pulumi/harness.ts, plain provisioning), the real pack runs as its own
+// mock harness (harness/harness.ts, plain provisioning), the real pack runs as its own
 // process and gets the resources over the analyzer gRPC protocol. Prints a report; exits 1 on any
 // mandatory violation, 2 if the run itself failed.
 //   npm run policy -- --program examples/order --stack dev --config saga:publicApi=true
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError, loadProjectSettings, parseConfigOverrides } from "../../local/config";
-import { DeploymentError } from "../../local/pulumi/harness";
+import { ConfigError, loadProjectSettings, parseConfigOverrides } from "../../harness/config";
+import { DeploymentError } from "../../harness/harness";
 import { analyzeWithPack, formatReport } from "./analyzer";
 import { captureProgram } from "./capture";
 

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startLocalCloud } from "../../local/cloud";
 import { PROJECT_ROOT } from "../../local/client";
-import { ConfigError, loadProjectSettings } from "../../local/config";
+import { ConfigError, loadProjectSettings } from "../../harness/config";
 
 describe("choosing a stack that has no file", () => {
     it("fails, naming the stack files that exist, instead of running without the stack's config", () => {

@@ -20,7 +20,7 @@ import { SagaErrors } from "../../components/model/conventions";
 import { banner } from "../../local/banner";
 import { bootCloud, Booted, summaryOf } from "../../local/client";
 import { startLocalCloud } from "../../local/cloud";
-import { ConfigError, loadProjectSettings, missingConfigMessage } from "../../local/config";
+import { ConfigError, loadProjectSettings, missingConfigMessage } from "../../harness/config";
 
 const EXAMPLE = path.resolve(__dirname, "..", "..", "examples", "order");
 const API_KEY = "sk_test_order_local_7c21";

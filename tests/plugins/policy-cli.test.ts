@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { atLowestPriority } from "../../local/pulumi/plugin-process";
+import { atLowestPriority } from "../../harness/plugin-process";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURE = path.join(ROOT, "tests", "fixtures", "harness-program");

@@ -2,7 +2,7 @@
 // the Pulumi CLI do), fed the travel stack of index.ts under Pulumi mocks.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { loadProjectSettings } from "../../local/config";
+import { loadProjectSettings } from "../../harness/config";
 import { Diagnostic, PolicyPackProcess, formatReport, runPack } from "../../policy-pack/ci/analyzer";
 import { captureProgram } from "../../policy-pack/ci/capture";
 import { UNKNOWN_STRING_SENTINEL } from "../../policy-pack/analysis/values";

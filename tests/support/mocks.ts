@@ -1,14 +1,14 @@
-// The component tests' Pulumi mocks: the one harness (local/pulumi/harness.ts) with plain
-// provisioning (local/pulumi/plain.ts): every resource is recorded with its inputs and gets the
+// The component tests' Pulumi mocks: the one harness (harness/harness.ts) with plain
+// provisioning (harness/plain.ts): every resource is recorded with its inputs and gets the
 // outputs only the AWS provider would compute (ARNs, URLs, generated names). A resource type or a
 // provider function nobody mocked fails the deployment instead of resolving to `undefined`.
-import { PlainProvisioner, RecordedResource, REGION } from "../../local/pulumi/plain";
+import { PlainProvisioner, RecordedResource, REGION } from "../../harness/plain";
 
-export { ACCOUNT, AUTONAME_SUFFIX, REGION } from "../../local/pulumi/plain";
-export type { RecordedResource } from "../../local/pulumi/plain";
-export { valueOf } from "../../local/pulumi/harness";
+export { ACCOUNT, AUTONAME_SUFFIX, REGION } from "../../harness/plain";
+export type { RecordedResource } from "../../harness/plain";
+export { valueOf } from "../../harness/harness";
 /** The same provisioning, fresh, for a resource monitor outside the mocks (tests/support/plugin.ts). */
-export { PlainProvisioner } from "../../local/pulumi/plain";
+export { PlainProvisioner } from "../../harness/plain";
 
 const plain = new PlainProvisioner();
 

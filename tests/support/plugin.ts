@@ -24,8 +24,8 @@ import { IResourceMonitorServer, ResourceMonitorService } from "@pulumi/pulumi/p
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { PlainProvisioner } from "../../local/pulumi/plain";
-import { callUnary, startPlugin, stopPlugin } from "../../local/pulumi/plugin-process";
+import { PlainProvisioner } from "../../harness/plain";
+import { callUnary, startPlugin, stopPlugin } from "../../harness/plugin-process";
 
 /** The package: the directory with package.json and PulumiPlugin.yaml. */
 export const REPO = path.resolve(__dirname, "..", "..");

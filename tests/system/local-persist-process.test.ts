@@ -17,7 +17,7 @@ import { TRAVEL_MODEL } from "../../chaos/model";
 import { startLocalCloud } from "../../local/cloud";
 import { Answer, bootCloud, Booted, CloudProcess, PROJECT_ROOT, SagaClient, spawnCloud } from "../../local/client";
 import { DataDirInUseError } from "../../local/data-lock";
-import { atLowestPriority } from "../../local/pulumi/plugin-process";
+import { atLowestPriority } from "../../harness/plugin-process";
 import { SagaOutcomes } from "../../handlers/lib/status";
 import { DEFAULT_REPAIR_HORIZON_SECONDS, repairAttempts } from "../../components/model/repair";
 

@@ -4,7 +4,7 @@
 // the program see real-looking values. A resource type it does not know fails its registration,
 // and so the run, instead of resolving those outputs to `undefined`.
 import type * as pulumi from "@pulumi/pulumi";
-import { ArnContext, genericArn, lambdaArn, lambdaInvokeArn, stateMachineArn } from "../arns";
+import { ArnContext, genericArn, lambdaArn, lambdaInvokeArn, stateMachineArn } from "../components/model/arns";
 import { idOf, installMocks, run, StackSettings } from "./harness";
 
 export const REGION = "us-east-1";
@@ -97,7 +97,7 @@ export class PlainProvisioner {
             return { id, state: {} };
         }
         const compute = COMPUTED[args.type];
-        if (!compute) throw new Error(`plain provisioning does not know the type ${args.type}: add its computed outputs to local/pulumi/plain.ts.`);
+        if (!compute) throw new Error(`plain provisioning does not know the type ${args.type}: add its computed outputs to harness/plain.ts.`);
         const name = physicalName(args);
         const id = args.type === "aws:apigateway/restApi:RestApi" ? apiId(name) : name;
         const references = { restApiId: await idOf(args.inputs.restApi), functionId: await idOf(args.inputs.function) };

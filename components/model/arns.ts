@@ -1,7 +1,6 @@
-// Names, ARNs and URLs of the local cloud, built the way AWS builds them, so code that derives
-// one from another (an execution ARN from a state machine ARN, a function ARN from an API
-// integration URI) works unchanged against the local services.
-import { createHash } from "node:crypto";
+// ARNs and URIs built the way AWS builds them, so code that derives one from another (an
+// execution ARN from a state machine ARN, a function ARN from an API integration URI) works
+// unchanged against the local services and under the Pulumi mocks.
 
 /** The account every local resource belongs to (LocalStack's convention: twelve zeros). */
 export const LOCAL_ACCOUNT = "000000000000";
@@ -66,16 +65,4 @@ export function genericArn(ctx: ArnContext, type: string, name: string): string 
         default:
             return `arn:aws:${service}:${ctx.region}:${ctx.account}:${kind}/${name}`;
     }
-}
-
-/**
- * The physical name Pulumi would give a resource: its explicit `name`, its `namePrefix` plus a
- * suffix, or its logical name plus a suffix. Pulumi's suffix is random; here it is a hash of the
- * stack and the resource, so a table kept in a data folder is found again on the next start.
- */
-export function physicalName(stack: string, type: string, logicalName: string, inputs: Record<string, unknown>): string {
-    if (typeof inputs.name === "string") return inputs.name;
-    const suffix = createHash("sha256").update(`${stack}\n${type}\n${logicalName}`).digest("hex").slice(0, 7);
-    if (typeof inputs.namePrefix === "string") return `${inputs.namePrefix}${suffix}`;
-    return `${logicalName}-${suffix}`;
 }

@@ -17,7 +17,7 @@ export interface StackSettings {
     config: Record<string, string>;
 }
 
-/** A program on disk: local/config.ts `loadProjectSettings` reads these from its Pulumi.yaml. */
+/** A program on disk: harness/config.ts `loadProjectSettings` reads these from its Pulumi.yaml. */
 export interface ProgramSettings extends StackSettings {
     /** Where Pulumi.yaml is: the program runs with it as working directory. */
     programDir: string;
