@@ -13,7 +13,7 @@ import { travelSteps } from "../handlers/travel/steps";
 import { errorLine, OUTCOME_LABELS, outcomeOf, readableCause, SagaOutcome } from "../local/console-web/execution";
 import { graphOf, labelLines, layoutMachine, StateKind } from "../local/console-web/graph";
 import { idParameterFrom, PROBE_PARAMETER, RUN_TYPE_PARAMETER, runTypesFrom } from "../local/console-web/program";
-import { Asl } from "../policy-pack/analysis/asl";
+import { Asl } from "../components/model/asl";
 
 const step = (name: string, withConfirm = true): SagaStep => ({
     name,

@@ -6,7 +6,7 @@ import { afterFailedCompensation, buildSagaDefinition, recordFailureStateName } 
 import { FixedStates, actionsOf, stateNameOf } from "../components/model/steps";
 import { SagaStep } from "../components/model/args";
 import { travelSteps } from "../handlers/travel/steps";
-import { isTask, walk } from "../policy-pack/analysis/asl";
+import { isTask, walk } from "../components/model/asl";
 import { assertValidAsl } from "./support/asl";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 

@@ -1,7 +1,7 @@
-// The one ASL walker (policy-pack/analysis/asl.ts): every path the pack analyses, and the one run
+// The one ASL walker (components/model/asl.ts): every path the pack analyses, and the one run
 // the definition tests follow (`walk`).
 import * as assert from "node:assert/strict";
-import { Asl, pathsFrom, walk } from "../policy-pack/analysis/asl";
+import { Asl, pathsFrom, walk } from "../components/model/asl";
 
 const task = (next: object) => ({ Type: "Task", Resource: "arn:aws:states:::lambda:invoke", ...next });
 const catchAll = (next: string) => ({ Catch: [{ ErrorEquals: ["Narrow.Error"], Next: "Nowhere" }, { ErrorEquals: ["States.ALL"], Next: next }] });

@@ -17,8 +17,8 @@ import {
 } from "../components/model/repair";
 import { RepairStates, stateNameOf } from "../components/model/steps";
 import { travelSteps } from "../handlers/travel/steps";
-import { catchAllOf, pathsFrom, walk } from "../policy-pack/analysis/asl";
-import { checkCompensationPaths, checkCompensationRetries, checkFailedCompensations, readSaga } from "../policy-pack/analysis/saga";
+import { catchAllOf, pathsFrom, walk } from "../components/model/asl";
+import { checkCompensationPaths, checkCompensationRetries, checkFailedCompensations, readSaga } from "../components/model/saga-reader";
 import { assertValidAsl } from "./support/asl";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 

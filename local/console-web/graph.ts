@@ -8,8 +8,8 @@
 // sends to SQS records a failure.
 import { EdgeLabel, Graph, GraphLabel, layout, NodeLabel } from "@dagrejs/dagre";
 import { parseTaskComment } from "../../components/model/conventions";
-import { Asl, AslState, catchersOf, isQueueRecord, normalNext, successStates } from "../../policy-pack/analysis/asl";
-import { readSaga } from "../../policy-pack/analysis/saga";
+import { Asl, AslState, catchersOf, isQueueRecord, normalNext, successStates } from "../../components/model/asl";
+import { readSaga } from "../../components/model/saga-reader";
 
 export type StateKind = "forward" | "compensation" | "record" | "end" | "other";
 

@@ -1,8 +1,8 @@
 // The state machines of a stack as the saga policies read them: the definition, the saga each
 // belongs to and the functions its Tasks invoke.
 import { Tags } from "../../components/model/conventions";
-import { Asl, invokedFunction, parseAsl } from "./asl";
-import { hasSagaComments } from "./saga";
+import { Asl, invokedFunction, parseAsl } from "../../components/model/asl";
+import { hasSagaComments } from "../../components/model/saga-reader";
 import { StackIndex, StackResource, Types } from "./stack";
 import { UNKNOWN, Unknown, tagsOf } from "./values";
 

@@ -1,7 +1,7 @@
 // A failed compensation is never silent: it is recorded durably and ends the saga distinctly.
 import * as aws from "@pulumi/aws";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { checkFailedCompensations } from "../analysis/saga";
+import { checkFailedCompensations } from "../../components/model/saga-reader";
 import { plainProps } from "../analysis/values";
 import { readMachine } from "./machine";
 

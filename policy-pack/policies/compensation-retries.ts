@@ -1,7 +1,7 @@
 // Compensations retry: one transient error must not leave a step undone.
 import * as aws from "@pulumi/aws";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { checkCompensationRetries } from "../analysis/saga";
+import { checkCompensationRetries } from "../../components/model/saga-reader";
 import { plainProps } from "../analysis/values";
 import { readMachine } from "./machine";
 

@@ -3,9 +3,9 @@
 // step and role.
 import { StackValidationPolicy } from "@pulumi/policy";
 import { ActionRole, Tags } from "../../components/model/conventions";
-import { invokedFunction } from "../analysis/asl";
+import { invokedFunction } from "../../components/model/asl";
 import { MachineReading, isKnown, readMachines } from "../analysis/machines";
-import { checkCompensationPaths, commentOf, identifyTasks, readSaga } from "../analysis/saga";
+import { checkCompensationPaths, commentOf, identifyTasks, readSaga } from "../../components/model/saga-reader";
 import { LambdaInfo, StackIndex, describeLambda, fromPolicyResources } from "../analysis/stack";
 import { NotKnownYet, UNKNOWN } from "../analysis/values";
 import { definitionNotKnown } from "./machine";

@@ -1,7 +1,7 @@
 // Reading a state machine resource as a saga, shared by the definition-based policies.
 import { Tags } from "../../components/model/conventions";
-import { parseAsl } from "../analysis/asl";
-import { SagaReading, hasSagaComments, readSaga } from "../analysis/saga";
+import { parseAsl } from "../../components/model/asl";
+import { SagaReading, hasSagaComments, readSaga } from "../../components/model/saga-reader";
 import { NotKnownYet, Props, UNKNOWN, tagsOf } from "../analysis/values";
 
 /** Why a definition-based check could not run, for the advisory the policy SDK prints. */

@@ -8,7 +8,7 @@ import { matchesPattern } from "../../components/model/event-pattern";
 import { statusChangeEvent } from "../../components/model/status-change";
 import { readRules, RuleReading } from "../analysis/events";
 import { isKnown, readMachines } from "../analysis/machines";
-import { readSaga } from "../analysis/saga";
+import { readSaga } from "../../components/model/saga-reader";
 import { StackIndex, StackResource, fromPolicyResources } from "../analysis/stack";
 import { NotKnownYet, UNKNOWN, str, tagsOf } from "../analysis/values";
 

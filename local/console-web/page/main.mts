@@ -2,7 +2,7 @@
 // filtered by outcome), the selected one's path, timeline, records and failure records, and a
 // form to start a saga. The address says what is shown (#/<machine>/<execution>), so the back
 // button and a shared link work.
-import { parseAsl } from "../../../policy-pack/analysis/asl";
+import { parseAsl } from "../../../components/model/asl";
 import { ConsoleApi, ExecutionItem, StateMachineItem } from "../api";
 import { HistoryEvent, OUTCOME_LABELS, outcomeOf, SagaOutcome, visitsOf } from "../execution";
 import { layoutMachine } from "../graph";

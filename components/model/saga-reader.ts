@@ -10,7 +10,7 @@
 //
 // A machine whose Tasks' Comments name only cancels is compensation-only (SagaComponent's repair
 // machine): it has no forward task to compensate, and its cancels are its compensations.
-import { ActionRole, Tags, parseTaskComment } from "../../components/model/conventions";
+import { ActionRole, Tags, parseTaskComment } from "./conventions";
 import { Asl, AslState, Path, catchAllOf, catchersOf, forwardTasks, isQueueRecord, isTask, list, pathsFrom, reachable, successStates, taskTarget } from "./asl";
 
 export interface SagaReading {
