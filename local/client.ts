@@ -161,6 +161,16 @@ export class SagaClient {
         return this.get(`${this.apiUrl}?${new URLSearchParams(query)}`);
     }
 
+    /** A start request with the saga's input: POST <api>?<query> with `body` as JSON. */
+    async startWith(query: Record<string, string>, body: unknown): Promise<Answer> {
+        const response = await operatorFetch(`${this.apiUrl}?${new URLSearchParams(query)}`, "execute-api", this.region, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+        });
+        return { status: response.status, body: await response.json() };
+    }
+
     status(tripId: string): Promise<Answer<StatusReport>> {
         return this.get(`${this.apiUrl}trips/${encodeURIComponent(tripId)}`);
     }

@@ -76,9 +76,9 @@ describe("travel status handler", () => {
         return table.itemsOf(tripId);
     }
 
-    it("reports a running saga with its records, from one Query on the trip's partition only", async () => {
+    it("reports a running saga with the input it was started with and its records, from one Query on the trip's partition only", async () => {
         const tripId = newTripId();
-        const executionArn = sfn.setExecution(tripId, { status: "RUNNING" });
+        const executionArn = sfn.setExecution(tripId, { status: "RUNNING" }, JSON.stringify(demoTrip(tripId)));
         const records = await book(tripId);
         // Another trip, and one whose id starts with this one: neither may show up.
         await book(newTripId());
@@ -102,6 +102,7 @@ describe("travel status handler", () => {
             stopDate: null,
             error: null,
             cause: null,
+            input: demoTrip(tripId),
             records,
         });
         assert.deepEqual(

@@ -7,6 +7,8 @@ export interface ApiGatewayProxyEvent {
     httpMethod?: string;
     /** The request path below the stage (behind a custom domain, with its base path). */
     path?: string;
+    /** The request's headers, with the client's spelling of their names (the last value of a repeated one). */
+    headers?: Record<string, string | undefined> | null;
     queryStringParameters?: Record<string, string | undefined> | null;
     /** Every value of each query parameter; the single-value map holds only the last one. */
     multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;

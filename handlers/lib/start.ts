@@ -1,14 +1,17 @@
-// The start Lambda behind the API: reads the saga id and run type from the query string, checks
-// them, and starts one execution named after the saga id. Only an explicit request starts one:
-// GET or POST, outside the status route's first segment, with known parameters given once and no
-// body; anything else is answered (405, 404, 400) and starts nothing. Generic: a saga passes its
-// parameter name, its run types and how to build its execution input.
+// The start Lambda behind the API: reads the saga id and run type from the query string, and the
+// saga's input from a JSON body when the saga takes one, checks them, and starts one execution
+// named after the saga id. Only an explicit request starts one: GET or POST, outside the status
+// route's first segment, with known parameters given once, and a body only on a POST to a saga that
+// takes one, matching its schema; anything else is answered (405, 404, 400, 413, 415) and starts
+// nothing. Generic: a saga passes its parameter name, its run types, the schema of its input and
+// how to build its execution input.
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { randomUUID } from "node:crypto";
 import { Env } from "../../components/model/conventions";
 import { log, requireEnv } from "./env";
 import { failureInjectionEnabled } from "./failures";
 import { ApiGatewayProxyEvent, ApiGatewayProxyResult, hasBody, respond } from "./http";
+import { BodyInput, InputSchema, MAX_INPUT_BYTES, readJsonBody } from "./input";
 import { SAGA_ID_PATTERN, SAGA_ID_RULE } from "./saga-event";
 
 // Created once per container; the SDK reads AWS_ENDPOINT_URL_SFN itself, as on Lambda.
@@ -23,8 +26,15 @@ export interface StartHandlerOptions {
     idField?: string;
     /** Allowed values of the `runType` query parameter (failure injection). */
     runTypes: readonly string[];
-    /** The execution input for a saga id and an optional run type. */
-    buildInput(id: string, runType: string | undefined): object;
+    /**
+     * What the saga's input must match, when a start request may carry it: `jsonSchema(schema)`
+     * from saga/handlers/lib/json-schema (checked with Ajv). Then a POST with an `application/json`
+     * body (at most 256 KB) must match it, and its value is passed to `buildInput`. Without it, a
+     * request with a body is refused.
+     */
+    inputSchema?: InputSchema;
+    /** The execution input for a saga id, an optional run type and the body's value (undefined when the request has none). */
+    buildInput(id: string, runType: string | undefined, body?: unknown): object;
 }
 
 export const RUN_TYPE_PARAMETER = "runType";
@@ -32,13 +42,20 @@ export const RUN_TYPE_PARAMETER = "runType";
 export const START_METHODS: readonly string[] = ["GET", "POST"];
 
 export function createStartHandler(options: StartHandlerOptions) {
+    const schema = options.inputSchema;
     return async function handler(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
         const refused = refusal(event, options);
         if (refused) return refused;
         const request = parseRequest(event.multiValueQueryStringParameters ?? event.queryStringParameters ?? {}, options);
         if ("error" in request) return respond(400, { message: request.error });
+        const body = schema && hasBody(event) ? bodyInput(event, schema) : { value: undefined };
+        if ("status" in body) return respond(body.status, { message: body.message });
 
         const { id, runType } = request;
+        const input = JSON.stringify(options.buildInput(id, runType, body.value));
+        if (Buffer.byteLength(input) > MAX_INPUT_BYTES) {
+            return respond(413, { message: `The saga's input would be ${Buffer.byteLength(input)} bytes; Step Functions takes at most ${MAX_INPUT_BYTES} (256 KB).` });
+        }
         try {
             const started = await sfn.send(
                 new StartExecutionCommand({
@@ -46,7 +63,7 @@ export function createStartHandler(options: StartHandlerOptions) {
                     // The id as the name makes a repeated identical request start nothing new:
                     // Step Functions returns the existing execution (STANDARD machines).
                     name: id,
-                    input: JSON.stringify(options.buildInput(id, runType)),
+                    input,
                 }),
             );
             log("info", "Saga started", { id, runType, executionArn: started.executionArn });
@@ -77,7 +94,7 @@ export function createStartHandler(options: StartHandlerOptions) {
 /**
  * The answer to a request that is no start request, whatever its query string: another method,
  * a path under the status route's first segment (the API routes the exact ones elsewhere; a case
- * variant such as /TRIPS/42 reaches this function), or a body, which this function never reads.
+ * variant such as /TRIPS/42 reaches this function), or a body to a saga that takes no input.
  */
 function refusal(event: ApiGatewayProxyEvent, options: StartHandlerOptions): ApiGatewayProxyResult | undefined {
     const method = event.httpMethod?.toUpperCase();
@@ -93,10 +110,18 @@ function refusal(event: ApiGatewayProxyEvent, options: StartHandlerOptions): Api
                 `they belong to the status route, GET ${statusPath}.`,
         });
     }
-    if (hasBody(event)) {
+    if (hasBody(event) && !options.inputSchema) {
         return respond(400, { message: `The start request takes no body: give \`${options.idParameter}\` and \`${RUN_TYPE_PARAMETER}\` in the query string.` });
     }
     return undefined;
+}
+
+/** The body's value when it is JSON matching the saga's schema; otherwise the answer, every problem named. */
+function bodyInput(event: ApiGatewayProxyEvent, schema: InputSchema): BodyInput {
+    const body = readJsonBody(event);
+    if ("status" in body) return body;
+    const problems = schema.validate(body.value);
+    return problems.length === 0 ? body : { status: 400, message: `The body is not this saga's input: ${problems.join(" ")}` };
 }
 
 /** The path below the stage: the greedy path parameter of /{proxy+} (not prefixed by a custom domain's base path), else the event's path. */

@@ -1,5 +1,5 @@
 // The status Lambda behind the API's status route (e.g. GET /trips/{tripId}): what became of one
-// saga, from its execution, and its records, from one Query on its partition. An execution that
+// saga, from its execution (and the input it was started with), and its records, from one Query on its partition. An execution that
 // ended without a clean rollback is repaired later by the repair machine, which writes the saga's
 // outcome record in that partition; the report then gives the repaired outcome. Generic: any
 // saga's status route works with it unchanged.
@@ -79,7 +79,9 @@ export function createStatusHandler() {
             const outcome = records.find((record) => record.sk === OUTCOME_RECORD_SK);
             const report = summarize(execution, outcome);
             log("info", "Saga reported", { id, outcome: report.outcome });
-            return respond(200, { ...ids, ...report, records: records.filter((record) => record !== outcome) });
+            // The saga's input as it was started (e.g. the order a POST carried), beside what became of it.
+            const input = execution.input === undefined ? null : parseJson(execution.input);
+            return respond(200, { ...ids, ...report, input, records: records.filter((record) => record !== outcome) });
         } catch (error) {
             // Details stay in the logs: they may name the account, the machine or the role.
             log("error", "Could not report the saga", { id, error: String(error), requestId: event.requestContext?.requestId });

@@ -66,11 +66,12 @@ describe("the order example on the local cloud (npm start -- --program examples/
         });
         after(() => booted?.cloud.stop());
 
-        /** Places an order (GET <api>?orderID=...), then asks GET <api>orders/<id> until it has ended. */
-        async function order(runType?: string) {
+        /** Places an order (GET <api>?orderID=..., or a POST with the order as its body), then asks GET <api>orders/<id> until it has ended. */
+        async function order(runType?: string, body?: unknown) {
             const { client } = booted;
             const orderId = newOrder();
-            const started = await client.start({ orderID: orderId, ...(runType ? { runType } : {}) });
+            const query = { orderID: orderId, ...(runType ? { runType } : {}) };
+            const started = body === undefined ? await client.start(query) : await client.startWith(query, body);
             assert.equal(started.status, 202, JSON.stringify(started.body));
             assert.equal(started.body.orderId, orderId);
             for (const deadline = Date.now() + 10_000; ; ) {
@@ -110,9 +111,31 @@ describe("the order example on the local cloud (npm start -- --program examples/
             assert.equal(report.records[1].address, "1 Main Street");
 
             const messages = await warehouseMessages(orderId);
-            assert.deepEqual(messages.map((m: { json: unknown }) => m.json), [{ type: "PickOrder", orderId, sku: "BOOK-978-0", quantity: "2" }]);
+            assert.deepEqual(messages.map((m: { json: unknown }) => m.json), [{ type: "PickOrder", orderId, lines: [{ sku: "BOOK-978-0", quantity: 2 }] }]);
             assert.deepEqual([messages[0].messageGroupId, messages[0].messageDeduplicationId], [orderId, `PickOrder-${orderId}`]);
             assert.deepEqual(messages[0].attributes, { type: { DataType: "String", StringValue: "PickOrder" } });
+        });
+
+        it("places the order a POST carries: its lines held and picked, its price charged, and the status route shows it", async () => {
+            const body = { lines: [{ sku: "MUG-042", quantity: 1 }, { sku: "PEN-007", quantity: 3 }], address: "7 Harbour Road, Cork", currency: "GBP" };
+            const { orderId, report } = await order(undefined, body);
+            assert.equal(report.outcome, "succeeded");
+            assert.deepEqual(report.input, { order_id: orderId, ...body });
+            const [charge, shipment, stock] = report.records;
+            // 10.50 + 3 x 2.10, from the catalogue: the body names no price.
+            assert.deepEqual([charge.amount, charge.currency], ["16.80", "GBP"]);
+            assert.equal(shipment.address, "7 Harbour Road, Cork");
+            assert.equal(stock.items, "1 x MUG-042, 3 x PEN-007");
+            const messages = await warehouseMessages(orderId);
+            assert.deepEqual(messages.map((m: { json: unknown }) => m.json), [{ type: "PickOrder", orderId, lines: body.lines }]);
+        });
+
+        it("answers 400 through the API to an order that breaks the schema, naming the field and rule, and starts nothing", async () => {
+            const orderId = newOrder();
+            const refused = await booted.client.startWith({ orderID: orderId }, { lines: [{ sku: "MUG-042", quantity: 0 }], address: "x", currency: "EUR" });
+            assert.equal(refused.status, 400);
+            assert.equal(refused.body.message, "The body is not this saga's input: `lines[0].quantity` must be >= 1 (minimum).");
+            assert.equal((await booted.client.get(`${booted.client.apiUrl}orders/${orderId}`)).status, 404);
         });
 
         it("failCharge: the card is declined, Refund Card voids the charge, the warehouse hears nothing", async () => {

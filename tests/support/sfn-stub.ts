@@ -29,9 +29,10 @@ export interface SfnStub {
     described: string[];
     /**
      * Makes an execution named `name` stand as `state` (created if needed, as if started; ended
-     * one minute after its start unless RUNNING). Returns its ARN.
+     * one minute after its start unless RUNNING), started with `input` when it is created (`{}`
+     * unless given). Returns its ARN.
      */
-    setExecution(name: string, state: ExecutionState): string;
+    setExecution(name: string, state: ExecutionState, input?: string): string;
     reset(): void;
     close(): Promise<void>;
 }
@@ -114,8 +115,8 @@ async function start(): Promise<SfnStub> {
         stateMachineArn: STATE_MACHINE_ARN,
         calls,
         described,
-        setExecution(name, state) {
-            const { input, executionArn, startDate } = executions.get(name) ?? newExecution(name, "{}");
+        setExecution(name, state, given = "{}") {
+            const { input, executionArn, startDate } = executions.get(name) ?? newExecution(name, given);
             const stopDate = state.status === "RUNNING" ? undefined : startDate + 60;
             executions.set(name, { name, input, executionArn, startDate, ...state, stopDate });
             return executionArn;

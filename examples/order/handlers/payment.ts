@@ -7,7 +7,7 @@ import { requireEnv } from "saga/handlers/lib/env";
 import { failCompensationByChance, failIfInjected } from "saga/handlers/lib/failures";
 import { isConflictOn, markRefunded, recordId, RecordIdentity, recordKey, RecordKey, RecordStatus, reserveRecord } from "saga/handlers/lib/records";
 import { requireSagaId, runTypeOf, sagaFailureOf } from "saga/handlers/lib/saga-event";
-import { ORDER_ID_FIELD, ORDER_PRICE, orderFailure } from "./order";
+import { ORDER_ID_FIELD, orderFailure, orderPrice } from "./order";
 
 export const PAYMENTS_API_KEY = "PAYMENTS_API_KEY";
 const CHARGE = "CHARGE";
@@ -25,11 +25,13 @@ const identityOf = (key: RecordKey): RecordIdentity => ({ [ORDER_ID_FIELD]: key.
 export async function charge(event: unknown) {
     const key = chargeKey(event, "Charge Card");
     const apiKey = requireEnv(PAYMENTS_API_KEY);
+    // The order's lines at the catalogue's prices: never an amount the caller names.
+    const price = orderPrice(event, "Charge Card");
     failIfInjected(runTypeOf(event), orderFailure("failCharge"));
     const { created } = await reserveRecord({
         ...key,
         ...identityOf(key),
-        ...ORDER_PRICE,
+        ...price,
         charged_with: keyFingerprint(apiKey),
         transaction_status: RecordStatus.confirmed,
     });

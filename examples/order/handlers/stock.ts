@@ -6,8 +6,8 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { log, requireEnv } from "saga/handlers/lib/env";
 import { getRecord, isConflictOn, recordKey, RecordStatus } from "saga/handlers/lib/records";
 import { createReservationHandlers } from "saga/handlers/lib/reservation";
-import { requireSagaId, requireStrings, sagaFailureOf } from "saga/handlers/lib/saga-event";
-import { ORDER_ID_FIELD, orderFailure } from "./order";
+import { requireSagaId, sagaFailureOf } from "saga/handlers/lib/saga-event";
+import { ORDER_ID_FIELD, orderFailure, OrderLine, orderLinesOf } from "./order";
 
 export const WAREHOUSE_QUEUE_URL = "WAREHOUSE_QUEUE_URL";
 const STOCK = "STOCK";
@@ -16,7 +16,8 @@ const stock = createReservationHandlers({
     type: STOCK,
     label: "Stock",
     sagaIdField: ORDER_ID_FIELD,
-    attributes: (event) => requireStrings(event, ["sku", "quantity"], "Hold Stock"),
+    // What is held, readable in the record: "2 x BOOK-978-0, 1 x MUG-042".
+    attributes: (event) => ({ items: orderLinesOf(event, "Hold Stock").map((line) => `${line.quantity} x ${line.sku}`).join(", ") }),
     failures: { reserve: orderFailure("failStock") },
 });
 
@@ -27,8 +28,7 @@ const sqs = new SQSClient({});
 export interface WarehouseMessage {
     type: "PickOrder" | "CancelPick";
     orderId: string;
-    sku: string;
-    quantity: string;
+    lines: OrderLine[];
 }
 
 /**
@@ -52,12 +52,12 @@ async function askWarehouse(message: WarehouseMessage): Promise<void> {
 export const hold = stock.reserve;
 
 export async function commit(event: unknown) {
-    const { sku, quantity } = requireStrings(event, ["sku", "quantity"], "Commit Stock");
+    const lines = orderLinesOf(event, "Commit Stock");
     // Confirmed first: if the message then fails, Release Stock finds the stock committed and
     // cancels a pick that may or may not have been asked for; the other order would leave a pick
     // asked for that nothing cancels.
     const result = await stock.confirm(event);
-    await askWarehouse({ type: "PickOrder", orderId: result.key.pk, sku, quantity });
+    await askWarehouse({ type: "PickOrder", orderId: result.key.pk, lines });
     return result;
 }
 
@@ -69,7 +69,7 @@ export async function release(event: unknown) {
     if (!isConflictOn(sagaFailureOf(event), key)) {
         const held = await getRecord(key);
         if (held?.transaction_status === RecordStatus.confirmed) {
-            await askWarehouse({ type: "CancelPick", orderId, sku: held.sku, quantity: held.quantity });
+            await askWarehouse({ type: "CancelPick", orderId, lines: orderLinesOf(event, "Release Stock") });
         }
     }
     return stock.cancel(event);
