@@ -2,6 +2,7 @@
 // SDK signs it verifies, whatever its method, path, query, headers and body; any change to it, and
 // any Authorization header made up, is refused with a problem, never an exception.
 import fc from "fast-check";
+import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
 import type { IncomingHttpHeaders } from "node:http";
 import { NodeSha256 } from "../local/iam/node-sha256";
@@ -71,5 +72,20 @@ describe("SigV4 verification (local/iam/sigv4.ts)", function () {
             }),
             { seed: 12, numRuns: 300 },
         );
+    });
+    it("takes no UNSIGNED-PAYLOAD (S3 alone does): a body hashed by the client is checked against the body received, any other claim refused", async () => {
+        const request = { method: "POST", path: "/", query: [], headers: {}, body: '{"stateMachineArn":"a"}' } as SignedRequest;
+        const unsigned = await signed({ ...request, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+        for (const body of [unsigned.body, Buffer.from('{"stateMachineArn":"b"}')]) {
+            const answer = await verifySignature({ ...unsigned, body }, ENDPOINT, lookup);
+            assert.equal("problem" in answer && answer.problem.code, "InvalidSignature", body.toString());
+        }
+        const hashed = await signed({ ...request, headers: { "x-amz-content-sha256": createHash("sha256").update(request.body!).digest("hex") } });
+        assert.deepEqual(await verifySignature(hashed, ENDPOINT, lookup), { accessKeyId: FUNCTION.accessKeyId });
+        const swapped = await verifySignature({ ...hashed, body: Buffer.from('{"stateMachineArn":"b"}') }, ENDPOINT, lookup);
+        assert.equal("problem" in swapped && swapped.problem.code, "InvalidSignature");
+        // Unsigned, the header is no claim: the body is hashed as received (as AWS ignores a header nobody signed).
+        const plain = await signed(request);
+        assert.deepEqual(await verifySignature({ ...plain, headers: { ...plain.headers, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } }, ENDPOINT, lookup), { accessKeyId: FUNCTION.accessKeyId });
     });
 });

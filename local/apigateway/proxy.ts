@@ -49,11 +49,16 @@ export interface ProxyResponse {
 const orNull = <T extends object>(value: T) => (Object.keys(value).length > 0 ? value : null);
 
 function multiValues(pairs: Iterable<[string, string]>): { single: Record<string, string>; multi: Record<string, string[]> } {
-    const multi: Record<string, string[]> = {};
-    for (const [name, value] of pairs) (multi[name] ??= []).push(value);
+    // A Map: a header or parameter may be named `constructor` or `__proto__`.
+    const multi = new Map<string, string[]>();
+    for (const [name, value] of pairs) {
+        const values = multi.get(name);
+        if (values) values.push(value);
+        else multi.set(name, [value]);
+    }
     // API Gateway puts the last value of a repeated header or parameter into the single-value map.
-    const single = Object.fromEntries(Object.entries(multi).map(([name, values]) => [name, values[values.length - 1]]));
-    return { single, multi };
+    const single = Object.fromEntries([...multi].map(([name, values]) => [name, values[values.length - 1]]));
+    return { single, multi: Object.fromEntries(multi) };
 }
 
 function headerPairs(rawHeaders: string[]): [string, string][] {
@@ -113,9 +118,10 @@ export function proxyResponse(result: unknown): ProxyResponse | { malformed: str
     const { statusCode, headers = {}, multiValueHeaders = {}, body, isBase64Encoded } = result as Record<string, unknown>;
     if (!Number.isInteger(statusCode)) return { malformed: "statusCode is not an integer" };
     if (body !== undefined && body !== null && typeof body !== "string") return { malformed: "body is not a string" };
-    const merged: Record<string, string | string[]> = {};
-    for (const [name, values] of Object.entries(multiValueHeaders as Record<string, unknown[]>)) merged[name] = values.map(String);
-    for (const [name, value] of Object.entries(headers as Record<string, unknown>)) merged[name] = String(value);
+    // A Map: the function may name a header `__proto__`.
+    const merged = new Map<string, string | string[]>();
+    for (const [name, values] of Object.entries(multiValueHeaders as Record<string, unknown[]>)) merged.set(name, values.map(String));
+    for (const [name, value] of Object.entries(headers as Record<string, unknown>)) merged.set(name, String(value));
     const text = (body as string | null | undefined) ?? "";
-    return { statusCode: statusCode as number, headers: merged, body: Buffer.from(text, isBase64Encoded === true ? "base64" : "utf8") };
+    return { statusCode: statusCode as number, headers: Object.fromEntries(merged), body: Buffer.from(text, isBase64Encoded === true ? "base64" : "utf8") };
 }

@@ -62,7 +62,9 @@ export async function serveConsole(request: IncomingMessage, response: ServerRes
         response.writeHead(302, { location: CONSOLE_PATH, "content-length": 0 });
         return void response.end();
     }
-    const asset = ASSETS[url.pathname.slice(CONSOLE_PATH.length)];
+    const file = url.pathname.slice(CONSOLE_PATH.length);
+    // Own files only: `constructor` and the other names every object inherits are no asset.
+    const asset = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
     if (!asset) return answer(response, 404, "text/plain; charset=utf-8", `No ${url.pathname}: the console is at ${CONSOLE_PATH}.\n`, method);
     if (method !== "GET" && method !== "HEAD") {
         response.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" });

@@ -17,6 +17,7 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as vm from "node:vm";
 import type { ActionRequest, IamGate } from "../iam/gate";
+import { jsonDepthPast } from "../json-depth";
 import { Answer, awsJson, awsJsonAuthError, failRequest, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBodyEnds, ServiceShape, STEP_FUNCTIONS_SHAPE } from "../http";
 
 // dynalite ships no type declarations.
@@ -119,6 +120,8 @@ export class LocalDynamoDb {
  *   dynalite recurses over, gets DynamoDB's ValidationException for nesting;
  * - a request DynamoDB would authorize (a JSON object) is admitted by `iam`: its signature, then
  *   its operation on each table it names (dynalite answers the rest, as DynamoDB does before auth);
+ * - an expression over DynamoDB's 4 KB, or nested deeper than any valid one of that size, is
+ *   refused as DynamoDB refuses it before dynalite's recursive parser overflows its stack on it;
  * - then the buffered body is replayed to dynalite within this call, so an error it throws while
  *   validating is this request's InternalFailure (500), logged. Errors it throws later, in its
  *   store's callbacks (`if (err) throw err`), reach the local server's last resort, which answers
@@ -128,7 +131,7 @@ export function guardDynalite(listener: RequestListener, iam: IamGate): RequestL
     return (request, response) => {
         readBody(request, MAX_REQUEST_BYTES).then(
             async (body) => {
-                const refusal = refusalOf(request, body) ?? (await authorizationRefusal(iam, request, body));
+                const refusal = refusalOf(request, body) ?? (await authorizationRefusal(iam, request, body)) ?? expressionRefusal(body);
                 if (refusal) return send(response, refusal);
                 // What dynalite reads of a request: its headers, method and URL, and the body as events.
                 const replayed = Object.assign(new EventEmitter(), { headers: request.headers, method: request.method, url: request.url, socket: request.socket });
@@ -190,7 +193,7 @@ function refusalOf(request: IncomingMessage, body: Buffer): Answer | undefined {
     const contentType = String(request.headers["content-type"] ?? "").split(";")[0].trim();
     // Other requests dynalite refuses before it looks at the body.
     if (request.method !== "POST" || body.length === 0 || (contentType !== "application/json" && contentType !== "application/x-amz-json-1.0")) return undefined;
-    if (jsonDeeperThan(body, MAX_JSON_DEPTH)) {
+    if (jsonDepthPast(body, MAX_JSON_DEPTH) !== undefined) {
         return awsJson(400, "com.amazon.coral.validate#ValidationException", "message", "Nesting Levels have exceeded supported limits");
     }
     // An object, if it is JSON at all (dynalite parses it, and answers SerializationException if not).
@@ -205,24 +208,45 @@ function refusalOf(request: IncomingMessage, body: Buffer): Answer | undefined {
     return awsJson(400, "com.amazon.coral.service#SerializationException", "Message", `The request must be a JSON object (a structure), not ${found}.`);
 }
 
-/** Whether JSON text nests objects and arrays deeper than `max`, scanned without parsing it. */
-function jsonDeeperThan(text: Buffer, max: number): boolean {
-    let depth = 0;
-    let inString = false;
-    for (let i = 0; i < text.length; i++) {
-        const byte = text[i];
-        if (inString) {
-            if (byte === 0x5c) i++; // a backslash escapes the next character
-            else if (byte === 0x22) inString = false;
-        } else if (byte === 0x22) {
-            inString = true;
-        } else if (byte === 0x7b || byte === 0x5b) {
-            if (++depth > max) return true;
-        } else if (byte === 0x7d || byte === 0x5d) {
-            depth--;
+/** DynamoDB's largest expression string, in UTF-8 bytes (each of a request's expressions). */
+export const MAX_EXPRESSION_BYTES = 4096;
+const EXPRESSIONS = ["ConditionExpression", "KeyConditionExpression", "FilterExpression", "UpdateExpression", "ProjectionExpression"];
+/**
+ * Deeper than any expression within 4 KB nests without redundant parentheses (each level takes at
+ * least `NOT (` and `)`, around `a=:v`); dynalite's parser overflowed its stack at about 2,000
+ * levels of `(`, and took 680 levels of `NOT (` in its stride.
+ */
+const MAX_EXPRESSION_NESTING = Math.floor((MAX_EXPRESSION_BYTES - 4) / 6);
+
+/**
+ * DynamoDB's answer to an expression it refuses for its size or nesting, or undefined to let
+ * dynalite parse it: over 4 KB, AWS's own message; nested deeper than a valid expression of that
+ * size can be, balanced parentheses are redundant ones (AWS's message), unbalanced ones a syntax
+ * error in AWS's form (the token where it breaks, and what precedes it).
+ */
+function expressionRefusal(body: Buffer): Answer | undefined {
+    const request = body.includes("Expression") ? jsonObject(body) : undefined;
+    if (!request) return undefined;
+    for (const field of EXPRESSIONS) {
+        const expression = request[field];
+        if (typeof expression !== "string") continue;
+        const invalid = (message: string) => awsJson(400, "com.amazon.coral.validate#ValidationException", "message", `Invalid ${field}: ${message}`);
+        const size = Buffer.byteLength(expression);
+        if (size > MAX_EXPRESSION_BYTES) return invalid(`Expression size has exceeded the maximum allowed size; expression size: ${size}`);
+        let depth = 0;
+        let deepest = 0;
+        for (let i = 0; i < expression.length; i++) {
+            if (expression[i] === "(") deepest = Math.max(deepest, ++depth);
+            else if (expression[i] === ")" && --depth < 0) {
+                if (deepest <= MAX_EXPRESSION_NESTING) break; // shallow: dynalite answers its syntax error
+                return invalid(`Syntax error; token: ")", near: "${expression.slice(Math.max(0, i - 1), i + 1)}"`);
+            }
         }
+        if (deepest <= MAX_EXPRESSION_NESTING) continue;
+        if (depth === 0) return invalid("The expression has redundant parentheses;");
+        return invalid(`Syntax error; token: "<EOF>", near: "${expression.slice(-2)}"`);
     }
-    return false;
+    return undefined;
 }
 
 /**

@@ -21,7 +21,8 @@ export type SigningName = "dynamodb" | "states" | "sqs" | "execute-api";
 export function signableParts(target: string): { path: string; query: Record<string, string | string[]> } | undefined {
     const at = target.indexOf("?");
     const path = at < 0 ? target : target.slice(0, at);
-    const query: Record<string, string | string[]> = {};
+    // No prototype: a parameter may be named `constructor` or `__proto__`.
+    const query: Record<string, string | string[]> = Object.create(null);
     if (at >= 0) {
         for (const pair of target.slice(at + 1).split("&")) {
             if (pair === "") continue;

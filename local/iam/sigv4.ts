@@ -26,7 +26,6 @@ export interface Endpoint {
 /** How far a request's date may be from now: 15 minutes, as AWS allows. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const ALGORITHM = "AWS4-HMAC-SHA256";
-const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 
 /** The access key that signed the request, or why the request is refused. */
 export async function verifySignature(
@@ -91,12 +90,14 @@ async function expectedSignature(
     endpoint: Endpoint,
     credentials: Credentials,
 ): Promise<string | undefined> {
-    const claimedHash = header(request.headers, "x-amz-content-sha256");
-    if (claimedHash !== undefined && claimedHash !== UNSIGNED_PAYLOAD && claimedHash !== createHash("sha256").update(request.body).digest("hex")) return undefined;
+    // None of these services takes an unsigned payload (S3 alone does): each hashes the body it
+    // received, so a signed x-amz-content-sha256 that is not that hash (UNSIGNED-PAYLOAD included) makes the signature wrong.
+    const signedHash = signedHeaders.includes("x-amz-content-sha256") ? header(request.headers, "x-amz-content-sha256") : undefined;
+    if (signedHash !== undefined && signedHash !== createHash("sha256").update(request.body).digest("hex")) return undefined;
     const parts = signableParts(request.target);
     if (!parts) return undefined;
     // Exactly the headers the client signed: the signer signs every header it is given.
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = Object.create(null);
     for (const name of signedHeaders) {
         const value = header(request.headers, name);
         if (value !== undefined) headers[name] = value;

@@ -3,7 +3,7 @@
 // CLI (`--endpoint-url`) reach it unchanged, each request signed and allowed first (local/iam).
 // Timestamps are epoch seconds, as the protocol has them.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { awsJsonAuthError, readBody, send, STEP_FUNCTIONS_MAX_REQUEST_BYTES } from "../http";
 import type { ActionRequest, IamGate } from "../iam/gate";
 import type { ExecutionRecord, ExecutionStatus } from "./record";
@@ -44,18 +44,39 @@ function statusFilterOf(request: Request): ExecutionStatus | undefined {
     return filter as ExecutionStatus | undefined;
 }
 
-/** One page of `items`: `nextToken` is the offset of the next page. */
-function page<T>(items: T[], request: Request, defaultSize = 100): { items: T[]; nextToken?: string } {
+/** How long a nextToken is good for, as on AWS: 24 hours. */
+const TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
+
+/**
+ * The token of the page at `offset` of the listing `listing` names (the operation and the arguments
+ * that choose its items): `<offset>.<issued, epoch seconds>.<check>`, base64url. The check binds
+ * the offset to the listing, so a token altered, made up, or given with other arguments is no token.
+ */
+function tokenOf(listing: string, offset: number, issued = Math.floor(Date.now() / 1000)): string {
+    const check = createHash("sha256").update(`${listing}\n${offset}\n${issued}`).digest("hex").slice(0, 16);
+    return Buffer.from(`${offset}.${issued}.${check}`).toString("base64url");
+}
+
+/** The offset a nextToken stands for; InvalidToken (as AWS answers) for anything this API did not give for `listing` in the last 24 hours. */
+function offsetOf(listing: string, token: string): number {
+    const match = /^(\d{1,9})\.(\d{1,12})\.[0-9a-f]{16}$/.exec(Buffer.from(token, "base64url").toString("latin1"));
+    const [offset, issued] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+    if (!match || tokenOf(listing, offset, issued) !== token) throw new SfnError("InvalidToken", `Invalid Token: '${token}' is no nextToken of this listing.`);
+    if (Date.now() / 1000 - issued > TOKEN_LIFETIME_SECONDS) throw new SfnError("InvalidToken", `Invalid Token: '${token}' has expired (a nextToken is good for 24 hours).`);
+    return offset;
+}
+
+/** One page of `items`, the listing `listing` names (its nextToken is good for that listing only). */
+function page<T>(items: T[], request: Request, listing: string, defaultSize = 100): { items: T[]; nextToken?: string } {
     const max = request.maxResults;
     if (max !== undefined && max !== null && !(Number.isInteger(max) && (max as number) >= 0 && (max as number) <= 1000)) {
         throw validation(`Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and 1000`);
     }
     const size = (max as number | undefined) || defaultSize;
     const token = optional(request, "nextToken");
-    const start = token !== undefined ? Number(Buffer.from(token, "base64url").toString()) : 0;
-    if (!Number.isInteger(start) || start < 0) throw new SfnError("InvalidToken", "Invalid Token");
+    const start = token !== undefined ? offsetOf(listing, token) : 0;
     const end = start + size;
-    return { items: items.slice(start, end), ...(end < items.length ? { nextToken: Buffer.from(String(end)).toString("base64url") } : {}) };
+    return { items: items.slice(start, end), ...(end < items.length ? { nextToken: tokenOf(listing, end) } : {}) };
 }
 
 const summary = (e: ExecutionRecord) => ({
@@ -94,9 +115,11 @@ const OPERATIONS: Record<string, Operation> = {
         };
     },
     GetExecutionHistory(service, request) {
-        const events = service.describeExecution(required(request, "executionArn")).history;
-        const ordered = request.reverseOrder === true ? [...events].reverse() : events;
-        const { items, nextToken } = page(ordered, request);
+        const executionArn = required(request, "executionArn");
+        const events = service.describeExecution(executionArn).history;
+        const reversed = request.reverseOrder === true;
+        const ordered = reversed ? [...events].reverse() : events;
+        const { items, nextToken } = page(ordered, request, `GetExecutionHistory\n${executionArn}\n${reversed}`);
         const withoutData = request.includeExecutionData === false;
         return {
             events: items.map((event) => ({ ...(withoutData ? stripData(event) : event), timestamp: seconds(event.timestamp) })),
@@ -104,7 +127,9 @@ const OPERATIONS: Record<string, Operation> = {
         };
     },
     ListExecutions(service, request) {
-        const { items, nextToken } = page(service.listExecutions(required(request, "stateMachineArn"), statusFilterOf(request)), request);
+        const stateMachineArn = required(request, "stateMachineArn");
+        const statusFilter = statusFilterOf(request);
+        const { items, nextToken } = page(service.listExecutions(stateMachineArn, statusFilter), request, `ListExecutions\n${stateMachineArn}\n${statusFilter ?? ""}`);
         return { executions: items.map(summary), ...(nextToken ? { nextToken } : {}) };
     },
     StopExecution(service, request) {

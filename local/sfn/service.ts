@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { executionArnOf, expressExecutionArnOf, isExpressExecutionArn, parseExecutionArn } from "../../components/model/arns";
 import { ExecutionHost, ExecutionPosition, LocalExecution } from "./execution";
 import type { ExecutionRecord, ExecutionStatus } from "./record";
+import { jsonDepthPast } from "../json-depth";
 import type { EngineEvent } from "./history";
 import type { ExecutionStore, KeptExecution } from "./store";
 import { bindTasks, DefinitionLike, TaskTargets } from "./tasks";
@@ -27,6 +28,13 @@ export class SfnError extends Error {
         this.name = type;
     }
 }
+
+/**
+ * The deepest execution input taken. AWS documents no depth, but parses input with Jackson (its
+ * InvalidExecutionInput messages quote Jackson's exceptions), which refuses documents nested deeper
+ * than 1,000 levels by default; the local engine runs 2,000 levels and overflows its stack at 3,000.
+ */
+export const MAX_INPUT_DEPTH = 1000;
 
 export interface StateMachineSpec {
     name: string;
@@ -224,6 +232,14 @@ export class StepFunctionsService {
     startExecution(stateMachineArn: string, name: string = randomUUID(), input = "{}"): ExecutionRecord {
         const machine = this.machine(stateMachineArn);
         if (!EXECUTION_NAME.test(name)) throw new SfnError("InvalidName", `Invalid Name: '${name}'`);
+        // Before anything recursive reads it: 3,000 levels overflowed the engine's stack mid-execution.
+        const depth = jsonDepthPast(input, MAX_INPUT_DEPTH);
+        if (depth !== undefined) {
+            throw new SfnError(
+                "InvalidExecutionInput",
+                `Invalid State Machine Execution Input: 'com.fasterxml.jackson.core.exc.StreamConstraintsException: Document nesting depth (${depth}) exceeds the maximum allowed (${MAX_INPUT_DEPTH}, from \`StreamReadConstraints.getMaxNestingDepth()\`)'`,
+            );
+        }
         try {
             JSON.parse(input);
         } catch (error) {

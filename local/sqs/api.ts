@@ -177,7 +177,8 @@ function messageAttributes(value: unknown): Record<string, MessageAttribute> | u
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) return undefined;
     if (entries.length > MAX_ATTRIBUTES) throw invalid(`Number of message attributes [${entries.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`);
-    const checked: Record<string, MessageAttribute> = {};
+    // No prototype: `__proto__` is a valid attribute name, and is kept as one.
+    const checked: Record<string, MessageAttribute> = Object.create(null);
     for (const [name, raw] of entries) {
         if (!ATTRIBUTE_NAME.test(name) || /^(AWS\.|Amazon\.)/i.test(name) || name.startsWith(".") || name.endsWith(".") || name.includes("..")) {
             throw invalid(`Message (user) attribute name '${name}' is invalid: use up to 256 letters, digits, '_', '-' and '.', not starting with AWS. or Amazon., with no leading, trailing or repeated period.`);
