@@ -188,8 +188,43 @@ export async function idOf(value: unknown): Promise<unknown> {
     return pulumi.CustomResource.isInstance(value) ? valueOf(value.id) : value;
 }
 
-/** A program's exports with every Output resolved: its stack outputs. */
+/**
+ * A stack output Pulumi holds as a secret (`pulumi.secret`, `config.requireSecret`, or anything
+ * computed from one). Shown as Pulumi shows it, `[secret]`, wherever it is printed or served as
+ * JSON; `reveal()` gives the value to code that needs it.
+ */
+export class SecretOutput {
+    static readonly SHOWN = "[secret]";
+    readonly #value: unknown;
+
+    constructor(value: unknown) {
+        this.#value = value;
+    }
+
+    reveal(): unknown {
+        return this.#value;
+    }
+
+    toJSON(): string {
+        return SecretOutput.SHOWN;
+    }
+
+    toString(): string {
+        return SecretOutput.SHOWN;
+    }
+
+    [Symbol.for("nodejs.util.inspect.custom")](): string {
+        return SecretOutput.SHOWN;
+    }
+}
+
+/** A program's exports with every Output resolved: its stack outputs, secrets kept secret. */
 async function resolveOutputs(exports: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const entries = await Promise.all(Object.entries(exports).map(async ([name, value]) => [name, pulumi.Output.isInstance(value) ? await valueOf(value) : value] as const));
+    const resolve = async (value: unknown) => {
+        if (!pulumi.Output.isInstance(value)) return value;
+        const resolved = await valueOf(value);
+        return (await pulumi.isSecret(value)) ? new SecretOutput(resolved) : resolved;
+    };
+    const entries = await Promise.all(Object.entries(exports).map(async ([name, value]) => [name, await resolve(value)] as const));
     return Object.fromEntries(entries);
 }

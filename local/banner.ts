@@ -1,5 +1,7 @@
-// What `npm start` prints once the local cloud serves: where everything is, what was and was not
-// provisioned, and requests to copy and paste.
+// What `npm start` prints once the local cloud serves: where everything is, the outputs a user
+// reads, three requests to paste, how to stop; at most 25 lines. `--verbose` adds what was and was
+// not provisioned, every output and route, more requests and the AWS CLI (GET /_local serves the
+// same lists to the console). Secret outputs show as [secret], as Pulumi shows them.
 import * as path from "node:path";
 import { RUN_TYPES } from "../handlers/travel/trip";
 import { executionArnOf } from "../components/model/arns";
@@ -9,9 +11,16 @@ import type { ResourceEntry } from "./provision";
 import { CONSOLE_PATH } from "./console-web/route";
 import type { IamMode } from "./iam/gate";
 import { OPERATOR_CREDENTIALS } from "./iam/operator";
+import { SecretOutput } from "../harness/harness";
 
 /** The reference program (the travel booking), whose requests the banner knows. */
 const REFERENCE_PROGRAM = path.resolve(__dirname, "..", "index.ts");
+
+/** The default banner's bound: it fits a terminal, and the requests to try are on screen. */
+export const BANNER_MAX_LINES = 25;
+
+/** Warnings shown by default; the rest with --verbose (start-up also logs each as it happens). */
+const WARNINGS_SHOWN = 3;
 
 export interface BannerOptions {
     /** What retries wait locally, in ms; undefined: the definition's own intervals. */
@@ -21,6 +30,14 @@ export interface BannerOptions {
     graceSeconds?: number;
     /** --iam; default enforce. */
     iam?: IamMode;
+    /** --verbose: every resource provisioned or not, every output and route, more requests. */
+    verbose?: boolean;
+}
+
+/** An output as it may be shown: a secret as [secret], a string as it is, anything else as JSON. */
+export function shown(value: unknown): string {
+    if (value instanceof SecretOutput || typeof value === "string") return String(value);
+    return JSON.stringify(value);
 }
 
 function byType(entries: ResourceEntry[]): Map<string, ResourceEntry[]> {
@@ -36,36 +53,34 @@ export function apiUrlOf(cloud: LocalCloud): string | undefined {
     return first ? `${first}/` : undefined;
 }
 
+/**
+ * A query string with its parameters in sorted order. curl before 8.x (Debian 12's 7.88) signs
+ * the parameters in the order written, while AWS (and this cloud) sorts them before checking the
+ * signature: sorted, they are signed correctly by every curl.
+ */
+export function sortedQuery(parameters: Record<string, string>): string {
+    const names = Object.keys(parameters).sort();
+    return names.length === 0 ? "" : `?${names.map((name) => `${encodeURIComponent(name)}=${encodeURIComponent(parameters[name])}`).join("&")}`;
+}
+
 export function banner(cloud: LocalCloud, options: BannerOptions): string {
-    const { settings, resources } = cloud;
+    const { settings } = cloud;
+    const iam = options.iam ?? "enforce";
     const lines = [
         "",
-        `Local cloud: the ${settings.project} program (${settings.programFile}), stack "${settings.stack}", deployed in ${(cloud.deployMs / 1000).toFixed(1)} s`,
+        `Local cloud: the ${settings.project} program (${path.relative(process.cwd(), settings.programFile) || settings.programFile}), stack "${settings.stack}", deployed in ${(cloud.deployMs / 1000).toFixed(1)} s`,
         `Endpoint: ${cloud.url} (DynamoDB, Step Functions, SQS, the APIs' stages, /_local)`,
+        `Console:  ${cloud.url}${CONSOLE_PATH} (the machine, its executions and their records; ${cloud.url}/ opens it too)`,
         "",
-        "Provisioned locally:",
-        ...[...byType(resources.provisioned)].flatMap(([type, entries]) => [`  ${type}`, ...entries.map((e) => `      ${e.name}: ${e.local}`)]),
-        "",
-        "Not provisioned locally (acknowledged; no local effect: logs go to this console, alarms never fire):",
-        ...[...byType(resources.notProvisioned)].map(([type, entries]) => `  ${type} (${entries.length}): ${entries.map((e) => e.name).join(", ")}`),
-        ...(resources.warnings.length > 0 ? ["", "Warnings:", ...resources.warnings.map((w) => `  ${w}`)] : []),
-        "",
-        "Stack outputs:",
-        ...Object.entries(cloud.outputs).map(([name, value]) => `  ${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`),
-        "",
-        "Routes:",
-        ...Object.entries(cloud.routes).map(([url, routes]) => `  ${url}: ${routes.join(", ")}`),
-        "",
-        `Console: ${cloud.url}${CONSOLE_PATH} (the machine, its executions and their data, in a browser; ${cloud.url}/ opens it too)`,
-        "",
+        ...(options.verbose ? verboseLines(cloud) : summaryLines(cloud)),
         `Config: ${Object.entries(printableConfig(settings)).map(([key, value]) => `${key}=${value}`).join(", ")}`,
         options.retryIntervalMs === undefined
             ? "Retries wait as the definition says."
             : `Retries wait ${options.retryIntervalMs} ms here, not the definition's intervals (--retry-interval <ms>, or --retry-interval definition).`,
-        ...dataLines(cloud),
-        iamLine(options.iam ?? "enforce"),
+        dataLine(cloud),
+        iamLine(iam),
         "",
-        ...examples(cloud, options.iam ?? "enforce"),
+        ...requests(cloud, iam, options.verbose === true),
         "",
         stopLine(cloud, options.graceSeconds ?? 10),
         "",
@@ -73,11 +88,53 @@ export function banner(cloud: LocalCloud, options: BannerOptions): string {
     return lines.join("\n");
 }
 
+/** The outputs a user reads, and how much was provisioned: the lists are behind --verbose. */
+function summaryLines(cloud: LocalCloud): string[] {
+    const { provisioned, notProvisioned, warnings } = cloud.resources;
+    const read: [string, string][] = [
+        ["API URL", "apiUrl"],
+        ["State machine", "stateMachineArn"],
+        ["Table", "tableName"],
+    ];
+    const known = read.filter(([, output]) => output in cloud.outputs);
+    const others = Object.keys(cloud.outputs).filter((name) => !known.some(([, output]) => output === name));
+    const width = Math.max(0, ...known.map(([label]) => label.length + 1));
+    const api = apiUrlOf(cloud);
+    return [
+        ...known.map(([label, output]) => `${`${label}:`.padEnd(width)} ${shown(cloud.outputs[output])}`),
+        ...(known.length === 0 && api ? [`API URL: ${api}`] : []),
+        ...(others.length > 0 ? [`Other outputs: ${others.join(", ")} (--verbose shows them)`] : []),
+        `Resources: ${provisioned.length} provisioned locally, ${notProvisioned.length} with no local effect (${[...byType(notProvisioned).keys()].map((type) => type.split(":").pop()).join(", ") || "none"}); --verbose or ${cloud.url}/_local lists them.`,
+        ...warnings.slice(0, WARNINGS_SHOWN).map((warning) => `Warning: ${warning}`),
+        ...(warnings.length > WARNINGS_SHOWN ? [`... and ${warnings.length - WARNINGS_SHOWN} more warning(s): --verbose shows them.`] : []),
+    ];
+}
+
+/** Everything: what was and was not provisioned, warnings, every output, every route. */
+function verboseLines(cloud: LocalCloud): string[] {
+    const { provisioned, notProvisioned, warnings } = cloud.resources;
+    return [
+        "Provisioned locally:",
+        ...[...byType(provisioned)].flatMap(([type, entries]) => [`  ${type}`, ...entries.map((e) => `      ${e.name}: ${e.local}`)]),
+        "",
+        "Not provisioned locally (acknowledged; no local effect: logs go to this console, alarms never fire):",
+        ...[...byType(notProvisioned)].map(([type, entries]) => `  ${type} (${entries.length}): ${entries.map((e) => e.name).join(", ")}`),
+        ...(warnings.length > 0 ? ["", "Warnings:", ...warnings.map((w) => `  ${w}`)] : []),
+        "",
+        "Stack outputs:",
+        ...Object.entries(cloud.outputs).map(([name, value]) => `  ${name}: ${shown(value)}`),
+        "",
+        "Routes:",
+        ...Object.entries(cloud.routes).map(([url, routes]) => `  ${url}: ${routes.join(", ")}`),
+        "",
+    ];
+}
+
 function iamLine(mode: IamMode): string {
     const operator = `you are the operator, allowed everything: access key ${OPERATOR_CREDENTIALS.accessKeyId}, secret ${OPERATOR_CREDENTIALS.secretAccessKey}`;
     switch (mode) {
         case "enforce":
-            return `IAM: enforced (--iam warn or off to relax). Requests must be SigV4-signed; each function signs as its role and may do what its policies allow, each state machine calls as its role; ${operator}.`;
+            return `IAM: enforced, as on AWS (--iam warn or off to relax): requests must be SigV4-signed; ${operator}.`;
         case "warn":
             return `IAM: warn. What enforce would refuse (unsigned requests, calls a role does not allow) is logged as "iam (warn)" and let through; ${operator}.`;
         case "off":
@@ -85,19 +142,21 @@ function iamLine(mode: IamMode): string {
     }
 }
 
-/** curl's arguments that sign a request to an API as the operator (curl 7.75 or later), as AWS_IAM authorization requires. */
-function curlSigning(cloud: LocalCloud, mode: IamMode): string {
-    if (mode === "off") return "";
-    const { accessKeyId, secretAccessKey } = OPERATOR_CREDENTIALS;
-    return `--aws-sigv4 "aws:amz:${cloud.settings.config["aws:region"] ?? "us-east-1"}:execute-api" --user "${accessKeyId}:${secretAccessKey}" `;
+function region(cloud: LocalCloud): string {
+    return cloud.settings.config["aws:region"] ?? "us-east-1";
 }
 
-function dataLines(cloud: LocalCloud): string[] {
-    if (!cloud.dataDir) {
-        return ["Data: in memory, nothing persists: tables, executions and queued messages are gone when it stops (--data <dir> keeps them)."];
-    }
+/** curl's arguments that sign a request as the operator (curl 7.75 or later), for `service`. */
+function curlSigning(cloud: LocalCloud, mode: IamMode, service: string): string {
+    if (mode === "off") return "";
+    const { accessKeyId, secretAccessKey } = OPERATOR_CREDENTIALS;
+    return `--aws-sigv4 "aws:amz:${region(cloud)}:${service}" --user "${accessKeyId}:${secretAccessKey}" `;
+}
+
+function dataLine(cloud: LocalCloud): string {
+    if (!cloud.dataDir) return "Data: in memory: tables, executions and queued messages are gone when it stops (--data <dir> keeps them).";
     const resumed = cloud.resumed.length > 0 ? ` This start resumed ${cloud.resumed.length} (listed above).` : "";
-    return [`Data folder: ${cloud.dataDir}: tables, queued messages and every execution survive a restart or a crash; running executions resume where they were.${resumed}`];
+    return `Data folder: ${cloud.dataDir}: tables, queued messages and every execution survive a restart or a crash; running executions resume.${resumed}`;
 }
 
 function stopLine(cloud: LocalCloud, graceSeconds: number): string {
@@ -105,7 +164,8 @@ function stopLine(cloud: LocalCloud, graceSeconds: number): string {
     return `Ctrl-C stops: new requests get 503, running sagas get ${graceSeconds} s to finish (--grace), ${after}; Ctrl-C again stops waiting.`;
 }
 
-function examples(cloud: LocalCloud, mode: IamMode): string[] {
+/** The requests to paste: three by default, run in this order; with --verbose more, and the AWS CLI. */
+function requests(cloud: LocalCloud, mode: IamMode, verbose: boolean): string[] {
     const api = apiUrlOf(cloud);
     if (!api) return [];
     const reference = cloud.settings.programFile === REFERENCE_PROGRAM;
@@ -113,14 +173,15 @@ function examples(cloud: LocalCloud, mode: IamMode): string[] {
         .flat()
         .map((route) => /^GET \/([\w-]+)\/\{[\w-]+\}$/.exec(route)?.[1])
         .find((collection) => collection !== undefined);
-    const sign = curlSigning(cloud, mode);
-    const lines = reference ? referenceRequests(cloud, api, status, sign) : programRequests(cloud, api, status, sign);
+    const lines = reference ? referenceRequests(cloud, api, status, mode, verbose) : programRequests(cloud, api, status, mode, verbose);
     const machine = cloud.outputs.stateMachineArn;
+    const cli = `export AWS_ENDPOINT_URL=${cloud.url} AWS_REGION=${region(cloud)} AWS_ACCESS_KEY_ID=${OPERATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${OPERATOR_CREDENTIALS.secretAccessKey}`;
+    if (!verbose) return [...lines, `The AWS CLI works too, as the operator: ${cli}`];
     if (typeof machine === "string") {
         lines.push(
             "",
             `The AWS CLI works against it too (DynamoDB, Step Functions and SQS on ${cloud.url}), as the operator:`,
-            `  export AWS_ENDPOINT_URL=${cloud.url} AWS_REGION=${cloud.settings.config["aws:region"] ?? "us-east-1"} AWS_ACCESS_KEY_ID=${OPERATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${OPERATOR_CREDENTIALS.secretAccessKey}`,
+            `  ${cli}`,
             `  aws stepfunctions list-executions --state-machine-arn ${machine}`,
             ...(reference ? [`  aws stepfunctions describe-execution --execution-arn ${executionArnOf(machine, "trip-1")}`] : []),
             ...(typeof cloud.outputs.tableName === "string"
@@ -132,28 +193,51 @@ function examples(cloud: LocalCloud, mode: IamMode): string[] {
 }
 
 /** The travel booking's own requests: it knows its parameter and run types. */
-function referenceRequests(cloud: LocalCloud, api: string, status: string | undefined, sign: string): string[] {
+function referenceRequests(cloud: LocalCloud, api: string, status: string | undefined, mode: IamMode, verbose: boolean): string[] {
+    const sign = curlSigning(cloud, mode, "execute-api");
     const injection = cloud.settings.config[`${cloud.settings.project}:failureInjection`] === "true";
-    const requests: [string, string][] = [
-        [`${sign}'${api}?tripID=trip-1'`, "books a trip: hotel, flight, payment"],
-        ...(injection ? RUN_TYPES.map((runType, i): [string, string] => [`${sign}'${api}?tripID=trip-${i + 2}&runType=${runType}'`, "fails on purpose, rolls back"]) : []),
-        ...(status ? [[`${sign}'${api}${status}/trip-1'`, "the saga's outcome and records"] as [string, string]] : []),
-        [`'${cloud.url}/_local/queues'`, "compensations that failed all their retries"],
-    ];
-    const lines = ["Try it (the reference saga's requests):", ...aligned(requests)];
+    const start = (tripID: string, runType?: string) => `${sign}'${api}${sortedQuery({ tripID, ...(runType ? { runType } : {}) })}'`;
+    const statusOf = (tripID: string): [string, string][] => (status ? [[`${sign}'${api}${status}/${tripID}'`, `${tripID}'s outcome and records (once it has ended)`]] : []);
+    const queues: [string, string] = [`'${cloud.url}/_local/queues'`, "compensations that failed all their retries"];
+    const all: [string, string][] = injection
+        ? [
+              [start("trip-1"), "books a trip: hotel, flight, payment"],
+              [start("trip-2", "failPayment"), "the payment fails: the saga rolls back"],
+              ...statusOf("trip-2"),
+              ...(verbose
+                  ? [
+                        ...statusOf("trip-1"),
+                        ...RUN_TYPES.filter((runType) => runType !== "failPayment").map((runType, i): [string, string] => [start(`trip-${i + 3}`, runType), "fails on purpose, rolls back"]),
+                        queues,
+                    ]
+                  : []),
+          ]
+        : [[start("trip-1"), "books a trip: hotel, flight, payment"], ...statusOf("trip-1"), ...(verbose || !status ? [queues] : [])];
+    const lines = ["Try it, in another terminal (parameters in sorted order, so that every curl signs them right):", ...aligned(all)];
     if (!injection) lines.push("  (runType is refused: failure injection is off in this stack's config.)");
-    lines.push(`  Random compensation failures, to watch retries: npm start -- --config ${cloud.settings.project}:compensationFailureRate=0.4`);
+    if (verbose) lines.push(`  Random compensation failures, to watch retries: npm start -- --config ${cloud.settings.project}:compensationFailureRate=0.4`);
     return lines;
 }
 
-/** Another program: its start handler decides what the query string means, so only the routes are known. */
-function programRequests(cloud: LocalCloud, api: string, status: string | undefined, sign: string): string[] {
+/** Another program: its start handler decides what the query string means, so only the routes and the machine are known. */
+function programRequests(cloud: LocalCloud, api: string, status: string | undefined, mode: IamMode, verbose: boolean): string[] {
+    const machine = cloud.outputs.stateMachineArn;
+    const listExecutions: [string, string][] =
+        typeof machine === "string"
+            ? [
+                  [
+                      `${curlSigning(cloud, mode, "states")}-H 'X-Amz-Target: AWSStepFunctions.ListExecutions' -H 'Content-Type: application/x-amz-json-1.0' -d '${JSON.stringify({ stateMachineArn: machine })}' '${cloud.url}/'`,
+                      "its executions, newest first",
+                  ],
+              ]
+            : [];
     const requests: [string, string][] = [
-        [`${sign}'${api}'`, "starts a saga (what the query string may say is up to the program's start handler)"],
-        ...(status ? [[`${sign}'${api}${status}/<saga id>'`, "a saga's outcome and records"] as [string, string]] : []),
+        [`${curlSigning(cloud, mode, "execute-api")}'${api}'`, "starts a saga (what the query string may say is up to the program's start handler)"],
+        ...listExecutions,
+        ...(verbose && status ? [[`${curlSigning(cloud, mode, "execute-api")}'${api}${status}/<saga id>'`, "a saga's outcome and records (its id is in the start's answer)"] as [string, string]] : []),
         [`'${cloud.url}/_local/queues'`, "every queue's messages: the program's own and the failed compensations"],
     ];
-    return ["Try it:", ...aligned(requests)];
+    return ["Try it, in another terminal:", ...aligned(requests)];
 }
 
 /** `curl <arguments>  # what`, the comments aligned; the arguments quoted as the shell needs them. */

@@ -33,7 +33,9 @@ const USAGE = `Usage: npm start -- [options]
   --function-log-format <f>  short (default: level, message, fields) or json (each line as the function wrote it)
   --iam <mode>            enforce (default): every request must be SigV4-signed and allowed by its caller's role, as on
                           AWS (each function signs as its role; you as the operator, access key "local", secret "local");
-                          warn: log what enforce would refuse and let it through; off: check nothing`;
+                          warn: log what enforce would refuse and let it through; off: check nothing
+  --verbose               the start-up banner also lists every resource provisioned and not provisioned, every output
+                          and route, more requests to try and the AWS CLI (GET /_local serves the same lists)`;
 
 /**
  * Settles when the reader of this process's output goes away (`npm start | head`, a pipe or
@@ -61,6 +63,7 @@ function options() {
             "function-log-format": { type: "string" },
             grace: { type: "string" },
             iam: { type: "string" },
+            verbose: { type: "boolean" },
             help: { type: "boolean", short: "h" },
         },
     });
@@ -88,7 +91,7 @@ function options() {
     const config = parseConfigOverrides(values.config ?? []);
     const iam = (values.iam ?? "enforce") as IamMode;
     if (!IAM_MODES.includes(iam)) throw new UsageError(`--iam takes ${IAM_MODES.join(", ")}, not "${values.iam}".`);
-    return { programDir, port, dataDir: values.data, stack: values.stack, config, retryIntervalMs, functionLogLevel, onFunctionLog, graceSeconds, iam };
+    return { programDir, port, dataDir: values.data, stack: values.stack, config, retryIntervalMs, functionLogLevel, onFunctionLog, graceSeconds, iam, verbose: values.verbose === true };
 }
 
 /**

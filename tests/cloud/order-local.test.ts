@@ -21,6 +21,7 @@ import { banner } from "../../local/banner";
 import { bootCloud, Booted, summaryOf } from "../../local/client";
 import { startLocalCloud } from "../../local/cloud";
 import { ConfigError, loadProjectSettings, missingConfigMessage } from "../../harness/config";
+import { curlLines, hasMachineCurl, MACHINE_CURL, paste } from "../support/pasted";
 
 const EXAMPLE = path.resolve(__dirname, "..", "..", "examples", "order");
 const API_KEY = "sk_test_order_local_7c21";
@@ -167,11 +168,28 @@ describe("the order example on the local cloud (npm start -- --program examples/
             assert.equal(failures.body.count, 0);
         });
 
-        it("prints the key nowhere: `npm start`'s banner shows it as [secret]", () => {
+        it("prints the key nowhere: `npm start`'s banner shows it as [secret], and so does /_local", async () => {
             const text = banner(booted.cloud, { retryIntervalMs: 0 });
-            assert.ok(!text.includes(API_KEY));
+            const verbose = banner(booted.cloud, { retryIntervalMs: 0, verbose: true });
+            for (const shown of [text, verbose, JSON.stringify((await booted.client.get(`${booted.cloud.url}/_local`)).body)]) assert.ok(!shown.includes(API_KEY));
             assert.match(text, /order:paymentsApiKey=\[secret\]/);
-            assert.match(text, /orders\/<saga id>/, "the status route, from the program's routes");
+            assert.match(verbose, /orders\/<saga id>/, "the status route, from the program's routes");
+        });
+
+        it("prints requests for another program that work when pasted, with this machine's curl: start a saga, list its executions, read the queues", async function () {
+            if (!hasMachineCurl()) {
+                console.log(`      skipped: no ${MACHINE_CURL} on this machine to paste the requests into`);
+                this.skip();
+            }
+            const lines = curlLines(banner(booted.cloud, { retryIntervalMs: 0 }));
+            assert.equal(lines.length, 3);
+            const started = JSON.parse(await paste(lines[0]));
+            assert.match(started.executionArn, /:execution:/, JSON.stringify(started));
+            await booted.cloud.idle();
+            const { executions } = JSON.parse(await paste(lines[1]));
+            assert.ok(executions.some((e: { executionArn: string; status: string }) => e.executionArn === started.executionArn && e.status === "SUCCEEDED"), JSON.stringify(executions));
+            const { queues } = JSON.parse(await paste(lines[2]));
+            assert.ok(queues.some((q: { url: string }) => q.url === warehouseUrl), JSON.stringify(queues));
         });
 
         it("serves the functions' SQS calls on the one port (AWS_ENDPOINT_URL_SQS), with a FIFO queue's deduplication", async () => {
