@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { banner } from "../../local/banner";
 import { SagaClient } from "../../local/client";
 import { LocalCloud, startLocalCloud } from "../../local/cloud";
-import { SecretOutput } from "../../local/pulumi/harness";
+import { SecretOutput } from "../../harness/harness";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "secrets");
 /** The fixture's secret (tests/fixtures/secrets/index.ts). */
