@@ -4,9 +4,8 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { DOC_PAGES as PAGES, ROOT } from "./support/doc-pages";
 
-const ROOT = path.resolve(__dirname, "..");
-const PAGES = ["README.md", "CONTRIBUTING.md", "bench/README.md", "policy-pack/README.md", ...fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
 
 /** The text outside fenced code blocks and inline code, where links are links. */
 function prose(markdown: string): string {
