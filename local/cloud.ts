@@ -19,6 +19,8 @@ import { sendJson } from "./http";
 import { inspectHandler } from "./inspect";
 import { IamGate, IamMode } from "./iam/gate";
 import { LocalFunction } from "./lambda/function";
+import { LocalLogs } from "./logs/service";
+import { executionLogEvents, executionLogStream } from "./logs/states";
 import { CloudMetrics, MetricsSnapshot } from "./metrics";
 import { Provisioner, ResourceEntry } from "./provision";
 import { LocalServer } from "./server";
@@ -163,6 +165,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         let provisioner: Provisioner | undefined;
         // Step Functions tells EventBridge of every execution's status changes, as on AWS.
         const events = new LocalEventBridge({ targets: eventTargets(() => provisioner!, invoke, iam), retryIntervalMs: options.retryIntervalMs, dataDir, log });
+        const logs = new LocalLogs({ region, account: LOCAL_ACCOUNT, dataDir, log });
         const stepFunctions = new StepFunctionsService({
             region,
             targets: taskTargets(() => provisioner!, invoke, iam, (operation, request) => {
@@ -179,6 +182,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             },
             onClosed: (execution) => {
                 if (!stepFunctions.isExpress(execution.stateMachineArn)) events.put(executionStatusChange(execution, arns));
+            },
+            // Step Functions writes the execution's events to its machine's log group, at its level.
+            onHistory: (machine, execution, added) => {
+                const group = machine.logging && logs.groupOfArn(machine.logging.logGroupArn);
+                if (!group) return;
+                const records = executionLogEvents(machine.logging!, execution, added);
+                if (records.length > 0) logs.put(group.logGroupName, executionLogStream(machine.name, execution), records);
             },
             store,
         });
@@ -202,6 +212,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             stepFunctions,
             gateway,
             events,
+            logs,
             iam,
             functionHost: {
                 projectRoot: settings.programDir,
@@ -233,10 +244,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             stepFunctions,
             gateway,
             queues,
+            logs,
             inspect: inspectHandler({
                 overview: () => ({ project: settings.project, stack: settings.stack, region, outputs, routes, ...resources }),
                 queues,
                 metrics,
+                logs,
                 faults: (request, response) => serveFaults([...functions.values()], request, response, log),
             }),
         });

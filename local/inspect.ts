@@ -8,8 +8,13 @@
 //   DELETE /_local/metrics        starts counting afresh; answers the counts until then
 //   GET    /_local/faults         the compensation failure rate of each function (faults.ts)
 //   PUT    /_local/faults         sets it, e.g. {"compensationFailureRate": 0} ends a fault while sagas run
+//   GET    /_local/logs           every log group, with its streams and how many events each holds
+//   GET    /_local/logs/<group>   a group's events, oldest first, JSON messages parsed (`json`); the group
+//                                 name percent-encoded or not (/_local/logs//aws/vendedlogs/states/x);
+//                                 ?stream=<name or prefix*>&since=<epoch ms>&limit=<n> (the newest n)
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson } from "./http";
+import type { LocalLogs } from "./logs/service";
 import type { CloudMetrics } from "./metrics";
 import type { LocalQueue } from "./sqs/queue";
 
@@ -19,6 +24,8 @@ export interface CloudView {
     metrics: CloudMetrics;
     /** GET and PUT /_local/faults. */
     faults(request: IncomingMessage, response: ServerResponse): Promise<void> | void;
+    /** The log groups; none when absent. */
+    logs?: LocalLogs;
 }
 
 export function inspectHandler(view: CloudView) {
@@ -29,6 +36,7 @@ export function inspectHandler(view: CloudView) {
         if (collection === "metrics" && name === undefined && method === "GET") return sendJson(response, 200, view.metrics.snapshot());
         if (collection === "metrics" && name === undefined && method === "DELETE") return sendJson(response, 200, view.metrics.reset());
         if (collection === "faults" && name === undefined) return view.faults(request, response);
+        if (collection === "logs" && method === "GET") return serveLogs(view.logs, response, url);
         if (collection === "queues" && name === undefined && method === "GET") {
             return sendJson(response, 200, { queues: view.queues().map((queue) => queue.summary()) });
         }
@@ -45,7 +53,52 @@ export function inspectHandler(view: CloudView) {
             if (method === "DELETE") return sendJson(response, 200, { purged: queue.purge() });
         }
         sendJson(response, 404, {
-            message: "The local endpoints are GET /_local, GET /_local/queues, GET and DELETE /_local/queues/<name>, GET and DELETE /_local/metrics, GET and PUT /_local/faults.",
+            message: "The local endpoints are GET /_local, GET /_local/queues, GET and DELETE /_local/queues/<name>, GET and DELETE /_local/metrics, GET and PUT /_local/faults, GET /_local/logs, GET /_local/logs/<group>.",
         });
     };
+}
+
+/** GET /_local/logs and GET /_local/logs/<group> (see the top of this file). */
+function serveLogs(logs: LocalLogs | undefined, response: ServerResponse, url: URL): void {
+    const rest = url.pathname.slice("/_local/logs".length).replace(/^\//, "");
+    if (rest === "") {
+        const groups = (logs?.allGroups() ?? []).map((group) => ({
+            logGroupName: group.logGroupName,
+            arn: group.arn,
+            events: group.events.length,
+            streams: [...group.streams.values()].map((stream) => ({ logStreamName: stream.logStreamName, events: stream.events.length, lastEventTimestamp: stream.lastEventTimestamp })),
+        }));
+        return sendJson(response, 200, { logGroups: groups });
+    }
+    let name: string;
+    try {
+        name = decodeURIComponent(rest);
+    } catch {
+        return sendJson(response, 400, { message: `The log group name in ${url.pathname} is not valid percent-encoding.` });
+    }
+    const group = logs?.group(name) ?? logs?.group(`/${name}`);
+    if (!group) return sendJson(response, 404, { message: `No log group named ${name}; GET /_local/logs lists them.` });
+    const stream = url.searchParams.get("stream") ?? undefined;
+    const since = url.searchParams.get("since");
+    const limit = url.searchParams.get("limit");
+    for (const [key, value] of [["since", since], ["limit", limit]] as const) {
+        if (value !== null && !/^\d+$/.test(value)) return sendJson(response, 400, { message: `?${key} takes a whole number, not "${value}".` });
+    }
+    const selected = logs!.select(group, {
+        ...(stream === undefined ? {} : stream.endsWith("*") ? { logStreamNamePrefix: stream.slice(0, -1) } : { logStreamNames: [stream] }),
+        ...(since !== null ? { startTime: Number(since) } : {}),
+    });
+    const events = limit !== null ? selected.slice(Math.max(0, selected.length - Number(limit))) : selected;
+    sendJson(response, 200, {
+        logGroupName: group.logGroupName,
+        events: events.map((event) => ({ ...event, json: parseJson(event.message) })),
+    });
+}
+
+function parseJson(message: string): unknown {
+    try {
+        return JSON.parse(message);
+    } catch {
+        return undefined;
+    }
 }

@@ -17,6 +17,8 @@ import { archiveFiles, UnsupportedCode } from "./lambda/archive";
 import { FunctionHost, LocalFunction, Unrunnable } from "./lambda/function";
 import type { IamGate } from "./iam/gate";
 import { IamResources } from "./iam/resources";
+import type { LocalLogs } from "./logs/service";
+import { stateMachineLogging } from "./logs/states";
 import type { StepFunctionsService } from "./sfn/service";
 import { idOf } from "../harness/harness";
 import { LocalQueue } from "./sqs/queue";
@@ -33,6 +35,8 @@ export interface ProvisionContext {
     gateway: ApiGatewayService;
     functionHost: FunctionHost;
     events: LocalEventBridge;
+    /** CloudWatch Logs: the program's log groups. */
+    logs: LocalLogs;
     /** Gives each function its role's credentials; takes the roles' policies. */
     iam: IamGate;
 }
@@ -80,6 +84,7 @@ export class Provisioner {
             "aws:cloudwatch/eventTarget:EventTarget": (args) => this.eventTarget(args),
             "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (args) => this.asyncInvokeConfig(args),
             "aws:lambda/permission:Permission": (args) => this.permission(args),
+            "aws:cloudwatch/logGroup:LogGroup": (args) => this.logGroup(args),
         };
     }
 
@@ -210,9 +215,21 @@ export class Provisioner {
     private async stateMachine({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const arn = stateMachineArn(this.ctx.arns, physical);
         const type = inputs.type ?? "STANDARD";
-        this.ctx.stepFunctions.createStateMachine({ name: physical, arn, definition: inputs.definition, roleArn: inputs.roleArn ?? "", type, tags: inputs.tags ?? {} });
+        const logging = stateMachineLogging(inputs.loggingConfiguration);
+        if (logging && !this.ctx.logs.groupOfArn(logging.logGroupArn)) {
+            this.warnings.push(`The state machine ${physical} logs to ${logging.logGroupArn}, which is no log group of this program: its log records are dropped.`);
+        }
+        this.ctx.stepFunctions.createStateMachine({ name: physical, arn, definition: inputs.definition, roleArn: inputs.roleArn ?? "", type, tags: inputs.tags ?? {}, logging });
         const state = { ...declared, name: physical, arn, status: "ACTIVE", creationDate: new Date().toISOString() };
-        return this.done("aws:sfn/stateMachine:StateMachine", name, `${type} state machine ${physical}`, arn, state);
+        const logs = logging ? `, logging ${logging.level}${logging.includeExecutionData ? " with execution data" : ""}` : "";
+        return this.done("aws:sfn/stateMachine:StateMachine", name, `${type} state machine ${physical}${logs}`, arn, state);
+    }
+
+    private async logGroup({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
+        const group = this.ctx.logs.createLogGroup(physical, typeof inputs.retentionInDays === "number" ? inputs.retentionInDays : undefined);
+        const arn = group.arn.replace(/:\*$/, "");
+        // A log group's ID is its name.
+        return this.done("aws:cloudwatch/logGroup:LogGroup", name, `log group ${physical} (GET /_local/logs/${encodeURIComponent(physical)})`, physical, { ...declared, name: physical, arn });
     }
 
     private async restApi({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {

@@ -1,6 +1,6 @@
 // The local cloud's one HTTP port on 127.0.0.1. Like AWS endpoints, it tells services apart by
 // the request: `X-Amz-Target: DynamoDB_20120810.*` is DynamoDB, `AWSStepFunctions.*` is Step
-// Functions, `AmazonSQS.*` is SQS (so one AWS_ENDPOINT_URL serves all three), /_local/* is the
+// Functions, `AmazonSQS.*` is SQS, `Logs_20140328.*` CloudWatch Logs (so one AWS_ENDPOINT_URL serves them all), /_local/* is the
 // local cloud's own inspection API, /_console/ (and a browser's GET /) the console
 // (console-web/route.ts), and everything else is for the REST APIs' stages.
 import { createServer, IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
@@ -10,6 +10,8 @@ import { isConsoleRequest, serveConsole } from "./console-web/route";
 import { DYNAMODB_SHAPE } from "./dynamodb/service";
 import { awsJson, currentRequest, failRequest, jsonAnswer, LOCAL_SHAPE, RequestScope, send, sendJson, ServiceShape, STEP_FUNCTIONS_SHAPE, withinRequest } from "./http";
 import type { IamGate } from "./iam/gate";
+import { handleLogsRequest, LOGS_SHAPE, LOGS_TARGET_PREFIX } from "./logs/api";
+import type { LocalLogs } from "./logs/service";
 import { handleSfnRequest, SFN_TARGET_PREFIX } from "./sfn/api";
 import type { StepFunctionsService } from "./sfn/service";
 import type { LocalQueue } from "./sqs/queue";
@@ -26,6 +28,8 @@ export interface Services {
     iam: IamGate;
     /** The queues the SQS API serves; none when absent. */
     queues?(): LocalQueue[];
+    /** The log groups the CloudWatch Logs API serves; absent: that API answers UnknownOperationException. */
+    logs?: LocalLogs;
     /** The /_local/* endpoints. */
     inspect(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> | void;
 }
@@ -116,8 +120,9 @@ export class LocalServer {
         if (target.startsWith("DynamoDB_")) return services.dynamo(request, response);
         if (target.startsWith(SFN_TARGET_PREFIX)) return await handleSfnRequest(services.stepFunctions, services.iam, request, response);
         if (target.startsWith(SQS_TARGET_PREFIX)) return await handleSqsRequest(services.queues?.() ?? [], services.iam, request, response);
+        if (target.startsWith(LOGS_TARGET_PREFIX) && services.logs) return await handleLogsRequest(services.logs, services.iam, request, response);
         if (target !== "") {
-            return send(response, awsJson(400, "UnknownOperationException", "message", `The local cloud serves DynamoDB, Step Functions and SQS, not ${target}.`));
+            return send(response, awsJson(400, "UnknownOperationException", "message", `The local cloud serves DynamoDB, Step Functions, SQS and CloudWatch Logs, not ${target}.`));
         }
         const url = parseUrl(request.url, this.url);
         if (!url) return send(response, jsonAnswer(400, { message: "Bad Request: the request target is not a URL path." }));
@@ -142,6 +147,7 @@ function shapeOf(target: string, request: IncomingMessage): ServiceShape {
     if (target.startsWith("DynamoDB_")) return DYNAMODB_SHAPE;
     if (target.startsWith(SFN_TARGET_PREFIX)) return STEP_FUNCTIONS_SHAPE;
     if (target.startsWith(SQS_TARGET_PREFIX)) return SQS_SHAPE;
+    if (target.startsWith(LOGS_TARGET_PREFIX)) return LOGS_SHAPE;
     if (target !== "") return UNKNOWN_TARGET_SHAPE;
     const path = parseUrl(request.url, "http://local")?.pathname ?? "";
     return isLocalPath(path) || isConsoleRequest(request.method, path) ? LOCAL_SHAPE : GATEWAY_SHAPE;

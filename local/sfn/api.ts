@@ -146,6 +146,9 @@ const OPERATIONS: Record<string, Operation> = {
             roleArn: machine.roleArn,
             type: machine.type,
             creationDate: seconds(machine.creationDate),
+            loggingConfiguration: machine.logging
+                ? { level: machine.logging.level, includeExecutionData: machine.logging.includeExecutionData, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: machine.logging.logGroupArn } }] }
+                : { level: "OFF", includeExecutionData: false },
         };
     },
     ListStateMachines(service) {

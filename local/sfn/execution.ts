@@ -37,6 +37,8 @@ export interface ExecutionHost {
     /** Where executions are kept across restarts; undefined: in memory only. */
     store?: ExecutionStore;
     onEvent(execution: ExecutionRecord, event: EngineEvent): void;
+    /** The history events the execution just added, in order. */
+    onHistory?(execution: ExecutionRecord, events: HistoryEvent[]): void;
     onClosed(execution: ExecutionRecord): void;
 }
 
@@ -112,7 +114,9 @@ export class LocalExecution {
             this.follow(event);
             const before = recorder.events.length;
             recorder.record(event);
-            this.journal?.add(recorder.events.slice(before));
+            const added = recorder.events.slice(before);
+            this.journal?.add(added);
+            if (added.length > 0) host.onHistory?.(record, added);
             // The state and its input are written before its Task runs; a failed attempt before
             // the state's Retry waits (or its Catch moves on, or the execution fails).
             if (event.type === "StateEntered" || event.type === "StateFailed") this.journal?.flush();

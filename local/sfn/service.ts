@@ -13,7 +13,8 @@ import { executionArnOf, expressExecutionArnOf, isExpressExecutionArn, parseExec
 import { ExecutionHost, ExecutionPosition, LocalExecution } from "./execution";
 import type { ExecutionRecord, ExecutionStatus } from "./record";
 import { jsonDepthPast } from "../json-depth";
-import type { EngineEvent } from "./history";
+import type { StateMachineLogging } from "../logs/states";
+import type { EngineEvent, HistoryEvent } from "./history";
 import type { ExecutionStore, KeptExecution } from "./store";
 import { bindTasks, DefinitionLike, TaskTargets } from "./tasks";
 
@@ -44,6 +45,8 @@ export interface StateMachineSpec {
     type: string;
     /** The machine's tags, as the program declared them. */
     tags?: Record<string, string>;
+    /** Where and what its executions log (loggingConfiguration); undefined: nothing. */
+    logging?: StateMachineLogging;
 }
 
 export const StateMachineTypes = { STANDARD: "STANDARD", EXPRESS: "EXPRESS" } as const;
@@ -58,6 +61,8 @@ export interface StepFunctionsOptions {
     targets: TaskTargets;
     retryIntervalMs?: number;
     onEvent?(execution: ExecutionRecord, event: EngineEvent): void;
+    /** The history events an execution just added (what its machine's log group may receive). */
+    onHistory?(machine: StateMachineSpec, execution: ExecutionRecord, events: HistoryEvent[]): void;
     /** Called when an execution closes. */
     onClosed?(execution: ExecutionRecord): void;
     /** Keeps every execution in the data folder as it runs; undefined: in memory only. */
@@ -159,6 +164,7 @@ export class StepFunctionsService {
                 retryIntervalMs: this.options.retryIntervalMs,
                 maxSeconds,
                 onEvent: (execution, event) => this.options.onEvent?.(execution, event),
+                onHistory: (execution, events) => this.options.onHistory?.(machine, execution, events),
                 onClosed: (execution) => {
                     const entry = this.executions.get(execution.executionArn);
                     if (entry) entry.running = undefined;
