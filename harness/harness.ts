@@ -218,12 +218,19 @@ export class SecretOutput {
     }
 }
 
-/** A program's exports with every Output resolved: its stack outputs, secrets kept secret. */
+/** A plain object or array: Pulumi resolves the Outputs inside such an export too. */
+const isPlainData = (value: unknown) => Array.isArray(value) || (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype);
+
+/**
+ * A program's exports with every Output resolved, nested ones too: its stack outputs, secrets kept
+ * secret (an export holding a secret anywhere is a secret as a whole, as Pulumi treats it).
+ */
 async function resolveOutputs(exports: Record<string, unknown>): Promise<Record<string, unknown>> {
     const resolve = async (value: unknown) => {
-        if (!pulumi.Output.isInstance(value)) return value;
-        const resolved = await valueOf(value);
-        return (await pulumi.isSecret(value)) ? new SecretOutput(resolved) : resolved;
+        if (!pulumi.Output.isInstance(value) && !isPlainData(value)) return value;
+        const output = pulumi.output(value);
+        const resolved = await valueOf(output);
+        return (await pulumi.isSecret(output)) ? new SecretOutput(resolved) : resolved;
     };
     const entries = await Promise.all(Object.entries(exports).map(async ([name, value]) => [name, await resolve(value)] as const));
     return Object.fromEntries(entries);

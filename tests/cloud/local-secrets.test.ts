@@ -37,7 +37,9 @@ describe("secrets on the local cloud", function () {
         assert.ok(cloud.outputs.apiKey instanceof SecretOutput);
         assert.equal(cloud.outputs.apiKey.reveal(), SECRET, "code that needs the value can have it");
         assert.ok(cloud.outputs.keeperEnvironment instanceof SecretOutput);
+        assert.ok(cloud.outputs.described instanceof SecretOutput, "plain data that holds a secret is a secret as a whole");
         assert.equal(typeof cloud.outputs.functionName, "string", "a plain output stays plain");
+        assert.deepEqual(cloud.outputs.plainData, { name: cloud.outputs.functionName, arns: [`arn:aws:lambda:us-east-1:000000000000:function:${cloud.outputs.functionName}`] }, "the Outputs inside plain data are resolved");
         assert.equal(`${cloud.outputs.apiKey}`, "[secret]");
         assert.equal(JSON.stringify(cloud.outputs.keeperEnvironment), '"[secret]"');
     });
@@ -55,7 +57,7 @@ describe("secrets on the local cloud", function () {
         assert.equal(response.status, 200);
         assert.ok(!text.includes(SECRET), text);
         const { outputs } = JSON.parse(text);
-        assert.deepEqual([outputs.apiKey, outputs.keeperEnvironment, outputs.functionName], ["[secret]", "[secret]", cloud.outputs.functionName]);
+        assert.deepEqual([outputs.apiKey, outputs.keeperEnvironment, outputs.described, outputs.functionName], ["[secret]", "[secret]", "[secret]", cloud.outputs.functionName]);
     });
 
     it("writes the value nowhere in its log", () => {
