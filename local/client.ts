@@ -195,7 +195,11 @@ export class SagaClient {
 
     /** PUT /_local/faults: from their next attempt on, compensations fail with this probability. */
     async setCompensationFailureRate(rate: number): Promise<Answer> {
-        const response = await fetch(`${this.cloudUrl}/_local/faults`, { method: "PUT", body: JSON.stringify({ compensationFailureRate: rate }) });
+        const response = await fetch(`${this.cloudUrl}/_local/faults`, {
+            method: "PUT",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ compensationFailureRate: rate }),
+        });
         return { status: response.status, body: await response.json() };
     }
 

@@ -1,5 +1,5 @@
 // The running switch of the saga's random compensation failures, so a fault can be ended (or begun)
-// while sagas run: `GET /_local/faults` reads, `PUT` (or `POST`) `{"compensationFailureRate": 0}`
+// while sagas run: `GET /_local/faults` reads, `PUT` `{"compensationFailureRate": 0}` (JSON, see web-guard.ts)
 // sets the variable they come from (SAGA_COMPENSATION_FAILURE_RATE, which the component sets from
 // `testing.compensationFailureRate`, e.g. `--config saga:compensationFailureRate=1`) on every
 // function that declares it, from its next invocation on. A restart goes back to the stack's config.
@@ -32,7 +32,7 @@ function setCompensationFailureRate(functions: LocalFunction[], rate: unknown): 
 export async function serveFaults(functions: LocalFunction[], request: IncomingMessage, response: ServerResponse, log: (line: string) => void): Promise<void> {
     const method = request.method ?? "GET";
     if (method === "GET") return sendJson(response, 200, faultSettings(functions));
-    if (method !== "PUT" && method !== "POST") return sendJson(response, 405, { message: "GET reads the faults; PUT or POST {\"compensationFailureRate\": <0..1>} sets them." }, { allow: "GET, PUT, POST" });
+    if (method !== "PUT") return sendJson(response, 405, { message: "GET reads the faults; PUT {\"compensationFailureRate\": <0..1>} (application/json) sets them." }, { allow: "GET, PUT" });
     // A body over the limit is answered by readBody (413); only what is not JSON is answered here.
     const raw = (await readBody(request, MAX_BODY_BYTES)).toString("utf8");
     let body: unknown;

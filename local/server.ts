@@ -16,6 +16,7 @@ import { handleSfnRequest, SFN_TARGET_PREFIX } from "./sfn/api";
 import type { StepFunctionsService } from "./sfn/service";
 import type { LocalQueue } from "./sqs/queue";
 import { handleSqsRequest, SQS_SHAPE, SQS_TARGET_PREFIX } from "./sqs/api";
+import { foreignHostRefusal, localChangeRefusal } from "./web-guard";
 
 export const HOST = "127.0.0.1";
 
@@ -91,6 +92,11 @@ export class LocalServer {
         return local;
     }
 
+    /** The port it listens on. */
+    get port(): number {
+        return Number(new URL(this.url).port);
+    }
+
     serve(services: Services): void {
         this.services = services;
     }
@@ -110,10 +116,15 @@ export class LocalServer {
     private dispatch(request: IncomingMessage, response: ServerResponse): void {
         const target = String(request.headers["x-amz-target"] ?? "");
         const scope: RequestScope = { request, response, shape: shapeOf(target, request), log: this.log };
+        // Every answer of the local endpoints and the console, refusals and failures included.
+        if (scope.shape === LOCAL_SHAPE) response.setHeader("x-content-type-options", "nosniff");
         withinRequest(scope, () => this.serveRequest(request, response, target).catch((error) => failRequest(error, scope)));
     }
 
     private async serveRequest(request: IncomingMessage, response: ServerResponse, target: string): Promise<void> {
+        // Before anything else: a request addressed to another name is a web page's (DNS rebinding).
+        const foreign = foreignHostRefusal(request.headers, this.port);
+        if (foreign) return send(response, { ...foreign, headers: { ...foreign.headers, "x-content-type-options": "nosniff" } });
         const services = this.services;
         if (!services) return sendJson(response, 503, { message: "The local cloud is still deploying the program; try again in a moment." });
         // The AWS JSON services ignore the path; only the local endpoints and the APIs route by it.
@@ -126,7 +137,10 @@ export class LocalServer {
         }
         const url = parseUrl(request.url, this.url);
         if (!url) return send(response, jsonAnswer(400, { message: "Bad Request: the request target is not a URL path." }));
-        if (isLocalPath(url.pathname)) return await services.inspect(request, response, url);
+        if (isLocalPath(url.pathname)) {
+            const refusal = localChangeRefusal(request.method ?? "GET", request.headers);
+            return refusal ? send(response, refusal) : await services.inspect(request, response, url);
+        }
         if (isConsoleRequest(request.method, url.pathname)) return await serveConsole(request, response, url);
         await services.gateway.handle(request, response, url);
     }

@@ -76,7 +76,7 @@ describe("the local cloud under requests that used to take it down", function ()
 
         it("takes a client that hangs up mid-body, whose stream error dynalite rethrew as an uncaught exception, in its stride", async () => {
             const headers = Object.entries(dynamoDbHeaders("ListTables")).map(([name, value]) => `${name}: ${value}\r\n`).join("");
-            assert.equal(await sendRaw(port, `POST / HTTP/1.1\r\nHost: local\r\n${headers}content-length: 100\r\n\r\n{"Lim`, 50), "");
+            assert.equal(await sendRaw(port, `POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers}content-length: 100\r\n\r\n{"Lim`, 50), "");
             assert.equal((await dynamo("ListTables", {})).status, 200);
         });
 
@@ -160,7 +160,7 @@ describe("the local cloud under requests that used to take it down", function ()
         });
 
         it("answers a request target that is no URL (the process died of the rejection) with 400", async () => {
-            const answer = await sendRaw(port, "GET http://[ HTTP/1.1\r\nHost: local\r\n\r\n", 2000);
+            const answer = await sendRaw(port, `GET http://[ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`, 2000);
             assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
             assert.match(answer, /"message": "Bad Request: the request target is not a URL path\."/);
         });

@@ -5,7 +5,7 @@
 import "../support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { DEFAULT_DEFINITION_OPTIONS } from "../../components/model/definition";
@@ -14,6 +14,7 @@ import { bootCloud, Booted, PROJECT_ROOT } from "../../local/client";
 import { ConsoleApi } from "../../local/console-web/api";
 import { HistoryEvent, visitsOf } from "../../local/console-web/execution";
 import { discoverStartForm, programApiOf } from "../../local/console-web/program";
+import { chromiumFor, findChromium, launchChromium } from "../support/chromium";
 
 /** The states a failed payment's rollback enters, as the README draws it. */
 const ROLLED_BACK_PATH = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Refund Payment", "Cancel Flight", "Cancel Hotel", "Rolled Back"];
@@ -25,22 +26,7 @@ const ROLLED_BACK_PATH = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Re
 const BROKEN_INPUT = JSON.stringify({ run_type: "none" });
 const RETRY_MS = 150;
 const ARTIFACTS = path.join(PROJECT_ROOT, "test-artifacts");
-const CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
-const DEBIAN_CHROMIUM = "/usr/bin/chromium";
-
 const newId = (what: string) => `${what}-${randomUUID().slice(0, 8)}`;
-
-/** The Chromium to drive: CHROME_PATH, else Debian's; or why there is none. */
-function findChromium(): { path: string } | { missing: string } | { wrong: string } {
-    const given = process.env.CHROME_PATH;
-    try {
-        accessSync(given || DEBIAN_CHROMIUM, constants.X_OK);
-        return { path: given || DEBIAN_CHROMIUM };
-    } catch {
-        // A CHROME_PATH that names no browser is a mistake to report, not a machine without one.
-        return given ? { wrong: `CHROME_PATH=${given} is not an executable file` } : { missing: `no Chromium at ${DEBIAN_CHROMIUM}, and CHROME_PATH is not set` };
-    }
-}
 
 describe("the console (npm start's page at /_console/)", function () {
     let booted: Booted;
@@ -51,7 +37,7 @@ describe("the console (npm start's page at /_console/)", function () {
 
     before(async () => {
         // One cloud and one browser for every test here, started side by side.
-        const launched = "path" in chromium ? import("playwright-core").then(({ chromium: driver }) => driver.launch({ executablePath: chromium.path, args: CHROMIUM_FLAGS })) : undefined;
+        const launched = "path" in chromium ? launchChromium(chromium) : undefined;
         launched?.catch(() => undefined);
         // The broken sagas' repairs fail as well (their input names no trip): a 60-second horizon
         // (6 retries) sends them to the needs-attention queue soon.
@@ -133,13 +119,7 @@ describe("the console (npm start's page at /_console/)", function () {
         const shoot = (file: string) => page.screenshot({ path: path.join(ARTIFACTS, file) });
 
         before(async function () {
-            if ("wrong" in chromium) throw new Error(`The console's browser tests cannot run: ${chromium.wrong}.`);
-            if ("missing" in chromium) {
-                const why = `${chromium.missing}. To run them: apt-get install -y --no-install-recommends chromium, or CHROME_PATH=<a Chrome or Chromium> npm test.`;
-                if (process.env.SAGA_REQUIRE_BROWSER === "1") throw new Error(`The console's browser tests must run here (SAGA_REQUIRE_BROWSER=1): ${why}`);
-                console.log(`      Skipping the console's browser tests: ${why}`);
-                return this.skip();
-            }
+            if (!chromiumFor(this, chromium, "the console's browser tests")) return;
             mkdirSync(ARTIFACTS, { recursive: true });
             page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
             // A locator waits for what it asks for: fail soon instead of at mocha's timeout.
