@@ -9,7 +9,7 @@
 //     has failed (the fault ended first): the repair compensates every step at once.
 // The common paths are unchanged: the saga's own machine is the same, and a clean rollback or a
 // success starts no repair.
-import { executionArnOf } from "../components/model/conventions";
+import { executionArnOf } from "../components/model/arns";
 import type { Booted } from "../local/client";
 import type { MetricsSnapshot } from "../local/metrics";
 import { costPerSaga, SagaCost } from "./cost";

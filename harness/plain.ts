@@ -4,7 +4,7 @@
 // the program see real-looking values. A resource type it does not know fails its registration,
 // and so the run, instead of resolving those outputs to `undefined`.
 import type * as pulumi from "@pulumi/pulumi";
-import { ArnContext, genericArn, lambdaArn, lambdaInvokeArn, stateMachineArn } from "../components/model/arns";
+import { ArnContext, eventRuleArn, executeApiArn, genericArn, lambdaArn, lambdaInvokeArn, queueArn, stateMachineArn } from "../components/model/arns";
 import { idOf, installMocks, run, StackSettings } from "./harness";
 
 export const REGION = "us-east-1";
@@ -37,21 +37,21 @@ const COMPUTED: Record<string, Computed> = {
     "aws:cloudwatch/logGroup:LogGroup": (ctx, name) => ({ arn: genericArn(ctx, "aws:cloudwatch/logGroup:LogGroup", name) }),
     "aws:cloudwatch/metricAlarm:MetricAlarm": (ctx, name) => ({ arn: genericArn(ctx, "aws:cloudwatch/metricAlarm:MetricAlarm", name) }),
     "aws:sqs/queue:Queue": (ctx, name) => ({
-        arn: `arn:aws:sqs:${ctx.region}:${ctx.account}:${name}`,
+        arn: queueArn(ctx, name),
         url: `https://sqs.${ctx.region}.amazonaws.com/${ctx.account}/${name}`,
     }),
     "aws:sfn/stateMachine:StateMachine": (ctx, name) => ({ arn: stateMachineArn(ctx, name) }),
     "aws:dynamodb/table:Table": (ctx, name) => ({ arn: genericArn(ctx, "aws:dynamodb/table:Table", name) }),
     "aws:apigateway/restApi:RestApi": (ctx, name) => ({
         rootResourceId: "rootresource",
-        executionArn: `arn:aws:execute-api:${ctx.region}:${ctx.account}:${apiId(name)}`,
+        executionArn: executeApiArn(ctx, apiId(name)),
     }),
     "aws:apigateway/deployment:Deployment": () => ({}),
     "aws:apigateway/stage:Stage": (ctx, _name, inputs) => ({
         invokeUrl: `https://${inputs.restApiId}.execute-api.${ctx.region}.amazonaws.com/${inputs.stageName}`,
     }),
     "aws:apigateway/methodSettings:MethodSettings": () => ({}),
-    "aws:cloudwatch/eventRule:EventRule": (ctx, name) => ({ arn: `arn:aws:events:${ctx.region}:${ctx.account}:rule/${name}` }),
+    "aws:cloudwatch/eventRule:EventRule": (ctx, name) => ({ arn: eventRuleArn(ctx, name) }),
     "aws:cloudwatch/eventTarget:EventTarget": () => ({}),
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": () => ({}),
     "aws:sqs/queuePolicy:QueuePolicy": () => ({}),

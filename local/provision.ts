@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ApiGatewayService } from "./apigateway/gateway";
 import { parseRestApiBody } from "./apigateway/routes";
-import { ArnContext, genericArn, lambdaArn, lambdaInvokeArn, stateMachineArn } from "../components/model/arns";
+import { ArnContext, eventRuleArn, executeApiArn, genericArn, lambdaArn, lambdaInvokeArn, queueArn, restApiArn, stateMachineArn, tableArn } from "../components/model/arns";
 import type { LocalDynamoDb } from "./dynamodb/service";
 import { DEFAULT_TARGET_EVENT_AGE_SECONDS, LAMBDA_ASYNC_DEFAULTS, LocalEventBridge } from "./events/service";
 import { archiveFiles, UnsupportedCode } from "./lambda/archive";
@@ -157,7 +157,7 @@ export class Provisioner {
 
     private async table({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const { created } = await this.ctx.dynamo.createTable(physical, inputs);
-        const arn = `arn:aws:dynamodb:${this.ctx.arns.region}:${this.ctx.arns.account}:table/${physical}`;
+        const arn = tableArn(this.ctx.arns, physical);
         const local = `DynamoDB table ${physical}${created ? "" : " (kept from the data folder)"}`;
         return this.done("aws:dynamodb/table:Table", name, local, physical, { ...declared, name: physical, arn });
     }
@@ -203,7 +203,7 @@ export class Provisioner {
 
     private async queue({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const url = `${this.ctx.baseUrl}/_local/queues/${physical}`;
-        const arn = `arn:aws:sqs:${this.ctx.arns.region}:${this.ctx.arns.account}:${physical}`;
+        const arn = queueArn(this.ctx.arns, physical);
         const file = this.ctx.dataDir ? path.join(this.ctx.dataDir, "sqs", `${physical}.jsonl`) : undefined;
         if (file) fs.mkdirSync(path.dirname(file), { recursive: true });
         const fifo = inputs.fifoQueue === true;
@@ -239,13 +239,12 @@ export class Provisioner {
         }
         const spec = parseRestApiBody(typeof inputs.body === "string" ? inputs.body : "{}", inputs.binaryMediaTypes ?? []);
         this.ctx.gateway.addRestApi(id, physical, spec);
-        const { region, account } = this.ctx.arns;
         const state = {
             ...declared,
             name: physical,
             rootResourceId: "root",
-            executionArn: `arn:aws:execute-api:${region}:${account}:${id}`,
-            arn: `arn:aws:apigateway:${region}::/restapis/${id}`,
+            executionArn: executeApiArn(this.ctx.arns, id),
+            arn: restApiArn(this.ctx.arns, id),
             createdDate: new Date().toISOString(),
         };
         return this.done("aws:apigateway/restApi:RestApi", name, `REST API ${physical} (${spec.resources.length} resources)`, id, state);
@@ -256,14 +255,13 @@ export class Provisioner {
         if (!this.ctx.gateway.apis.has(restApiId)) throw new Error(`The stage ${name} belongs to the REST API ${restApiId}, which is not deployed.`);
         const stage = this.ctx.gateway.addStage(restApiId, inputs.stageName, inputs.variables ?? {});
         const invokeUrl = `${this.ctx.baseUrl}${stage.prefix}`;
-        const { region, account } = this.ctx.arns;
-        const state = { ...declared, invokeUrl, executionArn: `arn:aws:execute-api:${region}:${account}:${restApiId}/${inputs.stageName}` };
+        const state = { ...declared, invokeUrl, executionArn: executeApiArn(this.ctx.arns, restApiId, inputs.stageName) };
         return this.done("aws:apigateway/stage:Stage", name, invokeUrl, `ags-${restApiId}-${inputs.stageName}`, state);
     }
 
     private async eventRule({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const bus = isDefaultBus(inputs.eventBusName) ? undefined : String(inputs.eventBusName).split("/").pop();
-        const arn = `arn:aws:events:${this.ctx.arns.region}:${this.ctx.arns.account}:rule/${bus ? `${bus}/` : ""}${physical}`;
+        const arn = eventRuleArn(this.ctx.arns, physical, bus);
         const pattern = parseEventPattern(inputs.eventPattern);
         if (inputs.scheduleExpression !== undefined) this.warnings.push(`The EventBridge rule ${physical} runs on a schedule (${inputs.scheduleExpression}); schedules do not fire locally.`);
         const enabled = inputs.state !== "DISABLED" && inputs.isEnabled !== false;

@@ -5,7 +5,8 @@
 import "./support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { Env, executionArnOf, OUTCOME_RECORD_SK, SAGA_STATE_KEY, SagaErrors } from "../components/model/conventions";
+import { executionArnOf } from "../components/model/arns";
+import { Env, OUTCOME_RECORD_SK, SAGA_STATE_KEY, SagaErrors } from "../components/model/conventions";
 import { handler as recordOutcome } from "../handlers/lib/repair-outcome";
 import { handler as startRepair, InvalidStatusChange, repairInputOf } from "../handlers/lib/repair-start";
 import { InvalidInput } from "../handlers/lib/saga-event";

@@ -5,7 +5,8 @@
 import "./support/aws-env";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { Env, executionArnOf, OUTCOME_RECORD_SK, SagaErrors } from "../components/model/conventions";
+import { executionArnOf } from "../components/model/arns";
+import { Env, OUTCOME_RECORD_SK, SagaErrors } from "../components/model/conventions";
 import { recordKey, reserveRecord } from "../handlers/lib/records";
 import { handler as recordOutcome } from "../handlers/lib/repair-outcome";
 import * as flight from "../handlers/travel/flight";

@@ -28,9 +28,21 @@ export function stateMachineArn(ctx: ArnContext, name: string): string {
     return `arn:aws:states:${ctx.region}:${ctx.account}:stateMachine:${name}`;
 }
 
-/** arn:aws:states:<region>:<account>:execution:<machine name>:<execution name>, as AWS forms it. */
-export function executionArnOf(machineArn: string, executionName: string): string {
-    return `${machineArn.replace(":stateMachine:", ":execution:")}:${executionName}`;
+const MACHINE_ARN = /^(arn:[^:]+:states:[^:]*:[^:]*:)stateMachine:([^:]+)$/;
+
+/** Whether the string is a state machine's ARN (arn:<partition>:states:<region>:<account>:stateMachine:<name>). */
+export const isStateMachineArn = (arn: string) => MACHINE_ARN.test(arn);
+
+/**
+ * The ARN of an execution of a state machine, e.g.
+ * `arn:aws:states:eu-west-1:123456789012:execution:booking-machine:trip-42`: the machine's ARN
+ * with `execution` for `stateMachine`, plus the execution's name. With the name `*`, the pattern
+ * of every execution of that machine and of no other (an IAM resource).
+ */
+export function executionArnOf(stateMachineArn: string, executionName: string): string {
+    const match = MACHINE_ARN.exec(stateMachineArn);
+    if (!match) throw new Error(`"${stateMachineArn}" is not the ARN of a state machine (arn:<partition>:states:<region>:<account>:stateMachine:<name>).`);
+    return `${match[1]}execution:${match[2]}:${executionName}`;
 }
 
 /** arn:aws:states:<region>:<account>:express:<machine name>:<execution name>:<id>: an EXPRESS execution's, as AWS forms it. */
@@ -44,6 +56,31 @@ export const isExpressExecutionArn = (arn: string) => /^arn:aws:states:[^:]*:[^:
 export function parseExecutionArn(arn: string): { machineArn: string; name: string } | undefined {
     const match = /^(arn:aws:states:[^:]*:[^:]*):execution:([^:]+):([^:]+)$/.exec(arn);
     return match ? { machineArn: `${match[1]}:stateMachine:${match[2]}`, name: match[3] } : undefined;
+}
+
+/** A DynamoDB table's ARN (with `/index/<name>` appended, one of its indexes'). */
+export function tableArn(ctx: ArnContext, tableName: string): string {
+    return `arn:aws:dynamodb:${ctx.region}:${ctx.account}:table/${tableName}`;
+}
+
+/** An SQS queue's ARN. */
+export function queueArn(ctx: ArnContext, queueName: string): string {
+    return `arn:aws:sqs:${ctx.region}:${ctx.account}:${queueName}`;
+}
+
+/** An EventBridge rule's ARN: on the default bus `rule/<name>`, on another bus `rule/<bus>/<name>`. */
+export function eventRuleArn(ctx: ArnContext, ruleName: string, bus?: string): string {
+    return `arn:aws:events:${ctx.region}:${ctx.account}:rule/${bus ? `${bus}/` : ""}${ruleName}`;
+}
+
+/** What API Gateway calls a REST API's `executionArn` (`path`: `<stage>/<method>/<resource path>`, or none). */
+export function executeApiArn(ctx: ArnContext, restApiId: string, path?: string): string {
+    return `arn:aws:execute-api:${ctx.region}:${ctx.account}:${restApiId}${path === undefined ? "" : `/${path}`}`;
+}
+
+/** A REST API's own ARN (the control plane's, with no account). */
+export function restApiArn(ctx: ArnContext, restApiId: string): string {
+    return `arn:aws:apigateway:${ctx.region}::/restapis/${restApiId}`;
 }
 
 /**

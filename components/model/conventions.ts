@@ -95,20 +95,6 @@ export const RepairOutcomes = {
 } as const;
 export type RepairOutcome = (typeof RepairOutcomes)[keyof typeof RepairOutcomes];
 
-const MACHINE_ARN = /^(arn:[^:]+:states:[^:]*:[^:]*:)stateMachine:([^:]+)$/;
-
-/**
- * The ARN of an execution of a state machine, e.g.
- * `arn:aws:states:eu-west-1:123456789012:execution:booking-machine:trip-42`: the machine's ARN
- * with `execution` for `stateMachine`, plus the execution's name. With the name `*`, the pattern
- * of every execution of that machine and of no other (an IAM resource).
- */
-export function executionArnOf(stateMachineArn: string, executionName: string): string {
-    const match = MACHINE_ARN.exec(stateMachineArn);
-    if (!match) throw new Error(`"${stateMachineArn}" is not the ARN of a state machine (arn:<partition>:states:<region>:<account>:stateMachine:<name>).`);
-    return `${match[1]}execution:${match[2]}:${executionName}`;
-}
-
 /** The roles a saga action plays; a Task state's `Comment` names one (see `taskComment`). */
 export const ACTION_ROLES: readonly ActionRole[] = ["reserve", "confirm", "cancel"];
 

@@ -2,7 +2,7 @@
 // can check exactly what each role may do. Every grant names its resource; "*" appears only where
 // the AWS service accepts nothing narrower (X-Ray and CloudWatch Logs delivery), and as the
 // execution name in the ARN pattern of one state machine's executions.
-import { executionArnOf } from "./conventions";
+import { executionArnOf } from "./arns";
 import { TableAccess } from "./args";
 
 export interface PolicyStatement {

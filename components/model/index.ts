@@ -24,7 +24,6 @@ export type { ChaosSettings } from "./chaos";
 export {
     ACTION_ROLES,
     Env,
-    executionArnOf,
     OUTCOME_RECORD_SK,
     parseTaskComment,
     REPAIR_OUTCOME_ROLE,
@@ -41,6 +40,7 @@ export {
     TRANSIENT_LAMBDA_ERRORS,
 } from "./conventions";
 export type { ActionRole, RepairOutcome } from "./conventions";
+export { executionArnOf } from "./arns";
 export { afterFailedCompensation, buildSagaDefinition, DEFAULT_DEFINITION_OPTIONS, recordFailureStateName, SagaPaths } from "./definition";
 export type { AslDefinition, AslState, SagaDefinitionInput } from "./definition";
 export { SagaValidationError } from "./errors";

@@ -10,7 +10,8 @@ import {
     ExecutionStatus,
     SFNClient,
 } from "@aws-sdk/client-sfn";
-import { Env, executionArnOf, OUTCOME_RECORD_SK, RepairOutcomes, SagaErrors } from "../../components/model/conventions";
+import { executionArnOf } from "../../components/model/arns";
+import { Env, OUTCOME_RECORD_SK, RepairOutcomes, SagaErrors } from "../../components/model/conventions";
 import { log, requireEnv } from "./env";
 import { ApiGatewayProxyEvent, ApiGatewayProxyResult, respond } from "./http";
 import { queryRecords, RecordItem } from "./records";

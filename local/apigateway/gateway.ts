@@ -4,6 +4,7 @@
 // request from a caller allowed execute-api:Invoke (local/iam).
 // A stage answers at http://<host>/<stage>/..., or at /restapis/<api id>/<stage>/_user_request_/...
 // when another API already took that stage name.
+import { executeApiArn } from "../../components/model/arns";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody, RequestAborted, RequestTooLarge, sendBeforeBodyEnds, ServiceShape } from "../http";
@@ -96,7 +97,7 @@ export class ApiGatewayService {
     private async refusal(request: IncomingMessage, body: Buffer, spec: RestApiSpec, target: { stage: LocalStage; path: string }, method: string, url: URL) {
         const authenticated = await this.host.iam.authenticate(request, body, "execute-api", `API ${method} ${url.pathname}`);
         const { stage, path } = target;
-        const methodArn = `arn:aws:execute-api:${this.host.region}:${this.host.accountId}:${stage.restApiId}/${stage.stageName}/${method}/${path.slice(1)}`;
+        const methodArn = executeApiArn({ region: this.host.region, account: this.host.accountId }, stage.restApiId, `${stage.stageName}/${method}/${path.slice(1)}`);
         const refused =
             "problem" in authenticated ? authenticated.problem : this.host.iam.authorize(authenticated.caller, [{ action: "execute-api:Invoke", resource: methodArn }]);
         if (!refused) return undefined;

@@ -16,6 +16,7 @@ import type { IncomingMessage, RequestListener, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as vm from "node:vm";
+import { tableArn } from "../../components/model/arns";
 import type { ActionRequest, IamGate } from "../iam/gate";
 import { jsonDepthPast } from "../json-depth";
 import { Answer, awsJson, awsJsonAuthError, failRequest, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBodyEnds, ServiceShape, STEP_FUNCTIONS_SHAPE } from "../http";
@@ -166,15 +167,15 @@ async function authorizationRefusal(iam: IamGate, request: IncomingMessage, body
  */
 export function dynamoDbRequests(operation: string, request: Record<string, unknown>, { account, region }: { account: string; region: string }): ActionRequest[] {
     const action = `dynamodb:${operation}`;
-    const tableArn = (name: string) => (name.startsWith("arn:") ? name : `arn:aws:dynamodb:${region}:${account}:table/${name}`);
+    const arnOf = (name: string) => (name.startsWith("arn:") ? name : tableArn({ region, account }, name));
     if (typeof request.TableName === "string") {
         const index = typeof request.IndexName === "string" ? `/index/${request.IndexName}` : "";
-        return [{ action, resource: `${tableArn(request.TableName)}${index}` }];
+        return [{ action, resource: `${arnOf(request.TableName)}${index}` }];
     }
     if (typeof request.ResourceArn === "string") return [{ action, resource: request.ResourceArn }];
     const tables = request.RequestItems;
     if (typeof tables === "object" && tables !== null && Object.keys(tables).length > 0) {
-        return Object.keys(tables).map((name) => ({ action, resource: tableArn(name) }));
+        return Object.keys(tables).map((name) => ({ action, resource: arnOf(name) }));
     }
     return [{ action, resource: "*" }];
 }

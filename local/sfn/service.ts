@@ -9,7 +9,7 @@ import { StateMachine, StateMachineDefinition } from "./engine";
 import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { executionArnOf, expressExecutionArnOf, isExpressExecutionArn, parseExecutionArn } from "../../components/model/arns";
+import { executionArnOf, expressExecutionArnOf, isExpressExecutionArn, isStateMachineArn, parseExecutionArn } from "../../components/model/arns";
 import { ExecutionHost, ExecutionPosition, LocalExecution } from "./execution";
 import type { ExecutionRecord, ExecutionStatus } from "./record";
 import { jsonDepthPast } from "../json-depth";
@@ -348,7 +348,7 @@ export class StepFunctionsService {
     machine(stateMachineArn: string): LocalStateMachine {
         const machine = this.machines.get(stateMachineArn);
         if (machine) return machine;
-        if (!/^arn:aws:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(stateMachineArn)) {
+        if (!isStateMachineArn(stateMachineArn)) {
             throw new SfnError("InvalidArn", `Invalid Arn: '${stateMachineArn}'`);
         }
         throw new SfnError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${stateMachineArn}'`);

@@ -7,6 +7,7 @@
 // calls with it. Also: the Lambda-style error mapping.
 import type { RunOptions } from "./engine";
 import { createHash, randomUUID } from "node:crypto";
+import { lambdaArn } from "../../components/model/arns";
 import type { ActionRequest } from "../iam/gate";
 import { dynamoDbRequests } from "../dynamodb/service";
 import { sqsRequest } from "../sqs/api";
@@ -67,7 +68,7 @@ export function bindTasks(definition: DefinitionLike, targets: TaskTargets, call
         if (denied) throw Object.assign(new Error(`${denied} (Service: ${service}, Status Code: 403, Request ID: ${randomUUID()})`), { name: errorName });
     };
     const invoke = (functionName: string, payload: unknown) => {
-        const functionArn = functionName.startsWith("arn:") ? functionName : `arn:aws:lambda:${region}:${account}:function:${functionName}`;
+        const functionArn = functionName.startsWith("arn:") ? functionName : lambdaArn({ region, account }, functionName);
         authorized({ action: "lambda:InvokeFunction", resource: functionArn }, "Lambda.AWSLambdaException", "Lambda");
         return targets.invokeFunction(functionName, payload);
     };

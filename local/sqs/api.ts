@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Answer, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBodyEnds, ServiceShape } from "../http";
+import { queueArn } from "../../components/model/arns";
 import type { ActionRequest, IamGate } from "../iam/gate";
 import type { AuthProblem, AuthProblemCode } from "../iam/problems";
 import type { LocalQueue, MessageAttribute, SendOptions } from "./queue";
@@ -262,8 +263,8 @@ export function sqsAuthError(refusal: AuthProblem): Answer {
  */
 export function sqsRequest(operation: string, request: Request, { account, region }: { account: string; region: string }): ActionRequest {
     const action = `sqs:${operation.toLowerCase()}`;
-    const queueArn = (name: string, owner = account) => `arn:aws:sqs:${region}:${owner}:${name}`;
-    if (typeof request.QueueName === "string") return { action, resource: queueArn(request.QueueName) };
+    const arnOf = (name: string, owner = account) => queueArn({ region, account: owner }, name);
+    if (typeof request.QueueName === "string") return { action, resource: arnOf(request.QueueName) };
     if (typeof request.QueueUrl !== "string") return { action, resource: "*" };
     let segments: string[];
     try {
@@ -274,7 +275,7 @@ export function sqsRequest(operation: string, request: Request, { account, regio
     const name = segments[segments.length - 1] ?? "";
     // An AWS queue URL names its owner: https://sqs.<region>.amazonaws.com/<account>/<name>.
     const owner = segments.length === 2 && /^\d{12}$/.test(segments[0]) ? segments[0] : account;
-    return { action, resource: queueArn(name, owner) };
+    return { action, resource: arnOf(name, owner) };
 }
 
 export async function handleSqsRequest(queues: LocalQueue[], iam: IamGate, request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -5,7 +5,7 @@
 import "./aws-env";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { executionArnOf } from "../../components/model/conventions";
+import { executionArnOf } from "../../components/model/arns";
 
 export interface StartExecutionCall {
     stateMachineArn: string;
