@@ -63,7 +63,7 @@ describe("reusing SagaComponent from another program (examples/order, through th
         const charge = named("aws:lambda/function:Function", "order-payment-reserve").inputs;
         assert.equal(charge.handler, "index.charge");
         const { "index.js": code } = await archiveText(charge.code);
-        assert.match(code, /"19\.90"/, "the order's own payment handler is bundled");
+        assert.match(code, /"MUG-042"/, "the order's own payment handler, with its catalogue, is bundled");
         assert.match(code, /charged_with/);
         const commit = named("aws:lambda/function:Function", "order-stock-confirm").inputs;
         assert.equal(commit.handler, "index.commit");
