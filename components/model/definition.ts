@@ -10,6 +10,7 @@
 //                               that ends in Compensation Failed.
 // The second chain duplicates the remaining compensations instead of adding a Choice state, so
 // the common paths enter no more states (and bill no more transitions) than the original design.
+import type { Asl, AslState } from "./asl";
 import { ActionRole, SAGA_STATE_KEY, SagaErrors, taskComment, TRANSIENT_LAMBDA_ERRORS } from "./conventions";
 import { FixedStates, SagaValidationError, stateNameOf, validateRetryPolicy, validateSteps } from "./steps";
 import { DefinitionOptions, RetryPolicy, SagaDefinitionOptions, SagaStep } from "./args";
@@ -31,13 +32,11 @@ export interface SagaDefinitionInput {
     options?: SagaDefinitionOptions;
 }
 
-export type AslState = Record<string, unknown>;
-export interface AslDefinition {
+/** A definition this model renders: any ASL (asl.ts reads it) with a Comment. */
+export interface AslDefinition extends Asl {
     Comment: string;
-    StartAt: string;
     /** The saga's machine has one; the repair machine none (see repair.ts). */
     TimeoutSeconds?: number;
-    States: Record<string, AslState>;
 }
 
 /** Where the saga keeps the forward failure and each failed compensation in the execution state. */

@@ -42,7 +42,8 @@ export {
 export type { ActionRole, RepairOutcome } from "./conventions";
 export { executionArnOf } from "./arns";
 export { afterFailedCompensation, buildSagaDefinition, DEFAULT_DEFINITION_OPTIONS, recordFailureStateName, SagaPaths } from "./definition";
-export type { AslDefinition, AslState, SagaDefinitionInput } from "./definition";
+export type { Asl, AslState } from "./asl";
+export type { AslDefinition, SagaDefinitionInput } from "./definition";
 export { SagaValidationError } from "./errors";
 export {
     afterFailedRepair,

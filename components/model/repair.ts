@@ -12,7 +12,8 @@
 // there is nothing to undo, and an aborted execution leaves no record of how far it got.
 import { SagaStep } from "./args";
 import { RepairOutcomes, SagaErrors, STATUS_CHANGE_EVENT, taskComment } from "./conventions";
-import { AslDefinition, AslState, sendMessageTask } from "./definition";
+import type { AslState } from "./asl";
+import { AslDefinition, sendMessageTask } from "./definition";
 import { inRange, SagaValidationError } from "./errors";
 import { RepairStates, stateNameOf, validateSteps } from "./steps";
 
