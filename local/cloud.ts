@@ -60,6 +60,12 @@ export interface LocalCloudOptions {
      * allow); "warn" logs it and lets it through; "off" checks nothing.
      */
     iam?: IamMode;
+    /**
+     * Fire every EventBridge schedule rule every this many milliseconds instead of on its own
+     * schedule (rate(1 minute) ...), so what a schedule converges converges quickly; default: each
+     * on its schedule, as EventBridge fires them.
+     */
+    scheduleEveryMs?: number;
 }
 
 export interface LocalCloud {
@@ -164,7 +170,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const logSagaEvent = sagaLogger(log, (stateMachineArn) => stepFunctions.machines.get(stateMachineArn)?.tags?.[Tags.role] === REPAIR_ROLE);
         let provisioner: Provisioner | undefined;
         // Step Functions tells EventBridge of every execution's status changes, as on AWS.
-        const events = new LocalEventBridge({ targets: eventTargets(() => provisioner!, invoke, iam), retryIntervalMs: options.retryIntervalMs, dataDir, log });
+        const events = new LocalEventBridge({
+            targets: eventTargets(() => provisioner!, invoke, iam),
+            retryIntervalMs: options.retryIntervalMs,
+            dataDir,
+            log,
+            scheduleEveryMs: options.scheduleEveryMs,
+        });
         const logs = new LocalLogs({ region, account: LOCAL_ACCOUNT, dataDir, log });
         const stepFunctions = new StepFunctionsService({
             region,
@@ -250,6 +262,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
                 queues,
                 metrics,
                 logs,
+                schedules: { list: () => events.schedules(), fire: (rule) => events.fire(rule) },
                 faults: (request, response) => serveFaults([...functions.values()], request, response, log),
             }),
         });
@@ -260,6 +273,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         for (const record of abandoned) log(`Could not resume the execution ${record.name}: ${record.cause}`);
         const redelivered = events.resume();
         if (redelivered > 0) log(`Delivering again ${redelivered} event(s) the local cloud had not finished delivering when it last stopped.`);
+        events.startSchedules();
         let stopping: Promise<StopReport> | undefined;
         let hurry = () => undefined as void;
         const hurried = new Promise<void>((resolve) => (hurry = resolve));

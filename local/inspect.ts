@@ -8,6 +8,8 @@
 //   DELETE /_local/metrics        starts counting afresh; answers the counts until then
 //   GET    /_local/faults         the compensation failure rate of each function (faults.ts)
 //   PUT    /_local/faults         sets it, e.g. {"compensationFailureRate": 0} ends a fault while sagas run
+//   GET    /_local/schedules      the EventBridge schedule rules, with when each fires next
+//   POST   /_local/schedules/<rule>  fires a schedule rule now, as at one of its firings
 //   GET    /_local/logs           every log group, with its streams and how many events each holds
 //   GET    /_local/logs/<group>   a group's events, oldest first, JSON messages parsed (`json`); the group
 //                                 name percent-encoded or not (/_local/logs//aws/vendedlogs/states/x);
@@ -26,6 +28,12 @@ export interface CloudView {
     faults(request: IncomingMessage, response: ServerResponse): Promise<void> | void;
     /** The log groups; none when absent. */
     logs?: LocalLogs;
+    /** The EventBridge schedule rules; none when absent. */
+    schedules?: {
+        list(): { name: string; expression: string; nextFiring?: number }[];
+        /** False when there is no schedule rule of that name. */
+        fire(rule: string): boolean;
+    };
 }
 
 export function inspectHandler(view: CloudView) {
@@ -37,6 +45,19 @@ export function inspectHandler(view: CloudView) {
         if (collection === "metrics" && name === undefined && method === "DELETE") return sendJson(response, 200, view.metrics.reset());
         if (collection === "faults" && name === undefined) return view.faults(request, response);
         if (collection === "logs" && method === "GET") return serveLogs(view.logs, response, url);
+        if (collection === "schedules" && name === undefined && method === "GET") {
+            return sendJson(response, 200, { schedules: (view.schedules?.list() ?? []).map((s) => ({ ...s, nextFiring: s.nextFiring && new Date(s.nextFiring).toISOString() })) });
+        }
+        if (collection === "schedules" && name !== undefined && rest.length === 0 && method === "POST") {
+            let rule: string;
+            try {
+                rule = decodeURIComponent(name);
+            } catch {
+                return sendJson(response, 400, { message: `The rule name in ${url.pathname} is not valid percent-encoding.` });
+            }
+            if (!view.schedules?.fire(rule)) return sendJson(response, 404, { message: `No schedule rule named ${rule}; GET /_local/schedules lists them.` });
+            return sendJson(response, 202, { fired: rule });
+        }
         if (collection === "queues" && name === undefined && method === "GET") {
             return sendJson(response, 200, { queues: view.queues().map((queue) => queue.summary()) });
         }
@@ -53,7 +74,7 @@ export function inspectHandler(view: CloudView) {
             if (method === "DELETE") return sendJson(response, 200, { purged: queue.purge() });
         }
         sendJson(response, 404, {
-            message: "The local endpoints are GET /_local, GET /_local/queues, GET and DELETE /_local/queues/<name>, GET and DELETE /_local/metrics, GET and PUT /_local/faults, GET /_local/logs, GET /_local/logs/<group>.",
+            message: "The local endpoints are GET /_local, GET /_local/queues, GET and DELETE /_local/queues/<name>, GET and DELETE /_local/metrics, GET and PUT /_local/faults, GET /_local/schedules, POST /_local/schedules/<rule>, GET /_local/logs, GET /_local/logs/<group>.",
         });
     };
 }

@@ -29,6 +29,8 @@ const USAGE = `Usage: npm start -- [options]
                           secrets, which the local cloud cannot decrypt from a stack file
   --retry-interval <ms>   wait between retries locally, repairs' and asynchronous invocations' too (default 250),
                           or "definition" for the definition's intervals
+  --schedules-every <ms>  fire every EventBridge schedule rule (rate(...), cron(...)) every <ms> instead of on its own
+                          schedule (default: on its schedule, as EventBridge); POST /_local/schedules/<rule> fires one now
   --function-logs <level> which lines of the functions' logs to show: debug, info, warn (default), error, off
   --function-log-format <f>  short (default: level, message, fields) or json (each line as the function wrote it)
   --iam <mode>            enforce (default): every request must be SigV4-signed and allowed by its caller's role, as on
@@ -59,6 +61,7 @@ function options() {
             stack: { type: "string" },
             config: { type: "string", multiple: true },
             "retry-interval": { type: "string" },
+            "schedules-every": { type: "string" },
             "function-logs": { type: "string" },
             "function-log-format": { type: "string" },
             grace: { type: "string" },
@@ -78,6 +81,11 @@ function options() {
     if (retryIntervalMs !== undefined && !(Number.isInteger(retryIntervalMs) && retryIntervalMs >= 0)) {
         throw new UsageError(`--retry-interval takes milliseconds (0 or more) or "definition", not "${retry}".`);
     }
+    const every = values["schedules-every"];
+    const scheduleEveryMs = every === undefined ? undefined : Number(every);
+    if (scheduleEveryMs !== undefined && !(Number.isInteger(scheduleEveryMs) && scheduleEveryMs >= 1)) {
+        throw new UsageError(`--schedules-every takes milliseconds (1 or more), not "${every}".`);
+    }
     const functionLogLevel = values["function-logs"] === "off" ? "fatal" : (values["function-logs"] ?? "warn");
     const format = values["function-log-format"] ?? "short";
     if (format !== "short" && format !== "json") throw new UsageError(`--function-log-format takes short or json, not "${format}".`);
@@ -91,7 +99,7 @@ function options() {
     const config = parseConfigOverrides(values.config ?? []);
     const iam = (values.iam ?? "enforce") as IamMode;
     if (!IAM_MODES.includes(iam)) throw new UsageError(`--iam takes ${IAM_MODES.join(", ")}, not "${values.iam}".`);
-    return { programDir, port, dataDir: values.data, stack: values.stack, config, retryIntervalMs, functionLogLevel, onFunctionLog, graceSeconds, iam, verbose: values.verbose === true };
+    return { programDir, port, dataDir: values.data, stack: values.stack, config, retryIntervalMs, scheduleEveryMs, functionLogLevel, onFunctionLog, graceSeconds, iam, verbose: values.verbose === true };
 }
 
 /**

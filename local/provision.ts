@@ -12,6 +12,7 @@ import type { ApiGatewayService } from "./apigateway/gateway";
 import { parseRestApiBody } from "./apigateway/routes";
 import { ArnContext, eventRuleArn, executeApiArn, genericArn, lambdaArn, lambdaInvokeArn, queueArn, restApiArn, stateMachineArn, tableArn } from "../components/model/arns";
 import type { LocalDynamoDb } from "./dynamodb/service";
+import { parseSchedule } from "./events/schedule";
 import { DEFAULT_TARGET_EVENT_AGE_SECONDS, LAMBDA_ASYNC_DEFAULTS, LocalEventBridge } from "./events/service";
 import { archiveFiles, UnsupportedCode } from "./lambda/archive";
 import { FunctionHost, LocalFunction, Unrunnable } from "./lambda/function";
@@ -263,10 +264,14 @@ export class Provisioner {
         const bus = isDefaultBus(inputs.eventBusName) ? undefined : String(inputs.eventBusName).split("/").pop();
         const arn = eventRuleArn(this.ctx.arns, physical, bus);
         const pattern = parseEventPattern(inputs.eventPattern);
-        if (inputs.scheduleExpression !== undefined) this.warnings.push(`The EventBridge rule ${physical} runs on a schedule (${inputs.scheduleExpression}); schedules do not fire locally.`);
+        // An expression EventBridge refuses fails the deployment, with EventBridge's message.
+        const schedule = inputs.scheduleExpression === undefined ? undefined : parseSchedule(String(inputs.scheduleExpression));
+        if (schedule && bus) throw new Error(`The EventBridge rule ${physical}: ValidationException: ScheduleExpression is supported only on the default event bus.`);
         const enabled = inputs.state !== "DISABLED" && inputs.isEnabled !== false;
-        this.ctx.events.addRule({ name: physical, arn, pattern, enabled, onDefaultBus: bus === undefined });
-        const local = bus ? `EventBridge rule ${physical} on the bus ${bus} (only the default bus receives the local services' events)` : `EventBridge rule ${physical}${enabled ? "" : " (disabled)"}`;
+        this.ctx.events.addRule({ name: physical, arn, pattern, enabled, onDefaultBus: bus === undefined, ...(schedule ? { schedule } : {}) });
+        const local = bus
+            ? `EventBridge rule ${physical} on the bus ${bus} (only the default bus receives the local services' events)`
+            : `EventBridge rule ${physical}${schedule ? ` on the schedule ${schedule.expression}` : ""}${enabled ? "" : " (disabled)"}`;
         return this.done("aws:cloudwatch/eventRule:EventRule", name, local, bus ? `${bus}/${physical}` : physical, { ...declared, name: physical, arn });
     }
 

@@ -22,6 +22,7 @@ import { matchesPattern } from "../../components/model/event-pattern";
 import { statusChangeEvent } from "../../components/model/status-change";
 import type { ArnContext } from "../../components/model/arns";
 import { readJsonLines } from "../jsonl";
+import { Schedule, scheduledEvent } from "./schedule";
 import type { InvokeResult } from "../lambda/function";
 import type { ExecutionRecord } from "../sfn/record";
 import type { MessageAttribute } from "../sqs/queue";
@@ -44,6 +45,8 @@ export interface EventRuleSpec {
     enabled: boolean;
     /** Only the default bus receives the AWS services' events. */
     onDefaultBus: boolean;
+    /** A schedule rule's (scheduleExpression): its targets get a "Scheduled Event" at each firing. */
+    schedule?: Schedule;
 }
 
 export interface EventTargetSpec {
@@ -93,6 +96,11 @@ export interface EventBridgeOptions {
     /** Where pending events are kept across restarts; in memory when absent. */
     dataDir?: string;
     log(line: string): void;
+    /**
+     * Fire every schedule rule every this many milliseconds instead of on its own schedule (tests,
+     * chaos, `npm start -- --schedules-every <ms>`); undefined: each on its schedule, as EventBridge.
+     */
+    scheduleEveryMs?: number;
 }
 
 /** Lambda's defaults for asynchronous invocation. */
@@ -120,6 +128,10 @@ export class LocalEventBridge {
     private readonly inFlight = new Set<Promise<void>>();
     /** Ended by `stop`: no delivery starts, retries and destinations are left to the next start. */
     private readonly stopped = new AbortController();
+    /** The timer of each schedule rule's next firing, once `startSchedules` has run. */
+    private readonly scheduleTimers = new Map<string, NodeJS.Timeout>();
+    /** When each schedule rule fires next (epoch ms). */
+    private readonly nextFirings = new Map<string, number>();
 
     constructor(private readonly options: EventBridgeOptions) {
         if (options.dataDir) this.journal = new EventJournal(options.dataDir, (line) => options.log(`EventBridge data: ${line}`));
@@ -177,18 +189,68 @@ export class LocalEventBridge {
         while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     }
 
-    /** Starts no delivery, retry or destination any more; what is left stays in the data folder. */
+    /** Starts no delivery, retry or destination any more; what is left stays in the data folder. No schedule fires. */
     async stop(): Promise<void> {
         this.stopped.abort();
+        for (const timer of this.scheduleTimers.values()) clearTimeout(timer);
+        this.scheduleTimers.clear();
         await this.idle();
     }
 
-    private deliver(event: BusEvent): void {
+    /**
+     * Starts firing the enabled schedule rules (once their targets are deployed): each at its
+     * schedule's next time from now, or every `scheduleEveryMs`. A firing missed while the local
+     * cloud was down is not made up for, as EventBridge makes up none.
+     */
+    startSchedules(): void {
+        for (const rule of this.rules.values()) {
+            if (rule.schedule && rule.enabled && rule.onDefaultBus) this.scheduleNext(rule, Date.now());
+        }
+    }
+
+    /** The schedule rules, with their next firing (epoch ms; undefined: not scheduled). */
+    schedules(): { name: string; arn: string; expression: string; enabled: boolean; nextFiring?: number }[] {
+        return [...this.rules.values()]
+            .filter((rule) => rule.schedule)
+            .map((rule) => ({ name: rule.name, arn: rule.arn, expression: rule.schedule!.expression, enabled: rule.enabled, nextFiring: this.nextFirings.get(rule.name) }));
+    }
+
+    /** Fires a schedule rule now (POST /_local/schedules/<rule>), as at one of its firings; false when there is no such schedule rule. */
+    fire(ruleName: string): boolean {
+        const rule = this.rules.get(ruleName);
+        if (!rule?.schedule || this.stopped.signal.aborted) return false;
+        this.fireRule(rule, Date.now());
+        return true;
+    }
+
+    private scheduleNext(rule: EventRuleSpec, after: number): void {
+        const every = this.options.scheduleEveryMs;
+        const at = every !== undefined ? after + every : rule.schedule!.next(after);
+        if (at === undefined || this.stopped.signal.aborted) return void this.nextFirings.delete(rule.name);
+        this.nextFirings.set(rule.name, at);
+        // Long waits in steps: a timer takes at most 2^31-1 ms.
+        const timer = setTimeout(() => (Date.now() >= at ? (this.fireRule(rule, at), this.scheduleNext(rule, at)) : this.scheduleNext(rule, after)), Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1));
+        timer.unref();
+        this.scheduleTimers.set(rule.name, timer);
+    }
+
+    /** One firing: the rule's targets get the scheduled event (not written down: a firing cut short by a stop is not made up). */
+    private fireRule(rule: EventRuleSpec, at: number): void {
+        try {
+            const [, , , region, account] = rule.arn.split(":");
+            const event = scheduledEvent(randomUUID(), rule.arn, at, { account, region }) as BusEvent;
+            const routes = this.targets.filter((target) => target.rule === rule.name).map((target) => ({ rule, target }));
+            if (routes.length > 0) this.deliver(event, routes, false);
+        } catch (error) {
+            this.options.log(`EventBridge: could not fire the schedule ${rule.name}: ${(error as Error).stack ?? String(error)}`);
+        }
+    }
+
+    private deliver(event: BusEvent, routes = this.routesOf(event), journaled = true): void {
         if (this.stopped.signal.aborted) return;
-        const routes = this.routesOf(event);
         const delivery = Promise.all(routes.map(({ rule, target }) => this.deliverTo(event, rule, target)))
             .then((ended) => {
-                if (ended.every(Boolean)) this.journal?.delivered(event.id);
+                if (journaled && ended.every(Boolean)) this.journal?.delivered(event.id);
             })
             .catch((error: unknown) => this.options.log(`EventBridge: delivering the event ${event.id} failed: ${(error as Error).stack ?? String(error)}`))
             .finally(() => this.inFlight.delete(delivery));

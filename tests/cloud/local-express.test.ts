@@ -3,7 +3,8 @@
 // Step Functions' own integration, as their role allows (IAM enforced); their events in their log
 // group at its level (ALL with data, ERROR without), in AWS's record format, read back through
 // the CloudWatch Logs API (@aws-sdk/client-cloudwatch-logs) and GET /_local/logs/<group>; no
-// EventBridge status-change event for them, where a STANDARD machine's executions send theirs.
+// EventBridge status-change event for them, where a STANDARD machine's executions send theirs; a
+// schedule rule's function fired with EventBridge's Scheduled Event.
 import "../support/aws-env";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeLogStreamsCommand, FilterLogEventsCommand, GetLogEventsCommand, ResourceNotFoundException } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
@@ -132,5 +133,21 @@ describe("EXPRESS state machines of a program on the local cloud (tests/fixtures
         await booted.cloud.idle();
         const changes = await queue();
         assert.deepEqual(changes.map((m) => [m.json.detail.stateMachineArn, m.json.detail.status]), [[output("standardArn"), "RUNNING"], [output("standardArn"), "SUCCEEDED"]]);
+    });
+
+    it("lists the schedule rule with its next firing a minute on, and fires its function with a Scheduled Event when asked", async () => {
+        const rule = output("scheduleArn").split("/").pop()!;
+        const listed = await booted.client.get(`${booted.cloud.url}/_local/schedules`);
+        const [schedule] = listed.body.schedules;
+        assert.deepEqual([schedule.name, schedule.expression], [rule, "rate(1 minute)"]);
+        assert.ok(Date.parse(schedule.nextFiring) > Date.now() + 30_000, "a minute after the start, not yet");
+        const fired = await fetch(`${booted.cloud.url}/_local/schedules/${rule}`, { method: "POST" });
+        assert.equal(fired.status, 202);
+        await booted.cloud.idle();
+        const { Item } = await dynamo.send(new GetItemCommand({ TableName: output("tableName"), Key: { pk: { S: "ticks" } } }));
+        assert.equal(Item?.ticks.N, "1");
+        const event = JSON.parse(Item!.last_event.S!);
+        assert.deepEqual([event["detail-type"], event.source, event.resources], ["Scheduled Event", "aws.events", [output("scheduleArn")]]);
+        assert.equal((await fetch(`${booted.cloud.url}/_local/schedules/nope`, { method: "POST" })).status, 404);
     });
 });
