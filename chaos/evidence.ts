@@ -6,6 +6,7 @@ import { DynamoDBClient, paginateScan } from "@aws-sdk/client-dynamodb";
 import { DescribeExecutionCommand, HistoryEvent, paginateGetExecutionHistory, paginateListExecutions, SFNClient } from "@aws-sdk/client-sfn";
 import { runPool, type SagaClient } from "../local/client";
 import { OUTCOME_RECORD_SK } from "../components/model/conventions";
+import { enteredStateOf, statesEnteredOf } from "../components/model/outcomes";
 import { ExecutionEvidence, TaskAttempt, TripEvidence } from "./model";
 
 export interface EvidenceSources {
@@ -70,18 +71,17 @@ export async function gatherEvidence(sources: EvidenceSources, started: string[]
 
 /** An execution's evidence from its status, error and history events (in order). */
 export function executionEvidence(status: string, error: string | undefined, events: HistoryEvent[]): ExecutionEvidence {
-    const statesEntered: string[] = [];
     const attempts: TaskAttempt[] = [];
+    let state: string | undefined;
     for (const event of events) {
-        const entered = event.stateEnteredEventDetails?.name;
-        if (entered !== undefined && event.type?.endsWith("StateEntered")) statesEntered.push(entered);
         // Task events name no state: they belong to the Task state entered last.
-        const state = statesEntered[statesEntered.length - 1];
+        state = enteredStateOf(event) ?? state;
+        if (state === undefined) continue;
         if (event.type === "TaskSucceeded") attempts.push({ state });
         if (event.type === "TaskFailed") attempts.push({ state, error: event.taskFailedEventDetails?.error });
         if (event.type === "TaskTimedOut") attempts.push({ state, error: event.taskTimedOutEventDetails?.error ?? "States.Timeout" });
     }
-    return { status, ...(error !== undefined ? { error } : {}), statesEntered, attempts };
+    return { status, ...(error !== undefined ? { error } : {}), statesEntered: statesEnteredOf(events), attempts };
 }
 
 /** Every record of the table, by saga id (the partition key). */

@@ -4,7 +4,8 @@
 // hand-made bad data and see each invariant catch what it is meant to.
 import { ChaosErrors } from "../handlers/lib/chaos";
 import { RecordStatus } from "../handlers/lib/records";
-import { outcomeOf, SagaOutcome, SagaOutcomes, summarize } from "../handlers/lib/status";
+import { outcomeOf, SagaOutcome, SagaOutcomes } from "../components/model/outcomes";
+import { summarize } from "../handlers/lib/status";
 import { LIVE_STATUSES, SagaModel, StepModel, TripEvidence } from "./model";
 
 export interface Violation {
@@ -191,7 +192,7 @@ export function checkInvariants(trips: TripEvidence[], model: SagaModel, setting
 
 function view(trip: TripEvidence): Trip {
     const execution = trip.execution;
-    const own = execution ? outcomeOf(execution.status as Parameters<typeof outcomeOf>[0], execution.error) : "no execution";
+    const own = execution ? outcomeOf(execution.status, execution.error) : "no execution";
     // As the status route reports it: the repair's outcome record once one took over.
     const outcome = execution
         ? summarize({ status: execution.status, error: execution.error } as Parameters<typeof summarize>[0], trip.outcomeRecord as Parameters<typeof summarize>[1]).outcome

@@ -1,7 +1,7 @@
 // What `npm run chaos` prints: the faults injected, how the sagas ended (late rollbacks apart), each
 // invariant with how many sagas it was checked on and how many broke it, then every offending saga.
 import { formatTable } from "../bench/table";
-import { SagaOutcomes } from "../handlers/lib/status";
+import { SagaOutcomes } from "../components/model/outcomes";
 import { Faults } from "../handlers/lib/chaos";
 import { FAULT_KINDS } from "./faults";
 import { CHAOS_STACK, ChaosReport, passed } from "./run";

@@ -7,11 +7,11 @@ import {
     DescribeExecutionCommand,
     DescribeExecutionCommandOutput,
     ExecutionDoesNotExist,
-    ExecutionStatus,
     SFNClient,
 } from "@aws-sdk/client-sfn";
 import { executionArnOf } from "../../components/model/arns";
-import { Env, OUTCOME_RECORD_SK, RepairOutcomes, SagaErrors } from "../../components/model/conventions";
+import { Env, OUTCOME_RECORD_SK, RepairOutcomes } from "../../components/model/conventions";
+import { outcomeOf, SagaOutcome, SagaOutcomes } from "../../components/model/outcomes";
 import { log, requireEnv } from "./env";
 import { ApiGatewayProxyEvent, ApiGatewayProxyResult, respond } from "./http";
 import { queryRecords, RecordItem } from "./records";
@@ -19,29 +19,6 @@ import { SAGA_ID_PATTERN, SAGA_ID_RULE } from "./saga-event";
 
 // Created once per container; the SDK reads AWS_ENDPOINT_URL_SFN itself, as on Lambda.
 const sfn = new SFNClient({});
-
-/** What became of a saga, as the status route reports it. */
-export const SagaOutcomes = {
-    /** The execution is still going: forward, or compensating. */
-    running: "running",
-    /** Every step reserved and confirmed. */
-    succeeded: "succeeded",
-    /** A step failed and every compensation succeeded: nothing is left in effect, only the audit trail (tombstones, refunds). */
-    rolledBack: "rolled_back",
-    /** A compensation still failed after its retries: data may be left behind (see the failure queue). */
-    compensationFailed: "compensation_failed",
-    /** The execution failed with an error other than the saga's own two, e.g. a state nothing caught. */
-    failed: "failed",
-    /** The execution ran past the definition's `TimeoutSeconds`. */
-    timedOut: "timed_out",
-    /** Someone stopped the execution (StopExecution). */
-    aborted: "aborted",
-    /** The execution ended as one of the four above it; the repair machine is running its compensations again. */
-    repairing: RepairOutcomes.repairing,
-    /** A compensation still failed after the repair horizon: the needs-attention queue names it, and a person must act. */
-    needsAttention: RepairOutcomes.needsAttention,
-} as const;
-export type SagaOutcome = (typeof SagaOutcomes)[keyof typeof SagaOutcomes];
 
 /**
  * The status route has exactly one path parameter, the saga id (the component checks its path),
@@ -144,33 +121,6 @@ function repairOf(record: RecordItem): { outcome: SagaOutcome; repairedAt: strin
             log("warn", "Ignored an outcome record this code does not know", { id: record.pk, outcome: record.outcome });
             return undefined;
     }
-}
-
-/** The saga's outcome from its execution's status, and for a failed one the error it ended with. */
-export function outcomeOf(status: ExecutionStatus, error: string | undefined): SagaOutcome {
-    switch (status) {
-        case "RUNNING":
-        // A failed execution someone redrives is about to run again.
-        case "PENDING_REDRIVE":
-            return SagaOutcomes.running;
-        case "SUCCEEDED":
-            return SagaOutcomes.succeeded;
-        case "FAILED":
-            if (error === SagaErrors.RolledBack) return SagaOutcomes.rolledBack;
-            if (error === SagaErrors.CompensationFailed) return SagaOutcomes.compensationFailed;
-            return SagaOutcomes.failed;
-        case "TIMED_OUT":
-            return SagaOutcomes.timedOut;
-        case "ABORTED":
-            return SagaOutcomes.aborted;
-        default:
-            return unknownStatus(status);
-    }
-}
-
-// A status this code does not know (a newer API) fails the request loudly rather than mislabel it.
-function unknownStatus(status: never): never {
-    throw new Error(`Unknown execution status "${String(status)}".`);
 }
 
 /** A failure as callers see it: its type and message. */

@@ -1,10 +1,10 @@
 // What the console makes of an execution, from what the Step Functions API answers about it:
-// the saga's outcome (ListExecutions' status, and DescribeExecution's error for a failed one), and
-// the states it entered, with their attempts, from GetExecutionHistory. Pure (no DOM).
-import { SagaErrors } from "../../components/model/conventions";
+// the states it entered, with their attempts, from GetExecutionHistory (its outcome is the model's
+// outcomeOf, components/model/outcomes.ts). Pure (no DOM).
+import { enteredStateOf, ExecutionOutcome } from "../../components/model/outcomes";
 
-/** Each outcome (SagaOutcome of handlers/lib/status.ts) as the page names it, in the order its filter lists them. */
-export const OUTCOME_LABELS = {
+/** Each outcome of an execution (the model's outcomeOf) as the page names it, in the order its filter lists them. */
+export const OUTCOME_LABELS: Record<ExecutionOutcome, string> = {
     running: "running",
     succeeded: "succeeded",
     rolled_back: "rolled back",
@@ -12,33 +12,7 @@ export const OUTCOME_LABELS = {
     failed: "failed",
     aborted: "aborted",
     timed_out: "timed out",
-} as const;
-
-/** What became of a saga: the status route's `outcome` (the tests hold the two to be the same). */
-export type SagaOutcome = keyof typeof OUTCOME_LABELS;
-
-const BY_STATUS: Record<string, SagaOutcome | undefined> = {
-    RUNNING: "running",
-    PENDING_REDRIVE: "running",
-    SUCCEEDED: "succeeded",
-    TIMED_OUT: "timed_out",
-    ABORTED: "aborted",
 };
-const BY_ERROR: Record<string, SagaOutcome | undefined> = {
-    [SagaErrors.RolledBack]: "rolled_back",
-    [SagaErrors.CompensationFailed]: "compensation_failed",
-};
-
-/**
- * The saga's outcome as the status route reports it (outcomeOf of handlers/lib/status.ts, which
- * the tests hold this to; that module creates an SDK client, so the page cannot bundle it).
- */
-export function outcomeOf(status: string, error: string | undefined): SagaOutcome {
-    if (status === "FAILED") return BY_ERROR[error ?? ""] ?? "failed";
-    const outcome = BY_STATUS[status];
-    if (!outcome) throw new Error(`Unknown execution status "${status}".`);
-    return outcome;
-}
 
 /** An event of GetExecutionHistory, as the API answers it (timestamps in epoch seconds). */
 export interface HistoryEvent {
@@ -106,9 +80,9 @@ export function visitsOf(events: HistoryEvent[]): Visit[] {
     };
     for (const event of events) {
         const at = ms(event.timestamp);
-        if (event.type.endsWith("StateEntered")) {
-            const { name } = details(event, "stateEnteredEventDetails");
-            visits.push({ order: visits.length + 1, name: String(name), type: event.type.slice(0, -"StateEntered".length), enteredAt: at, attempts: [], result: "running" });
+        const entered = enteredStateOf(event);
+        if (entered !== undefined) {
+            visits.push({ order: visits.length + 1, name: entered, type: event.type.slice(0, -"StateEntered".length), enteredAt: at, attempts: [], result: "running" });
         } else if (event.type.endsWith("StateExited")) {
             const visit = current();
             if (visit) Object.assign(visit, { exitedAt: at, result: lastAttempt()?.error !== undefined ? "caught" : "succeeded" });

@@ -17,6 +17,7 @@ import {
     SQSServiceException,
 } from "@aws-sdk/client-sqs";
 import { SagaErrors } from "../../components/model/conventions";
+import { statesEnteredOf } from "../../components/model/outcomes";
 import { banner } from "../../local/banner";
 import { bootCloud, Booted, summaryOf } from "../../local/client";
 import { startLocalCloud } from "../../local/cloud";
@@ -86,7 +87,7 @@ describe("the order example on the local cloud (npm start -- --program examples/
 
         async function statesEntered(executionArn: string): Promise<string[]> {
             const { body } = await booted.client.stepFunctions("GetExecutionHistory", { executionArn, maxResults: 1000 });
-            return body.events.filter((e: { type: string }) => e.type.endsWith("StateEntered")).map((e: { stateEnteredEventDetails: { name: string } }) => e.stateEnteredEventDetails.name);
+            return statesEnteredOf(body.events);
         }
 
         /** The warehouse's messages about one order (the queue's URL is its inspection route). */

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { FAULT_KINDS } from "../../chaos/faults";
 import { formatReport } from "../../chaos/report";
 import { ChaosReport, passed, runChaos } from "../../chaos/run";
-import { SagaOutcomes } from "../../handlers/lib/status";
+import { SagaOutcomes } from "../../components/model/outcomes";
 
 // The seed is fixed so the faults are the same on every run; these 40 sagas meet them all.
 const SEED = 11;

@@ -18,7 +18,7 @@ import { startLocalCloud } from "../../local/cloud";
 import { Answer, bootCloud, Booted, CloudProcess, PROJECT_ROOT, SagaClient, spawnCloud } from "../../local/client";
 import { DataDirInUseError } from "../../local/data-lock";
 import { atLowestPriority } from "../../harness/plugin-process";
-import { SagaOutcomes } from "../../handlers/lib/status";
+import { SagaOutcomes } from "../../components/model/outcomes";
 import { DEFAULT_REPAIR_HORIZON_SECONDS, repairAttempts } from "../../components/model/repair";
 
 const chaos = (seed: number) => JSON.stringify({ seed, failBeforeWrite: 0.1, failAfterWrite: 0.1, duplicateDelivery: 0.2, maxDuplicateDelayMs: 200 });

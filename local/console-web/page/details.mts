@@ -2,12 +2,13 @@
 // history), the saga's records in the table (from the status route) and its failure records
 // (the queue's messages about this execution).
 import type { ExecutionItem, QueueMessage } from "../api";
-import { Attempt, errorLine, OUTCOME_LABELS, readableCause, SagaOutcome, Visit, VISIT_RESULT_LABELS } from "../execution";
+import type { ExecutionOutcome } from "../../../components/model/outcomes";
+import { Attempt, errorLine, OUTCOME_LABELS, readableCause, Visit, VISIT_RESULT_LABELS } from "../execution";
 import { clock, duration, h, table } from "./dom.mjs";
 
 export interface ExecutionDetails {
     execution: ExecutionItem;
-    outcome: SagaOutcome;
+    outcome: ExecutionOutcome;
     error?: string;
     cause?: string;
     visits: Visit[];
@@ -16,7 +17,7 @@ export interface ExecutionDetails {
     failures: QueueMessage[];
 }
 
-export const outcomeBadge = (outcome: SagaOutcome) => h("span", { class: `outcome outcome-${outcome}` }, OUTCOME_LABELS[outcome]);
+export const outcomeBadge = (outcome: ExecutionOutcome) => h("span", { class: `outcome outcome-${outcome}` }, OUTCOME_LABELS[outcome]);
 
 const failedAttempts = (visit: Visit) => visit.attempts.filter((attempt) => attempt.error !== undefined);
 

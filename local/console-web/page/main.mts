@@ -4,7 +4,8 @@
 // button and a shared link work.
 import { parseAsl } from "../../../components/model/asl";
 import { ConsoleApi, ExecutionItem, StateMachineItem } from "../api";
-import { HistoryEvent, OUTCOME_LABELS, outcomeOf, SagaOutcome, visitsOf } from "../execution";
+import { ExecutionOutcome, outcomeOf } from "../../../components/model/outcomes";
+import { HistoryEvent, OUTCOME_LABELS, visitsOf } from "../execution";
 import { layoutMachine } from "../graph";
 import { discoverStartForm, ProgramApi, programApiOf, statusPathOf } from "../program";
 import { ExecutionDetails, outcomeBadge, renderDetails } from "./details.mjs";
@@ -38,7 +39,7 @@ const page = {
     listSignature: "",
 };
 
-const outcomeOfItem = (item: ExecutionItem): SagaOutcome | undefined =>
+const outcomeOfItem = (item: ExecutionItem): ExecutionOutcome | undefined =>
     item.status === "FAILED" ? (page.closed.has(item.executionArn) ? outcomeOf("FAILED", page.closed.get(item.executionArn)!.error) : undefined) : outcomeOf(item.status, undefined);
 
 const hashOf = (machine: string, execution?: string) => `#/${encodeURIComponent(machine)}${execution ? `/${encodeURIComponent(execution)}` : ""}`;
@@ -70,7 +71,7 @@ function renderList(): void {
         counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
     }
     for (const option of byId<HTMLSelectElement>("outcome-filter").options) {
-        const label = option.value === "" ? "every outcome" : OUTCOME_LABELS[option.value as SagaOutcome];
+        const label = option.value === "" ? "every outcome" : OUTCOME_LABELS[option.value as ExecutionOutcome];
         option.textContent = `${label} (${option.value === "" ? page.executions.length : (counts.get(option.value) ?? 0)})`;
     }
     const list = byId("execution-list");
