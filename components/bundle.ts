@@ -1,11 +1,14 @@
 // Bundles a handler module into the single `index.js` a Lambda runs. Pure build step: no Pulumi.
 import * as esbuild from "esbuild";
+import { commonJsExports } from "./commonjs-exports";
 
 export interface HandlerBundle {
     /** CommonJS code of the function's `index.js`. */
     code: string;
     /** The names the module exports, so a missing handler fails at `pulumi preview`, not at the first request. */
     exports: string[];
+    /** Set for a CommonJS module whose module.exports is replaced by a value that cannot be read without running it: what value. */
+    opaqueExports?: string;
 }
 
 export class BundleError extends Error {
@@ -37,7 +40,7 @@ export function bundleHandler(file: string, root: string): HandlerBundle {
     const key = `${root}\0${file}`;
     let bundle = cache.get(key);
     if (!bundle) {
-        bundle = { code: build(file, root, "cjs").outputFiles![0].text, exports: exportsOf(file, root) };
+        bundle = { code: build(file, root, "cjs").outputFiles![0].text, ...exportsOf(file, root) };
         cache.set(key, bundle);
     }
     return bundle;
@@ -54,10 +57,16 @@ function build(file: string, root: string, format: esbuild.Format, metafile = fa
     }
 }
 
-// esbuild lists an entry's exports in its metafile only for ES module output; a second build in
-// that format reads them (the CommonJS output's list is always empty).
-function exportsOf(file: string, root: string): string[] {
-    const outputs = build(file, root, "esm", true).metafile!.outputs;
+// esbuild lists an entry's exports in its metafile only for ES module syntax; a second build in
+// that format reads them (the CommonJS output's list is always empty). An entry esbuild finds to be
+// CommonJS shows only `default` there, which the CommonJS bundle Lambda loads does not have: its
+// exports are read from its source instead (commonjs-exports.ts).
+function exportsOf(file: string, root: string): Pick<HandlerBundle, "exports" | "opaqueExports"> {
+    const { inputs, outputs } = build(file, root, "esm", true).metafile!;
     const entry = Object.values(outputs).find((output) => output.entryPoint !== undefined);
-    return entry ? [...entry.exports].sort() : [];
+    if (entry && inputs[entry.entryPoint!]?.format === "cjs") {
+        const { names, opaque } = commonJsExports(file);
+        return { exports: names, ...(opaque ? { opaqueExports: opaque } : {}) };
+    }
+    return { exports: entry ? [...entry.exports].sort() : [] };
 }

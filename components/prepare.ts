@@ -340,6 +340,12 @@ function bundledCode(label: string, action: SagaAction, roots: HandlerRoot): Fun
     const exportName = action.export ?? "handler";
     if (!bundle.exports.includes(exportName)) {
         const available = bundle.exports.length ? `it exports ${bundle.exports.join(", ")}` : "it exports nothing";
+        if (bundle.opaqueExports) {
+            throw new SagaValidationError(
+                `${described} has no export "${exportName}" that can be read before it runs (${available} that can; module.exports is replaced by ` +
+                    `${bundle.opaqueExports}): assign \`exports.${exportName} = ...\` or \`module.exports = { ${exportName} }\`, or set \`export\` to the handler's name.`,
+            );
+        }
         throw new SagaValidationError(`${described} has no export "${exportName}" (${available}): set \`export\` to the handler's name.`);
     }
     const archive = new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundle.code) });
