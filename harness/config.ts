@@ -9,7 +9,7 @@ export interface ProjectSettings {
     project: string;
     /** Where Pulumi.yaml is: the program runs with it as working directory. */
     programDir: string;
-    /** The program file Pulumi runs (Pulumi.yaml `main`, else index.ts). */
+    /** The program file Pulumi runs: Pulumi.yaml's `main`, else what Node resolves the directory to (package.json's `main`, index.js, index.ts). */
     programFile: string;
     stack: string;
     /** Fully qualified keys (`saga:failureInjection`, `aws:region`) to string values, as the CLI passes them. */
@@ -69,11 +69,10 @@ export function loadProjectSettings(programDir: string, stack: string, overrides
     }
     for (const [key, value] of Object.entries(overrides)) config[qualify(key)] = value;
 
-    const main = typeof project.main === "string" ? project.main : "index.ts";
     return {
         project: name,
         programDir: path.resolve(programDir),
-        programFile: path.resolve(programDir, main),
+        programFile: programFileOf(programDir, project.main),
         stack,
         config,
         skippedSecrets,
@@ -147,4 +146,25 @@ function readYaml(file: string): YamlObject | undefined {
 // The CLI hands config to a program as strings; structured values as JSON (what getObject parses).
 function configValue(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+const PROGRAM_EXTENSIONS = ["", ".js", ".ts", `${path.sep}index.js`, `${path.sep}index.ts`];
+
+/**
+ * The module Pulumi's Node.js host runs: it requires Pulumi.yaml's `main`, else the program's
+ * directory, which Node resolves to package.json's `main`, else index.js, else index.ts (with
+ * TypeScript registered). A JavaScript program runs as it would under Pulumi. When nothing
+ * exists, the path named in the error is index.ts, the usual program.
+ */
+export function programFileOf(programDir: string, main: unknown): string {
+    const dir = path.resolve(programDir);
+    const packageFile = path.join(dir, "package.json");
+    const packageMain = fs.existsSync(packageFile) ? (JSON.parse(fs.readFileSync(packageFile, "utf8")) as { main?: unknown }).main : undefined;
+    const entries = typeof main === "string" ? [main] : [...(typeof packageMain === "string" ? [packageMain] : []), "index"];
+    for (const entry of entries) {
+        const base = path.resolve(dir, entry);
+        const found = PROGRAM_EXTENSIONS.map((extension) => base + extension).find((file) => fs.existsSync(file) && fs.statSync(file).isFile());
+        if (found) return found;
+    }
+    return path.resolve(dir, typeof main === "string" ? main : "index.ts");
 }

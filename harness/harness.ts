@@ -21,7 +21,7 @@ export interface StackSettings {
 export interface ProgramSettings extends StackSettings {
     /** Where Pulumi.yaml is: the program runs with it as working directory. */
     programDir: string;
-    /** The module Pulumi runs (Pulumi.yaml `main`, else index.ts). */
+    /** The module Pulumi runs (Pulumi.yaml `main`, else package.json's `main`, index.js or index.ts). */
     programFile: string;
 }
 
@@ -163,7 +163,7 @@ function evaluateAfresh(programFile: string): Record<string, unknown> {
     try {
         program = require.resolve(programFile);
     } catch {
-        throw new DeploymentError(`The program ${programFile} does not exist (Pulumi.yaml \`main\` names it; index.ts by default).`);
+        throw new DeploymentError(`The program ${programFile} does not exist (Pulumi.yaml \`main\` names it; without one, package.json's \`main\`, index.js or index.ts).`);
     }
     const cached = require.cache[program];
     delete require.cache[program];

@@ -10,6 +10,9 @@ import type { Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
 import type { Credentials } from "../iam/operator";
 
+/** The local cloud's package root, whose dependencies include the AWS SDK v3 clients it provides to functions. */
+const RUNTIME_ROOT = path.resolve(__dirname, "..", "..");
+
 // The messages between a LocalFunction and the runtime in its worker (runtime.ts).
 
 /** What a worker is started with. */
@@ -22,8 +25,10 @@ export interface RuntimeData {
     functionArn: string;
     memorySize: number;
     timeoutSeconds: number;
-    /** Where modules the archive does not hold (the AWS SDK) are resolved from. */
+    /** Where modules the archive does not hold are resolved from: the program's directory. */
     projectRoot: string;
+    /** The local cloud's own directory: the AWS SDK v3 the runtime provides, as Lambda's Node.js runtime does. */
+    runtimeRoot: string;
     /** Seeds Math.random before the code loads; unseeded when absent. */
     randomSeed?: number;
 }
@@ -129,6 +134,7 @@ export class LocalFunction {
             memorySize: this.spec.memorySize,
             timeoutSeconds: this.spec.timeoutSeconds,
             projectRoot: this.host.projectRoot,
+            runtimeRoot: RUNTIME_ROOT,
             randomSeed: this.host.randomSeed,
         };
         const worker = new Worker(runtimeSource(), {

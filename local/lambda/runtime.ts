@@ -12,9 +12,23 @@ import type { FromRuntime, RuntimeData, ToRuntime } from "./function";
 const data = workerData as RuntimeData;
 /** Where Lambda unpacks the archive; stack traces name the files as they would be on Lambda. */
 const TASK_ROOT = "/var/task";
-// Anything the archive does not hold (the AWS SDK, which the Node.js runtime provides on Lambda)
-// comes from the project's node_modules.
+// Anything else the archive does not hold comes from the program's node_modules; the AWS SDK v3,
+// which Lambda's Node.js runtime provides to every function, from the local cloud's own
+// dependencies first, so a program need not install a client its code never imports (the
+// component's start function uses @aws-sdk/client-sfn).
 const projectRequire = createRequire(path.join(data.projectRoot, "index.js"));
+const runtimeRequire = createRequire(path.join(data.runtimeRoot, "index.js"));
+
+function requirePackage(specifier: string): unknown {
+    if (!specifier.startsWith("@aws-sdk/")) return projectRequire(specifier);
+    try {
+        return runtimeRequire(specifier);
+    } catch (error) {
+        if ((error as { code?: string }).code !== "MODULE_NOT_FOUND") throw error;
+        // A client the local cloud does not have: the program's own, if it installed one.
+        return projectRequire(specifier);
+    }
+}
 const loaded = new Map<string, { exports: unknown }>();
 
 function fileIn(from: string, specifier: string): string | undefined {
@@ -35,7 +49,7 @@ function load(file: string): unknown {
     const compiled = vm.compileFunction(data.files[file], ["exports", "require", "module", "__filename", "__dirname"], { filename });
     const require = (specifier: string) => {
         const local = specifier.startsWith(".") ? fileIn(file, specifier) : undefined;
-        return local ? load(local) : projectRequire(specifier);
+        return local ? load(local) : requirePackage(specifier);
     };
     compiled.call(module.exports, module.exports, require, module, filename, path.posix.dirname(filename));
     return module.exports;
