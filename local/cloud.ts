@@ -3,6 +3,7 @@
 // onto them. `npm start` (local/main.ts) and the end-to-end tests both start it through here.
 // With a data folder it keeps tables, queued messages and every execution, running ones included,
 // across restarts and crashes; a stop refuses new work and gives running executions a grace period.
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as path from "node:path";
 import { ApiGatewayService } from "./apigateway/gateway";
@@ -66,6 +67,12 @@ export interface LocalCloudOptions {
      * on its schedule, as EventBridge fires them.
      */
     scheduleEveryMs?: number;
+    /**
+     * The probability that an EXPRESS execution runs a second time (the same ARN, name and input),
+     * at once or soon after it ended, as Step Functions' at-least-once allows; default 0. Drawn
+     * from `randomSeed` when given, so a run repeats.
+     */
+    expressDuplicates?: number;
 }
 
 export interface LocalCloud {
@@ -180,6 +187,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const logs = new LocalLogs({ region, account: LOCAL_ACCOUNT, dataDir, log });
         const stepFunctions = new StepFunctionsService({
             region,
+            ...(options.expressDuplicates ? { expressDuplicates: { probability: options.expressDuplicates, random: draws(options.randomSeed, "express-duplicates") } } : {}),
+            onDuplicate: (execution, late) => log(`EXPRESS: ${execution.name} runs a second time (${late ? "late, after it ended" : "concurrently"}), as at-least-once allows: ${execution.executionArn}`),
             targets: taskTargets(() => provisioner!, invoke, iam, (operation, request) => {
                 // Billed as any DynamoDB request is.
                 metrics.countDynamoDbRequest(operation);
@@ -497,4 +506,11 @@ function findQueue(queues: Map<string, LocalQueue>, queueUrl: string): LocalQueu
 function findFunction(functions: Map<string, LocalFunction>, name: string): LocalFunction | undefined {
     const unqualified = name.replace(/:\$LATEST$/, "");
     return functions.get(unqualified) ?? [...functions.values()].find((fn) => fn.spec.name === unqualified);
+}
+
+/** Draws from [0, 1): from the seed (each draw the next of its sequence), or Math.random without one. */
+function draws(seed: number | undefined, what: string): () => number {
+    if (seed === undefined) return Math.random;
+    let n = 0;
+    return () => createHash("sha256").update(`${seed}\n${what}\n${n++}`).digest().readUInt32BE(0) / 2 ** 32;
 }

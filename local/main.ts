@@ -31,6 +31,8 @@ const USAGE = `Usage: npm start -- [options]
                           or "definition" for the definition's intervals
   --schedules-every <ms>  fire every EventBridge schedule rule (rate(...), cron(...)) every <ms> instead of on its own
                           schedule (default: on its schedule, as EventBridge); POST /_local/schedules/<rule> fires one now
+  --express-duplicates <p>  run an EXPRESS execution a second time with probability p (0 to 1; default 0), at once or
+                          soon after it ended, as Step Functions' at-least-once allows
   --function-logs <level> which lines of the functions' logs to show: debug, info, warn (default), error, off
   --function-log-format <f>  short (default: level, message, fields) or json (each line as the function wrote it)
   --iam <mode>            enforce (default): every request must be SigV4-signed and allowed by its caller's role, as on
@@ -62,6 +64,7 @@ function options() {
             config: { type: "string", multiple: true },
             "retry-interval": { type: "string" },
             "schedules-every": { type: "string" },
+            "express-duplicates": { type: "string" },
             "function-logs": { type: "string" },
             "function-log-format": { type: "string" },
             grace: { type: "string" },
@@ -86,6 +89,11 @@ function options() {
     if (scheduleEveryMs !== undefined && !(Number.isInteger(scheduleEveryMs) && scheduleEveryMs >= 1)) {
         throw new UsageError(`--schedules-every takes milliseconds (1 or more), not "${every}".`);
     }
+    const duplicates = values["express-duplicates"];
+    const expressDuplicates = duplicates === undefined ? undefined : Number(duplicates);
+    if (expressDuplicates !== undefined && !(duplicates!.trim() !== "" && expressDuplicates >= 0 && expressDuplicates <= 1)) {
+        throw new UsageError(`--express-duplicates takes a probability from 0 to 1, not "${duplicates}".`);
+    }
     const functionLogLevel = values["function-logs"] === "off" ? "fatal" : (values["function-logs"] ?? "warn");
     const format = values["function-log-format"] ?? "short";
     if (format !== "short" && format !== "json") throw new UsageError(`--function-log-format takes short or json, not "${format}".`);
@@ -99,7 +107,7 @@ function options() {
     const config = parseConfigOverrides(values.config ?? []);
     const iam = (values.iam ?? "enforce") as IamMode;
     if (!IAM_MODES.includes(iam)) throw new UsageError(`--iam takes ${IAM_MODES.join(", ")}, not "${values.iam}".`);
-    return { programDir, port, dataDir: values.data, stack: values.stack, config, retryIntervalMs, scheduleEveryMs, functionLogLevel, onFunctionLog, graceSeconds, iam, verbose: values.verbose === true };
+    return { programDir, port, dataDir: values.data, stack: values.stack, config, retryIntervalMs, scheduleEveryMs, expressDuplicates, functionLogLevel, onFunctionLog, graceSeconds, iam, verbose: values.verbose === true };
 }
 
 /**

@@ -140,3 +140,74 @@ describe("an EXPRESS state machine on the local Step Functions, answering as AWS
         assert.equal(b.history.at(-1)?.type, "ExecutionTimedOut");
     });
 });
+
+describe("EXPRESS executions run twice now and then, as at-least-once allows (expressDuplicates)", () => {
+    /** Each draw the next of these, in turn. */
+    const sequence = (values: number[]) => {
+        let i = 0;
+        return () => values[i++ % values.length];
+    };
+    const calls: { input: unknown; at: number }[] = [];
+    const held = new Map<string, () => void>();
+    const service = (random: () => number, onDuplicate?: (late: boolean) => void) => {
+        const sfn = new StepFunctionsService({
+            region: "us-east-1",
+            retryIntervalMs: 0,
+            expressDuplicates: { probability: 0.5, random, lateWithinMs: 100 },
+            onDuplicate: (_execution, late) => onDuplicate?.(late),
+            targets: {
+                authorize: allowEveryCall,
+                hasFunction: (name) => name === "work",
+                async invokeFunction(_name, payload) {
+                    calls.push({ input: payload, at: Date.now() });
+                    const hold = (payload as { hold?: string }).hold;
+                    if (hold) await new Promise<void>((resolve) => held.set(hold, resolve));
+                    return { worked: true };
+                },
+                sendMessage: () => ({ MessageId: "unused" }),
+            },
+        });
+        sfn.createStateMachine({ name: "twice", arn: `${PREFIX}:stateMachine:twice`, definition: JSON.stringify(task()), roleArn: ROLE, type: "EXPRESS" });
+        return sfn;
+    };
+
+    it("runs a duplicate with the same ARN, name and input, concurrently or after the first ended, as the draws say; none past the probability", async () => {
+        const kinds: boolean[] = [];
+        // Per start: [duplicate?, late?, delay]: a concurrent one at once; a late one half of 100 ms after; none (0.7 >= 0.5).
+        const sfn = service(sequence([0.1, 0.9, 0, 0.2, 0.1, 0.5, 0.7]), (late) => kinds.push(late));
+        const arn = `${PREFIX}:stateMachine:twice`;
+        const [a, b, c] = ["a", "b", "c"].map((name) => sfn.startExecution(arn, name, JSON.stringify({ order: name })));
+        await sfn.idle();
+        const runs = sfn.executionsOf(arn);
+        const of = (record: { executionArn: string }) => runs.filter((run) => run.executionArn === record.executionArn);
+        assert.deepEqual([of(a).length, of(b).length, of(c).length], [2, 2, 1]);
+        for (const run of runs) assert.equal(run.status, "SUCCEEDED");
+        assert.deepEqual(of(a).map((run) => [run.name, run.input]), [["a", '{"order":"a"}'], ["a", '{"order":"a"}']]);
+        // The late one started after the first had ended.
+        const [lateRun, firstB] = [...of(b)].sort((x, y) => y.startDate.getTime() - x.startDate.getTime());
+        assert.ok(lateRun.startDate.getTime() >= firstB.stopDate!.getTime());
+        assert.deepEqual(kinds, [false, true]);
+        assert.deepEqual(sfn.duplicateCounts(), { concurrent: 1, late: 1 });
+        assert.equal(calls.filter((call) => (call.input as { order: string }).order === "a").length, 2);
+        await sfn.stop();
+    });
+
+    it("starts no duplicate once the service stops, and idle() waits for a late one still to come", async () => {
+        const sfn = service(sequence([0, 0.1, 0.99]));
+        const arn = `${PREFIX}:stateMachine:twice`;
+        const execution = sfn.startExecution(arn, "held", JSON.stringify({ hold: "dup-held" }));
+        while (!held.has("dup-held")) await new Promise((resolve) => setTimeout(resolve, 5));
+        await sfn.stop();
+        held.get("dup-held")!();
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        assert.deepEqual(sfn.executionsOf(arn).map((run) => run.status), ["ABORTED"]);
+        assert.deepEqual(sfn.duplicateCounts(), { concurrent: 0, late: 0 });
+        assert.equal(execution.status, "ABORTED");
+
+        const waited = service(sequence([0, 0.1, 0.99]));
+        waited.startExecution(arn, "waited", JSON.stringify({ order: "w" }));
+        await waited.idle();
+        assert.deepEqual(waited.executionsOf(arn).map((run) => run.status), ["SUCCEEDED", "SUCCEEDED"]);
+        await waited.stop();
+    });
+});

@@ -4,7 +4,9 @@
 // An EXPRESS machine's executions as AWS runs them: ARNs of resource type `express` with an id of
 // their own, names not deduplicated, no Describe/History/Stop/List through the API (its errors),
 // at most 5 minutes; `.sync`, `.waitForTaskToken` and activities refused when it is created. The
-// service still keeps them, for the local cloud's own use (its stop, its console, chaos).
+// service still keeps them, for the local cloud's own use (its stop, its console, chaos). With
+// `expressDuplicates`, an EXPRESS execution runs a second time now and then, as AWS's at-least-once
+// allows: the same ARN, name and input, at once (concurrently) or after the first has ended.
 import { StateMachine, StateMachineDefinition } from "./engine";
 import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
@@ -54,8 +56,24 @@ export const StateMachineTypes = { STANDARD: "STANDARD", EXPRESS: "EXPRESS" } as
 /** The longest an EXPRESS execution runs on AWS: 5 minutes. */
 export const EXPRESS_MAX_SECONDS = 300;
 
+/** Runs some EXPRESS executions twice, as at-least-once allows (`npm start -- --express-duplicates <p>`). */
+export interface ExpressDuplicates {
+    /** The probability that an execution runs a second time. */
+    probability: number;
+    /** Draws from [0, 1): whether, how and when (seed it to repeat a run). */
+    random(): number;
+    /** A concurrent duplicate starts within this many milliseconds of the execution (default 50). */
+    concurrentWithinMs?: number;
+    /** A late duplicate starts within this many milliseconds after the execution has ended (default 1000). */
+    lateWithinMs?: number;
+}
+
 export interface StepFunctionsOptions {
     region: string;
+    /** Undefined: every EXPRESS execution runs once. */
+    expressDuplicates?: ExpressDuplicates;
+    /** Told when a duplicate of an EXPRESS execution starts (`late`: after the first ended). */
+    onDuplicate?(execution: ExecutionRecord, late: boolean): void;
     /** How long an EXPRESS execution may run at most; default AWS's 300 s (tests shorten it). */
     expressMaxSeconds?: number;
     targets: TaskTargets;
@@ -128,6 +146,11 @@ export class StepFunctionsService {
     private readonly executions = new Map<string, { record: ExecutionRecord; running?: LocalExecution; kept?: KeptExecution }>();
     /** Why StartExecution is refused (the local cloud is stopping); undefined: it is not. */
     private refusal?: string;
+    /** Each execution's key in `executions` (a duplicate shares its ARN with the execution it repeats). */
+    private readonly keys = new WeakMap<ExecutionRecord, string>();
+    /** Duplicates waiting to start, and the timers they wait on. */
+    private readonly pendingDuplicates = new Map<Promise<void>, () => void>();
+    private readonly duplicates = { concurrent: 0, late: 0 };
 
     constructor(private readonly options: StepFunctionsOptions) {}
 
@@ -166,7 +189,7 @@ export class StepFunctionsService {
                 onEvent: (execution, event) => this.options.onEvent?.(execution, event),
                 onHistory: (execution, events) => this.options.onHistory?.(machine, execution, events),
                 onClosed: (execution) => {
-                    const entry = this.executions.get(execution.executionArn);
+                    const entry = this.executions.get(this.keys.get(execution) ?? execution.executionArn);
                     if (entry) entry.running = undefined;
                     this.options.onClosed?.(execution);
                 },
@@ -266,7 +289,51 @@ export class StepFunctionsService {
     private run(machine: LocalStateMachine, executionArn: string, name: string, input: string): ExecutionRecord {
         const running = LocalExecution.start(machine.host, executionArn, name, input);
         this.executions.set(executionArn, { record: running.record, running });
+        this.keys.set(running.record, executionArn);
+        if (machine.type === StateMachineTypes.EXPRESS) this.maybeDuplicate(machine, running);
         return running.record;
+    }
+
+    /**
+     * With `expressDuplicates`, now and then the execution runs a second time (same ARN, name and
+     * input), at once or after it ended. The second run is not kept in the data folder: a stop or
+     * a crash ends it for good, as if it had never been delivered twice.
+     */
+    private maybeDuplicate(machine: LocalStateMachine, original: LocalExecution): void {
+        const duplicates = this.options.expressDuplicates;
+        if (!duplicates || duplicates.random() >= duplicates.probability) return;
+        const late = duplicates.random() < 0.5;
+        const delayMs = duplicates.random() * (late ? (duplicates.lateWithinMs ?? 1000) : (duplicates.concurrentWithinMs ?? 50));
+        const { executionArn, name, input } = original.record;
+        let cancel = () => undefined as void;
+        const pending: Promise<void> = (late ? original.done : Promise.resolve())
+            .then(
+                () =>
+                    new Promise<void>((resolve) => {
+                        const timer = setTimeout(() => {
+                            resolve();
+                            if (this.refusal !== undefined || !this.pendingDuplicates.has(pending)) return;
+                            const running = LocalExecution.start({ ...machine.host, store: undefined }, executionArn, name, input);
+                            const key = `${executionArn}#duplicate-${randomUUID()}`;
+                            this.executions.set(key, { record: running.record, running });
+                            this.keys.set(running.record, key);
+                            this.duplicates[late ? "late" : "concurrent"] += 1;
+                            this.options.onDuplicate?.(running.record, late);
+                        }, delayMs);
+                        timer.unref();
+                        cancel = () => {
+                            clearTimeout(timer);
+                            resolve();
+                        };
+                    }),
+            )
+            .finally(() => this.pendingDuplicates.delete(pending));
+        this.pendingDuplicates.set(pending, () => cancel());
+    }
+
+    /** How many duplicates of EXPRESS executions have started, by kind. */
+    duplicateCounts(): { concurrent: number; late: number } {
+        return { ...this.duplicates };
     }
 
     /** Whether the machine (by ARN) is an EXPRESS one; false for a machine not deployed. */
@@ -316,7 +383,10 @@ export class StepFunctionsService {
 
     /** Resolves when every execution started so far has closed (or was suspended). */
     async idle(): Promise<void> {
-        await Promise.all([...this.executions.values()].map(({ running }) => running?.done));
+        do {
+            await Promise.all([...this.pendingDuplicates.keys()]);
+            await Promise.all([...this.executions.values()].map(({ running }) => running?.done));
+        } while (this.pendingDuplicates.size > 0);
     }
 
     /** Where each running execution is, oldest first. */
@@ -336,6 +406,11 @@ export class StepFunctionsService {
      * next start to resume; without one it is aborted. Resolves once each has stopped.
      */
     async stop(): Promise<StoppedExecutions> {
+        // Duplicates not yet started never will be.
+        for (const [pending, cancel] of [...this.pendingDuplicates]) {
+            this.pendingDuplicates.delete(pending);
+            cancel();
+        }
         const stopped = this.running();
         for (const { running } of this.executions.values()) {
             if (this.options.store) running?.suspend();
