@@ -20,6 +20,7 @@ import { ExecutionStore } from "../local/sfn/store";
 import { LAMBDA_INVOKE, lambdaTaskError } from "../local/sfn/tasks";
 import { LocalQueue } from "../local/sqs/queue";
 import { allowEveryCall } from "./support/iam";
+import { until } from "./support/until";
 
 const MACHINE = "arn:aws:states:us-east-1:000000000000:stateMachine:resume-probe";
 const DEFINITION = {
@@ -96,14 +97,6 @@ const journalOf = (dataDir: string) => {
     return path.join(dir, files[0]);
 };
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + 5000;
-    while (!condition()) {
-        if (Date.now() > deadline) throw new Error(`Still waiting for ${what}.`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-}
-
 /** The history as "Type State" lines, ids checked to run 1, 2, 3, ... */
 function historyOf(record: ExecutionRecord): string[] {
     record.history.forEach((event, i) => assert.deepEqual([event.id, event.previousEventId], [i + 1, i], `event ${i + 1}: ${event.type}`));
@@ -129,7 +122,7 @@ describe("the local Step Functions service with a data folder: executions resume
         const first = serviceOn(dataDir, { work: (call) => (call <= 2 ? fail("Flaky") : hold()), undo: hold });
         stopped.push(first.service);
         const started = first.service.startExecution(MACHINE, "order-7", input);
-        await until(() => first.calls.work.length === 3, "the third attempt");
+        await until("the third attempt", () => first.calls.work.length === 3);
 
         const second = serviceOn(dataDir, { work: () => fail("Flaky"), undo: async () => ({}) });
         assert.deepEqual(
@@ -168,7 +161,7 @@ describe("the local Step Functions service with a data folder: executions resume
         const first = serviceOn(dataDir, { work: () => fail("Fatal"), undo: hold });
         stopped.push(first.service);
         first.service.startExecution(MACHINE, "order-8", "{}");
-        await until(() => first.calls.undo.length === 1, "the compensation");
+        await until("the compensation", () => first.calls.undo.length === 1);
         await first.service.stop();
         // As if the process died right after writing the failure: the next line half written.
         const file = journalOf(dataDir);
@@ -207,7 +200,7 @@ describe("the local Step Functions service with a data folder: executions resume
     it("keeps a running execution's name taken, and times it out at once when its time ran out while the cloud was down", async () => {
         const first = serviceOn(dataDir, { work: hold, undo: hold });
         first.service.startExecution(MACHINE, "order-9", '{"n":9}');
-        await until(() => first.calls.work.length === 1, "the first attempt");
+        await until("the first attempt", () => first.calls.work.length === 1);
         const { suspended, aborted } = await first.service.stop();
         assert.deepEqual([suspended.map((e) => e.name), aborted], [["order-9"], []]);
 
@@ -326,7 +319,7 @@ describe("one local cloud per data folder (its lock)", () => {
                 (error: Error) => error instanceof DataDirInUseError && error.message.includes(`in use by the local cloud of process ${pid}`),
             );
             process.kill(pid, "SIGKILL");
-            await until(() => /^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8")), "the killed process to be a zombie");
+            await until("the killed process to be a zombie", () => /^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8")));
             // kill(pid, 0) still succeeds on it, as on the issue's restart right after a crash.
             assert.equal(process.kill(pid, 0), true);
             DataLock.acquire(dataDir).release();

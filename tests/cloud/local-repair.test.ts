@@ -11,21 +11,11 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { bootCloud, Booted } from "../../local/client";
+import { until } from "../support/until";
 import { LIVE_STATUSES } from "../../chaos/model";
 
 const RETRY_MS = 20;
 const FAULT_ON = { "saga:compensationFailureRate": "1" };
-
-/** Polls `probe` until it answers something truthy. */
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await probe();
-        if (value) return value;
-        if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-}
 
 async function status(booted: Booted, tripId: string): Promise<Record<string, any>> {
     const { status: code, body } = await booted.client.status(tripId);
@@ -78,7 +68,7 @@ describe("the repair on the local cloud", function () {
         assert.equal((await booted.client.start({ tripID: "repair-b", runType: "failPayment" })).status, 202);
         // C is stopped while it compensates: ABORTED, with nothing compensated yet.
         assert.equal((await booted.client.start({ tripID: "repair-c", runType: "failPayment" })).status, 202);
-        await until("C compensating", async () => booted.lines.some((line) => line === "saga repair-c   -> Refund Payment"));
+        await until("C compensating", async () => booted.lines.some((line) => line === "saga repair-c   -> Refund Payment"), 15_000);
         const c = await status(booted, "repair-c");
         assert.equal((await booted.client.stepFunctions("StopExecution", { executionArn: c.executionArn })).status, 200);
 
@@ -88,7 +78,7 @@ describe("the repair on the local cloud", function () {
             if (!b || !c || b.status !== "RUNNING" || c.status !== "RUNNING") return undefined;
             const failed = [await failedAttempts(booted, b.executionArn), await failedAttempts(booted, c.executionArn)];
             return failed.every((n) => n >= 3) && failed;
-        });
+        }, 15_000);
         assert.ok(retrying.every((n) => n >= 3));
         // Each repair is the repair machine's execution named after the saga; the status route says so.
         const [b, stopped] = [await status(booted, "repair-b"), await status(booted, "repair-c")];

@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { programFileOf } from "../../harness/config";
 import { bootCloud, Booted, PROJECT_ROOT } from "../../local/client";
+import { until } from "../support/until";
 
 const PROGRAM = {
     "Pulumi.yaml": "name: mine\nruntime: nodejs\n",
@@ -78,16 +79,15 @@ describe("a user's JavaScript program on the local cloud, with no AWS SDK of its
     it("starts a saga through the component's start function and runs the user's handlers, with the SDK the runtime provides", async () => {
         const started = await booted.client.start({ noteID: "note-1" });
         assert.equal(started.status, 202, JSON.stringify(started.body));
-        for (const deadline = Date.now() + 10_000; ; ) {
-            const { body } = await booted.client.stepFunctions("DescribeExecution", { executionArn: started.body.executionArn });
-            if (body.status !== "RUNNING") {
-                assert.equal(body.status, "SUCCEEDED", JSON.stringify(body));
-                break;
-            }
-            assert.ok(Date.now() < deadline, "the saga still runs");
-            await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        const { body } = await booted.client.stepFunctions("DescribeExecution", { executionArn: started.body.executionArn });
+        const body = await until(
+            "the saga to end",
+            async () => {
+                const { body } = await booted.client.stepFunctions("DescribeExecution", { executionArn: started.body.executionArn });
+                return body.status !== "RUNNING" && body;
+            },
+            10_000,
+        );
+        assert.equal(body.status, "SUCCEEDED", JSON.stringify(body));
         assert.deepEqual(JSON.parse(body.output).note_id, "note-1");
         assert.ok(!booted.lines.some((line) => /Cannot find module/.test(line)), booted.lines.join("\n"));
     });

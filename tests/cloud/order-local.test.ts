@@ -23,6 +23,7 @@ import { bootCloud, Booted, summaryOf } from "../../local/client";
 import { startLocalCloud } from "../../local/cloud";
 import { ConfigError, loadProjectSettings, missingConfigMessage } from "../../harness/config";
 import { curlLines, hasMachineCurl, MACHINE_CURL, paste } from "../support/pasted";
+import { until } from "../support/until";
 
 const EXAMPLE = path.resolve(__dirname, "..", "..", "examples", "order");
 const API_KEY = "sk_test_order_local_7c21";
@@ -76,13 +77,16 @@ describe("the order example on the local cloud (npm start -- --program examples/
             const started = body === undefined ? await client.start(query) : await client.startWith(query, body);
             assert.equal(started.status, 202, JSON.stringify(started.body));
             assert.equal(started.body.orderId, orderId);
-            for (const deadline = Date.now() + 10_000; ; ) {
-                const { status, body } = await client.get(`${client.apiUrl}orders/${orderId}`);
-                assert.equal(status, 200, JSON.stringify(body));
-                if (body.outcome !== "running") return { orderId, report: body, states: await statesEntered(body.executionArn) };
-                assert.ok(Date.now() < deadline, `order ${orderId} still running`);
-                await new Promise((resolve) => setTimeout(resolve, 20));
-            }
+            const report = await until(
+                `order ${orderId} to end`,
+                async () => {
+                    const { status, body } = await client.get(`${client.apiUrl}orders/${orderId}`);
+                    assert.equal(status, 200, JSON.stringify(body));
+                    return body.outcome !== "running" && body;
+                },
+                10_000,
+            );
+            return { orderId, report, states: await statesEntered(report.executionArn) };
         }
 
         async function statesEntered(executionArn: string): Promise<string[]> {

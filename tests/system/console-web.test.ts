@@ -15,6 +15,7 @@ import { ConsoleApi } from "../../local/console-web/api";
 import { HistoryEvent, visitsOf } from "../../local/console-web/execution";
 import { discoverStartForm, programApiOf } from "../../local/console-web/program";
 import { chromiumFor, findChromium, launchChromium } from "../support/chromium";
+import { until } from "../support/until";
 
 /** The states a failed payment's rollback enters, as the README draws it. */
 const ROLLED_BACK_PATH = ["Reserve Hotel", "Reserve Flight", "Take Payment", "Refund Payment", "Cancel Flight", "Cancel Hotel", "Rolled Back"];
@@ -104,14 +105,6 @@ describe("the console (npm start's page at /_console/)", function () {
 
         const row = (name: string) => page.locator(`#execution-list li[data-name="${name}"]`);
         const outcomeOf = (name: string) => row(name).locator(".outcome").innerText();
-        const until = (what: string, predicate: () => Promise<boolean>, timeoutMs = 5000) =>
-            (async () => {
-                const deadline = Date.now() + timeoutMs;
-                while (!(await predicate())) {
-                    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
-                    await new Promise((resolve) => setTimeout(resolve, 25));
-                }
-            })();
         const select = async (name: string) => {
             await row(name).locator("a").click();
             await until(`the details of ${name}`, async () => (await page.locator("#execution-heading").innerText()) === `Execution ${name}` && (await page.locator("#timeline tbody tr").count()) > 0);

@@ -20,6 +20,7 @@ import { DataDirInUseError } from "../../local/data-lock";
 import { atLowestPriority } from "../../harness/plugin-process";
 import { SagaOutcomes } from "../../components/model/outcomes";
 import { DEFAULT_REPAIR_HORIZON_SECONDS, repairAttempts } from "../../components/model/repair";
+import { until } from "../support/until";
 
 const chaos = (seed: number) => JSON.stringify({ seed, failBeforeWrite: 0.1, failAfterWrite: 0.1, duplicateDelivery: 0.2, maxDuplicateDelayMs: 200 });
 // Retries wait 100 ms, so a batch is still under way when the kill comes; the stopped cloud's 50 ms
@@ -46,16 +47,6 @@ async function startAll(client: SagaClient, tripIds: string[], query: Record<str
 async function executions(client: SagaClient, stateMachineArn: string): Promise<{ name: string; status: string }[]> {
     const { body } = await client.stepFunctions("ListExecutions", { stateMachineArn, maxResults: 1000 });
     return body.executions;
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const found = await probe();
-        if (found !== undefined) return found;
-        if (Date.now() > deadline) throw new Error(`Still waiting for ${what} after ${timeoutMs} ms.`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-    }
 }
 
 /** A cloud in this process on the folder, with its sagas settled and each saga's evidence checked. */
@@ -104,11 +95,15 @@ async function killMidBatch(cloud: CloudProcess, dataDir: string): Promise<KillR
         async (started) => void (await started.stop()),
         (error: unknown) => error,
     );
-    const running = await until(async () => {
-        const now = await executions(cloud.client, machine);
-        const open = now.filter((e) => e.status === "RUNNING").map((e) => e.name);
-        return open.length >= 2 && open.length < now.length ? open : undefined;
-    }, "some sagas ended and some still running");
+    const running = await until(
+        "some sagas ended and some still running",
+        async () => {
+            const now = await executions(cloud.client, machine);
+            const open = now.filter((e) => e.status === "RUNNING").map((e) => e.name);
+            return open.length >= 2 && open.length < now.length ? open : undefined;
+        },
+        10_000,
+    );
     cloud.child.kill("SIGKILL");
     assert.equal((await cloud.exited).signal, "SIGKILL");
     return { tripIds, running, secondCloud };
@@ -130,10 +125,14 @@ async function stopMidBatch(cloud: CloudProcess): Promise<StopRun> {
     // A payment that fails, then compensations that each fail all their retries: 12 attempts to go.
     await startAll(cloud.client, ["stopped-slow"], { runType: "failPayment" });
     const slowArn = `${machine.replace(":stateMachine:", ":execution:")}:stopped-slow`;
-    await until(async () => {
-        const { body } = await cloud.client.stepFunctions("GetExecutionHistory", { executionArn: slowArn });
-        return body.events.some((e: { stateEnteredEventDetails?: { name: string } }) => e.stateEnteredEventDetails?.name === "Refund Payment") || undefined;
-    }, "the slow saga's first compensation");
+    await until(
+        "the slow saga's first compensation",
+        async () => {
+            const { body } = await cloud.client.stepFunctions("GetExecutionHistory", { executionArn: slowArn });
+            return body.events.some((e: { stateEnteredEventDetails?: { name: string } }) => e.stateEnteredEventDetails?.name === "Refund Payment");
+        },
+        10_000,
+    );
     cloud.child.kill("SIGTERM");
     await cloud.line(/^SIGTERM: stopping/);
     const startRequest = await cloud.client.start({ tripID: "stopped-too-late" });
