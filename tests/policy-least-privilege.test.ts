@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { SagaPolicyStatement, SagaStep } from "../components/model/args";
 import { travelStart, travelSteps } from "../handlers/travel/steps";
 import { UNKNOWN_STRING_SENTINEL } from "../policy-pack/analysis/values";
-import { sagaLeastPrivilege as policy } from "../policy-pack/policies";
+import { sagaExistingFunctionsInStack, sagaLeastPrivilege as policy } from "../policy-pack/policies";
 import { TestResource, messages, stackOutcome, stackViolations } from "./support/policy-args";
 import { T, arn, changed, componentStack, sagaStack, withDefinition, withPolicy } from "./support/policy-fixtures";
 import { asOutputs } from "./support/policy-stack";
@@ -306,6 +306,46 @@ describe("policy saga-least-privilege", () => {
                 outcome.error?.message,
                 'the definition of state machine "mixed-machine" (saga "mixed") is not known yet, so it was not checked; it is checked once known, e.g. by `pulumi up`',
             );
+        });
+    });
+
+    describe("on an existing function declared in the same program (`functionArn` of a Lambda of the stack)", () => {
+        const EXISTING = arn.lambda("flight-desk-cancel");
+        let mixed: TestResource[];
+        /** The program's own function and its role, with `statements` in its inline RolePolicy. */
+        const withDesk = (statements: object[]): TestResource[] => [
+            ...mixed,
+            { type: T.role, name: "flight-desk-role", props: { name: "flight-desk-role", arn: arn.role("flight-desk-role") } },
+            { type: T.rolePolicy, name: "flight-desk-policy", props: { role: "flight-desk-role", policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) } },
+            { type: T.lambda, name: "flight-desk", props: { name: "flight-desk-cancel", arn: EXISTING, role: arn.role("flight-desk-role"), runtime: "nodejs22.x" } },
+        ];
+        const advisories = (resources: TestResource[]) => messages(stackViolations(sagaExistingFunctionsInStack, resources));
+
+        before(async () => {
+            const [hotel, flight, payment] = travelSteps;
+            mixed = asOutputs(await componentStack("mixed", { steps: [hotel, { ...flight, cancel: { functionArn: EXISTING, stateName: "Cancel Flight" } }, payment], start: travelStart }));
+        });
+
+        it('should fail if its role allows every action ("*") on every resource, as a saga role would', async () => {
+            const stack = withDesk([
+                { Sid: "Desk", Effect: "Allow", Action: ["dynamodb:DeleteItem"], Resource: arn.table("flight-desk") },
+                { Effect: "Allow", Action: "*", Resource: "*" },
+            ]);
+            assert.deepEqual(await check(stack), [
+                'Statement 2 of IAM policy "flight-desk-policy" of the existing function "flight-desk" (invoked by saga "mixed") must not allow every action ("*"): list the actions the role needs.',
+            ]);
+            assert.deepEqual(await advisories(stack), [], "it is in the stack: checked, nothing to advise");
+        });
+
+        it("passes narrow grants, on tables other than the saga's too (its role is its owner's purpose)", async () => {
+            assert.deepEqual(await check(withDesk([{ Sid: "Desk", Effect: "Allow", Action: ["dynamodb:DeleteItem"], Resource: arn.table("flight-desk") }])), []);
+        });
+
+        it("reports only a function outside the stack as not checked (advisory)", async () => {
+            assert.deepEqual(await check(mixed), []);
+            assert.deepEqual(await advisories(mixed), [
+                `Function "${EXISTING}", which saga "mixed" invokes (state machine "mixed-machine", "mixed-repair-machine"), must be a resource of this stack for its role to be checked: it is not, so its role was not checked. Declare it in this program, or check its role where it is declared.`,
+            ]);
         });
     });
 

@@ -38,6 +38,7 @@ describe("the policy pack", () => {
             "saga-least-privilege": "mandatory",
             "lambda-runtime-supported": "mandatory",
             "saga-stopped-executions-compensated": "advisory",
+            "saga-existing-functions-in-stack": "advisory",
             "state-machine-logging-and-tracing": "advisory",
             "log-group-retention": "advisory",
             "dynamodb-table-recovery-and-encryption": "advisory",

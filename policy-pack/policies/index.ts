@@ -6,7 +6,7 @@ import { sagaCompensationFailuresRecorded } from "./compensation-failures";
 import { sagaCompensationsRetry } from "./compensation-retries";
 import { sagaStepsHaveCompensators } from "./compensators";
 import { lambdaRuntimeSupported } from "./lambda-runtime";
-import { sagaLeastPrivilege } from "./least-privilege";
+import { sagaExistingFunctionsInStack, sagaLeastPrivilege } from "./least-privilege";
 import { logGroupRetention } from "./log-retention";
 import { sagaCompensationFailuresRepaired, sagaStoppedExecutionsCompensated } from "./repair";
 import { stateMachineLoggingAndTracing } from "./state-machine-observability";
@@ -22,6 +22,7 @@ export {
     sagaCompensationFailuresRecorded,
     sagaCompensationFailuresRepaired,
     sagaCompensationsRetry,
+    sagaExistingFunctionsInStack,
     sagaLeastPrivilege,
     sagaStepsHaveCompensators,
     sagaStoppedExecutionsCompensated,
@@ -42,6 +43,7 @@ export const policies: Policies = [
     lambdaRuntimeSupported,
     // Advisory: the saga's reach beyond its own failures, and operational basics.
     sagaStoppedExecutionsCompensated,
+    sagaExistingFunctionsInStack,
     stateMachineLoggingAndTracing,
     logGroupRetention,
     dynamodbTableProtected,

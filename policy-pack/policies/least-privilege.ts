@@ -4,10 +4,11 @@ import { ActionRole, REPAIR_OUTCOME_ROLE, REPAIR_ROLE, REPAIR_START_ROLE, START_
 import { isActionGrantSid } from "../../components/model/iam";
 import { Statement, broadGrants, isWithin, parseDocument, serviceOf } from "../analysis/iam";
 import { MachineReading, readMachines, sameFunction } from "../analysis/machines";
-import { StackIndex, Types, describeLambda, fromPolicyResources } from "../analysis/stack";
+import { StackIndex, StackResource, Types, describeLambda, fromPolicyResources } from "../analysis/stack";
 import { NotKnownYet, UNKNOWN, str, tagsOf } from "../analysis/values";
 
-type Kind = "step" | "start" | "status" | "repairStart" | "machine";
+/** `existing`: a function of the stack that the saga did not create but its definition invokes (`functionArn`). */
+type Kind = "step" | "start" | "status" | "repairStart" | "machine" | "existing";
 
 const LAMBDA_KINDS: Record<string, Kind> = { [START_ROLE]: "start", [STATUS_ROLE]: "status", [REPAIR_START_ROLE]: "repairStart" };
 
@@ -91,8 +92,54 @@ function principalsOf(stack: StackIndex): Principal[] {
             ? []
             : [{ kind: "machine", saga: machine.saga, label: `state machine "${machine.resource.name}" (saga "${machine.saga}")`, roleArn: machine.resource.props.roleArn, machine }],
     );
-    return [...lambdas, ...machines];
+    return [...lambdas, ...machines, ...existingFunctionsOf(stack)];
 }
+
+/**
+ * The existing functions a saga's machine invokes that are resources of this stack (the program
+ * declared them, e.g. given to SagaComponent as `functionArn`): their roles are checked like the
+ * saga's own, for narrow grants. One outside the stack cannot be read: see sagaExistingFunctionsInStack.
+ */
+function existingFunctionsOf(stack: StackIndex): Principal[] {
+    const seen = new Set<string>();
+    return readMachines(stack).flatMap((machine) =>
+        machine.saga === undefined
+            ? []
+            : machine.invoked.flatMap((reference): Principal[] => {
+                  const lambda = stack.lambdaFor(reference);
+                  if (!lambda || lambda.saga !== undefined || seen.has(lambda.resource.name)) return [];
+                  seen.add(lambda.resource.name);
+                  return [{ kind: "existing", saga: machine.saga!, label: `the existing function "${lambda.resource.name}" (invoked by saga "${machine.saga}")`, roleArn: lambda.roleArn }];
+              }),
+    );
+}
+
+/** The existing functions a saga's machine invokes that are not resources of this stack: their roles cannot be read. */
+export const sagaExistingFunctionsInStack: StackValidationPolicy = {
+    name: "saga-existing-functions-in-stack",
+    description:
+        "Checks whether every existing function a saga's state machine invokes is a resource of this stack, so that saga-least-privilege can check its role; a function outside the stack is reported as not checked.",
+    enforcementLevel: "advisory",
+    validateStack: (args, reportViolation) => {
+        const stack = new StackIndex(fromPolicyResources(args.resources));
+        // One finding per saga and function, naming every machine of the saga that invokes it (the repair's too).
+        const outside = new Map<string, { saga: string; reference: string; machines: StackResource[] }>();
+        for (const machine of readMachines(stack)) {
+            if (machine.saga === undefined) continue;
+            for (const reference of machine.invoked.filter((fn) => !stack.lambdaFor(fn))) {
+                const key = `${machine.saga}\0${reference}`;
+                const entry = outside.get(key) ?? outside.set(key, { saga: machine.saga, reference, machines: [] }).get(key)!;
+                if (!entry.machines.includes(machine.resource)) entry.machines.push(machine.resource);
+            }
+        }
+        for (const { saga, reference, machines } of outside.values()) {
+            reportViolation(
+                `Function "${reference}", which saga "${saga}" invokes (state machine ${machines.map((m) => `"${m.name}"`).join(", ")}), must be a resource of this stack for its role to be checked: it is not, so its role was not checked. Declare it in this program, or check its role where it is declared.`,
+                machines[0].urn,
+            );
+        }
+    },
+};
 
 const OBSERVABILITY = new Set(["logs", "xray"]);
 
@@ -111,7 +158,7 @@ function checkStatements(stack: StackIndex, principal: Principal, where: string,
         const named = statement.Resource.filter((r) => r !== "*");
         const actions = statement.Action.filter((a) => !a.includes("*"));
         const tableActions = actions.filter((a) => serviceOf(a) === "dynamodb");
-        if (tableActions.length > 0 && principal.kind !== "machine") messages.push(...checkTables(stack, principal, owner, tableActions, named));
+        if (tableActions.length > 0 && principal.kind !== "machine" && principal.kind !== "existing") messages.push(...checkTables(stack, principal, owner, tableActions, named));
         if (principal.kind === "start") messages.push(...checkStart(stack, principal, owner, actions, named));
         if (principal.kind === "status") messages.push(...checkStatus(stack, principal, owner, actions, named));
         if (principal.kind === "repairStart") messages.push(...checkRepairStart(stack, principal, owner, actions, named));
