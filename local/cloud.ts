@@ -203,13 +203,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             },
             onClosed: (execution) => {
                 if (!stepFunctions.isExpress(execution.stateMachineArn)) events.put(executionStatusChange(execution, arns));
+                else metrics.countExpressExecutionClosed(execution);
             },
             // Step Functions writes the execution's events to its machine's log group, at its level.
-            onHistory: (machine, execution, added) => {
+            onHistory: (machine, execution, added, run) => {
                 const group = machine.logging && logs.groupOfArn(machine.logging.logGroupArn);
                 if (!group) return;
                 const records = executionLogEvents(machine.logging!, execution, added);
-                if (records.length > 0) logs.put(group.logGroupName, executionLogStream(machine.name, execution), records);
+                if (records.length > 0) logs.put(group.logGroupName, executionLogStream(machine.name, execution, run), records);
             },
             store,
         });

@@ -1,7 +1,8 @@
 // What the local cloud has done, counted the way the AWS bill counts it, so a run can be costed:
 // Lambda requests by function (each retry is a request), DynamoDB requests by operation, and Step
 // Functions executions and state transitions by state machine (a STANDARD workflow is billed for
-// every state entered and every retry). Counted at the services themselves, whoever calls them:
+// every state entered and every retry; an EXPRESS one per execution and for its duration, counted
+// as it closes, rounded up to 100 ms each). Counted at the services themselves, whoever calls them:
 // the state machines, the API, the functions' SDK clients, the AWS CLI.
 // Read with GET /_local/metrics or LocalCloud.metrics(); DELETE /_local/metrics starts afresh.
 import type { RequestListener } from "node:http";
@@ -16,9 +17,20 @@ export interface StateTransitions {
     stateTransitions: number;
 }
 
+/** What an EXPRESS workflow is billed for besides its requests (executionsStarted): its executions' durations. */
+export interface ExpressUsage {
+    executionsClosed: number;
+    /** Their durations, added up. */
+    durationMs: number;
+    /** Each rounded up to 100 ms, as EXPRESS bills, added up. */
+    billedDurationMs: number;
+}
+
 export interface StateMachineMetrics extends StateTransitions {
     /** Transitions by state name (entered, and each retry). */
     byState: Record<string, number>;
+    /** An EXPRESS machine's durations; absent for a STANDARD one. */
+    express?: ExpressUsage;
 }
 
 export interface MetricsSnapshot {
@@ -54,6 +66,7 @@ interface MachineTally {
     statesEntered: number;
     retries: number;
     byState: Tally;
+    express?: ExpressUsage;
 }
 
 export class CloudMetrics {
@@ -90,9 +103,21 @@ export class CloudMetrics {
         if (event.type === "StateEntered" || event.type === "StateRetried") machine.byState.add(event.state?.name ?? "");
     }
 
+    /** An EXPRESS execution closed: its duration is billed (a duplicate run's too). */
+    countExpressExecutionClosed(execution: ExecutionRecord): void {
+        const machine = this.machine(execution.stateMachineArn.split(":").pop()!);
+        const durationMs = Math.max(0, (execution.stopDate ?? new Date()).getTime() - execution.startDate.getTime());
+        const usage = (machine.express ??= { executionsClosed: 0, durationMs: 0, billedDurationMs: 0 });
+        usage.executionsClosed += 1;
+        usage.durationMs += durationMs;
+        usage.billedDurationMs += Math.max(100, Math.ceil(durationMs / 100) * 100);
+    }
+
     snapshot(): MetricsSnapshot {
         const byStateMachine = Object.fromEntries(
-            [...this.machines].sort(([a], [b]) => a.localeCompare(b)).map(([name, m]) => [name, { ...transitionsOf([m]), byState: m.byState.toJSON() }]),
+            [...this.machines]
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([name, m]) => [name, { ...transitionsOf([m]), byState: m.byState.toJSON(), ...(m.express ? { express: { ...m.express } } : {}) }]),
         );
         return {
             since: this.since.toISOString(),

@@ -149,10 +149,13 @@ describe("EXPRESS executions run twice now and then, as at-least-once allows (ex
     };
     const calls: { input: unknown; at: number }[] = [];
     const held = new Map<string, () => void>();
+    /** The runs that reported history, by execution ARN (what tells a duplicate's log stream apart). */
+    const reported = new Map<string, Set<string>>();
     const service = (random: () => number, onDuplicate?: (late: boolean) => void) => {
         const sfn = new StepFunctionsService({
             region: "us-east-1",
             retryIntervalMs: 0,
+            onHistory: (_machine, execution, _events, run) => reported.set(execution.executionArn, (reported.get(execution.executionArn) ?? new Set()).add(run)),
             expressDuplicates: { probability: 0.5, random, lateWithinMs: 100 },
             onDuplicate: (_execution, late) => onDuplicate?.(late),
             targets: {
@@ -188,6 +191,9 @@ describe("EXPRESS executions run twice now and then, as at-least-once allows (ex
         assert.ok(lateRun.startDate.getTime() >= firstB.stopDate!.getTime());
         assert.deepEqual(kinds, [false, true]);
         assert.deepEqual(sfn.duplicateCounts(), { concurrent: 1, late: 1 });
+        // Each run reports its history as a run of its own (its log stream), the first as the ARN.
+        assert.deepEqual([a, b, c].map((execution) => reported.get(execution.executionArn)?.size), [2, 2, 1]);
+        assert.ok(reported.get(c.executionArn)!.has(c.executionArn));
         assert.equal(calls.filter((call) => (call.input as { order: string }).order === "a").length, 2);
         await sfn.stop();
     });

@@ -9,8 +9,9 @@
 // and without the execution's data (input, output, a Task's parameters) unless includeExecutionData.
 //   {"id":"2","type":"TaskStateEntered","details":{"input":"{...}","inputDetails":{"truncated":false},"name":"Reserve Hotel"},
 //    "previous_event_id":"1","event_timestamp":"1733625600123","execution_arn":"arn:aws:states:...:express:...","redrive_count":"0"}
-// Each execution writes to a stream of its own, named as Step Functions names them:
-// `states/<machine>/<yyyy-mm-dd-hh-mm of its start>/<8 hex digits>`.
+// Each run of an execution writes to a stream of its own (a duplicate of an EXPRESS execution, run
+// twice as at-least-once allows, to another than the first run's), named as Step Functions names
+// them: `states/<machine>/<yyyy-mm-dd-hh-mm of its start>/<8 hex digits>`.
 import { createHash } from "node:crypto";
 import type { HistoryEvent } from "../sfn/history";
 import type { ExecutionRecord } from "../sfn/record";
@@ -83,10 +84,10 @@ export function logRecord(execution: Pick<ExecutionRecord, "executionArn">, even
     };
 }
 
-/** The stream an execution's records go to. */
-export function executionLogStream(machineName: string, execution: Pick<ExecutionRecord, "executionArn" | "startDate">): string {
+/** The stream a run of an execution writes to (`run`: what tells its runs apart; default its ARN). */
+export function executionLogStream(machineName: string, execution: Pick<ExecutionRecord, "executionArn" | "startDate">, run = execution.executionArn): string {
     const minute = execution.startDate.toISOString().slice(0, 16).replace(/[T:]/g, "-");
-    return `states/${machineName}/${minute}/${createHash("sha256").update(execution.executionArn).digest("hex").slice(0, 8)}`;
+    return `states/${machineName}/${minute}/${createHash("sha256").update(run).digest("hex").slice(0, 8)}`;
 }
 
 /** The records of these events that the configuration logs: timestamp and message of each. */

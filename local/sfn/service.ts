@@ -79,8 +79,11 @@ export interface StepFunctionsOptions {
     targets: TaskTargets;
     retryIntervalMs?: number;
     onEvent?(execution: ExecutionRecord, event: EngineEvent): void;
-    /** The history events an execution just added (what its machine's log group may receive). */
-    onHistory?(machine: StateMachineSpec, execution: ExecutionRecord, events: HistoryEvent[]): void;
+    /**
+     * The history events an execution just added (what its machine's log group may receive);
+     * `run` tells its runs apart: the ARN, or for a duplicate of an EXPRESS execution a key of its own.
+     */
+    onHistory?(machine: StateMachineSpec, execution: ExecutionRecord, events: HistoryEvent[], run: string): void;
     /** Called when an execution closes. */
     onClosed?(execution: ExecutionRecord): void;
     /** Keeps every execution in the data folder as it runs; undefined: in memory only. */
@@ -187,7 +190,7 @@ export class StepFunctionsService {
                 retryIntervalMs: this.options.retryIntervalMs,
                 maxSeconds,
                 onEvent: (execution, event) => this.options.onEvent?.(execution, event),
-                onHistory: (execution, events) => this.options.onHistory?.(machine, execution, events),
+                onHistory: (execution, events) => this.options.onHistory?.(machine, execution, events, this.keys.get(execution) ?? execution.executionArn),
                 onClosed: (execution) => {
                     const entry = this.executions.get(this.keys.get(execution) ?? execution.executionArn);
                     if (entry) entry.running = undefined;

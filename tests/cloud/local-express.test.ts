@@ -150,4 +150,19 @@ describe("EXPRESS state machines of a program on the local cloud (tests/fixtures
         assert.deepEqual([event["detail-type"], event.source, event.resources], ["Scheduled Event", "aws.events", [output("scheduleArn")]]);
         assert.equal((await fetch(`${booted.cloud.url}/_local/schedules/nope`, { method: "POST" })).status, 404);
     });
+
+    it("counts what AWS bills: each EXPRESS execution and its duration rounded up to 100 ms, the integration's DynamoDB requests", async () => {
+        await fetch(`${booted.cloud.url}/_local/metrics`, { method: "DELETE" });
+        await start("expressArn", { id: "o-6" });
+        await booted.cloud.idle();
+        const metrics = booted.cloud.metrics();
+        const express = metrics.stepFunctions.byStateMachine[output("expressArn").split(":").pop()!];
+        assert.equal(express.executionsStarted, 1);
+        assert.equal(express.express?.executionsClosed, 1);
+        assert.ok(express.express!.billedDurationMs >= express.express!.durationMs && express.express!.billedDurationMs % 100 === 0, JSON.stringify(express.express));
+        // Record and Done: two UpdateItem requests, made by Step Functions itself.
+        assert.deepEqual(metrics.dynamodb.byOperation, { UpdateItem: 2 });
+        const standard = metrics.stepFunctions.byStateMachine[output("standardArn").split(":").pop()!];
+        assert.equal(standard?.express, undefined);
+    });
 });
