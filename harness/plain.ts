@@ -5,6 +5,7 @@
 // and so the run, instead of resolving those outputs to `undefined`.
 import type * as pulumi from "@pulumi/pulumi";
 import { ArnContext, eventRuleArn, executeApiArn, genericArn, lambdaArn, lambdaInvokeArn, queueArn, stateMachineArn } from "../components/model/arns";
+import { ResourceTypes } from "../components/model/resource-types";
 import { idOf, installMocks, run, StackSettings } from "./harness";
 
 export const REGION = "us-east-1";
@@ -30,31 +31,31 @@ const apiId = (name: string) => `${name.replace(/[^a-z0-9]/g, "").slice(0, 10)}i
 
 /** The provider-computed outputs of each known type, from its physical name and inputs. */
 const COMPUTED: Record<string, Computed> = {
-    "aws:lambda/function:Function": (ctx, name) => ({ arn: lambdaArn(ctx, name), invokeArn: lambdaInvokeArn(ctx, name) }),
-    "aws:lambda/permission:Permission": () => ({}),
-    "aws:iam/role:Role": (ctx, name) => ({ arn: genericArn(ctx, "aws:iam/role:Role", name) }),
-    "aws:iam/rolePolicy:RolePolicy": () => ({}),
-    "aws:cloudwatch/logGroup:LogGroup": (ctx, name) => ({ arn: genericArn(ctx, "aws:cloudwatch/logGroup:LogGroup", name) }),
-    "aws:cloudwatch/metricAlarm:MetricAlarm": (ctx, name) => ({ arn: genericArn(ctx, "aws:cloudwatch/metricAlarm:MetricAlarm", name) }),
-    "aws:sqs/queue:Queue": (ctx, name) => ({
+    [ResourceTypes.function]: (ctx, name) => ({ arn: lambdaArn(ctx, name), invokeArn: lambdaInvokeArn(ctx, name) }),
+    [ResourceTypes.permission]: () => ({}),
+    [ResourceTypes.role]: (ctx, name) => ({ arn: genericArn(ctx, ResourceTypes.role, name) }),
+    [ResourceTypes.rolePolicy]: () => ({}),
+    [ResourceTypes.logGroup]: (ctx, name) => ({ arn: genericArn(ctx, ResourceTypes.logGroup, name) }),
+    [ResourceTypes.metricAlarm]: (ctx, name) => ({ arn: genericArn(ctx, ResourceTypes.metricAlarm, name) }),
+    [ResourceTypes.queue]: (ctx, name) => ({
         arn: queueArn(ctx, name),
         url: `https://sqs.${ctx.region}.amazonaws.com/${ctx.account}/${name}`,
     }),
-    "aws:sfn/stateMachine:StateMachine": (ctx, name) => ({ arn: stateMachineArn(ctx, name) }),
-    "aws:dynamodb/table:Table": (ctx, name) => ({ arn: genericArn(ctx, "aws:dynamodb/table:Table", name) }),
-    "aws:apigateway/restApi:RestApi": (ctx, name) => ({
+    [ResourceTypes.stateMachine]: (ctx, name) => ({ arn: stateMachineArn(ctx, name) }),
+    [ResourceTypes.table]: (ctx, name) => ({ arn: genericArn(ctx, ResourceTypes.table, name) }),
+    [ResourceTypes.restApi]: (ctx, name) => ({
         rootResourceId: "rootresource",
         executionArn: executeApiArn(ctx, apiId(name)),
     }),
-    "aws:apigateway/deployment:Deployment": () => ({}),
-    "aws:apigateway/stage:Stage": (ctx, _name, inputs) => ({
+    [ResourceTypes.deployment]: () => ({}),
+    [ResourceTypes.restApiStage]: (ctx, _name, inputs) => ({
         invokeUrl: `https://${inputs.restApiId}.execute-api.${ctx.region}.amazonaws.com/${inputs.stageName}`,
     }),
-    "aws:apigateway/methodSettings:MethodSettings": () => ({}),
-    "aws:cloudwatch/eventRule:EventRule": (ctx, name) => ({ arn: eventRuleArn(ctx, name) }),
-    "aws:cloudwatch/eventTarget:EventTarget": () => ({}),
-    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": () => ({}),
-    "aws:sqs/queuePolicy:QueuePolicy": () => ({}),
+    [ResourceTypes.methodSettings]: () => ({}),
+    [ResourceTypes.eventRule]: (ctx, name) => ({ arn: eventRuleArn(ctx, name) }),
+    [ResourceTypes.eventTarget]: () => ({}),
+    [ResourceTypes.invokeConfig]: () => ({}),
+    [ResourceTypes.queuePolicy]: () => ({}),
 };
 
 /** The resource types plain provisioning answers (besides components and providers). */
@@ -99,7 +100,7 @@ export class PlainProvisioner {
         const compute = COMPUTED[args.type];
         if (!compute) throw new Error(`plain provisioning does not know the type ${args.type}: add its computed outputs to harness/plain.ts.`);
         const name = physicalName(args);
-        const id = args.type === "aws:apigateway/restApi:RestApi" ? apiId(name) : name;
+        const id = args.type === ResourceTypes.restApi ? apiId(name) : name;
         const references = { restApiId: await idOf(args.inputs.restApi), functionId: await idOf(args.inputs.function) };
         const state = { ...args.inputs, name, ...compute(this.ctx, name, { ...args.inputs, ...references }) };
         this.recorded.push({ type: args.type, name: args.name, inputs: args.inputs, id, state, references });

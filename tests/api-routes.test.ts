@@ -12,8 +12,9 @@ import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps
 import { ApiGatewayService } from "../local/apigateway/gateway";
 import { answerMock } from "../local/apigateway/mock";
 import { matchRoute, parseRestApiBody, RestApiSpec } from "../local/apigateway/routes";
-import { AUTONAME_SUFFIX, byType, deploy, find, recorded, resetRecords, setupMocks, Types } from "./support/mocks";
+import { AUTONAME_SUFFIX, byType, deploy, find, recorded, resetRecords, setupMocks } from "./support/mocks";
 import { iamGate } from "./support/iam";
+import { ResourceTypes } from "../components/model/resource-types";
 
 const ANY = "x-amazon-apigateway-any-method";
 const ORIGIN = "https://app.example.com";
@@ -21,7 +22,7 @@ const ORIGIN = "https://app.example.com";
 /** Deploys a saga named `name` (the travel start function, one step: the API does not depend on them); answers its registered swagger, and its routing spec. */
 async function registeredApi(name: string, args: Partial<SagaComponentArgs> = {}) {
     await deploy(() => new SagaComponent(name, { steps: [travelSteps[0]], start: travelStart, ...args }));
-    const body: string = find(Types.restApi, `${name}-api`).inputs.body;
+    const body: string = find(ResourceTypes.restApi, `${name}-api`).inputs.body;
     return { swagger: JSON.parse(body), spec: parseRestApiBody(body) };
 }
 
@@ -99,7 +100,7 @@ describe("the API's routes (registered under mocks)", () => {
         });
 
         it("lets API Gateway invoke the start function for GET and POST only, the status function for GET only", () => {
-            const permissions = byType(Types.permission).filter((p) => p.inputs.principal === "apigateway.amazonaws.com").map((p) => `${String(p.references?.functionId).replace(AUTONAME_SUFFIX, "")} ${p.inputs.sourceArn.replace(/^.*:routesapiid/, "")}`);
+            const permissions = byType(ResourceTypes.permission).filter((p) => p.inputs.principal === "apigateway.amazonaws.com").map((p) => `${String(p.references?.functionId).replace(AUTONAME_SUFFIX, "")} ${p.inputs.sourceArn.replace(/^.*:routesapiid/, "")}`);
             assert.deepEqual(permissions.sort(), [
                 "routes-start /*/GET/",
                 "routes-start /*/GET/{proxy+}",
@@ -110,8 +111,8 @@ describe("the API's routes (registered under mocks)", () => {
         });
 
         it("tells the start function the status route, for the case variants API Gateway routes to it (/TRIPS/x)", () => {
-            assert.equal(find(Types.function, "routes-start").inputs.environment.variables.SAGA_STATUS_PATH, "/trips/{tripId}");
-            assert.equal(find(Types.function, "routes-status").inputs.environment.variables.SAGA_STATUS_PATH, undefined);
+            assert.equal(find(ResourceTypes.function, "routes-start").inputs.environment.variables.SAGA_STATUS_PATH, "/trips/{tripId}");
+            assert.equal(find(ResourceTypes.function, "routes-status").inputs.environment.variables.SAGA_STATUS_PATH, undefined);
         });
 
         // Each request of issue 11, on the routes registered: what it meets on AWS.
@@ -153,7 +154,7 @@ describe("the API's routes (registered under mocks)", () => {
         });
         assert.equal(answerTo(spec, "GET", "/trips/x"), "fn plainroutes-start");
         assert.equal(answerTo(spec, "OPTIONS", "/trips/x"), "405 Allow: GET, POST");
-        assert.equal(find(Types.function, "plainroutes-start").inputs.environment.variables.SAGA_STATUS_PATH, undefined);
+        assert.equal(find(ResourceTypes.function, "plainroutes-start").inputs.environment.variables.SAGA_STATUS_PATH, undefined);
     });
 
     // A deeper status path needs other resources: one resource may not have two variable children.
@@ -205,7 +206,7 @@ describe("the API's routes (registered under mocks)", () => {
         it("serves the preflight over HTTP as the local cloud's API Gateway does, from this swagger", async () => {
             const lines: string[] = [];
             const gateway = new ApiGatewayService({ accountId: "000000000000", region: "us-east-1", iam: iamGate(), invoke: () => undefined, log: (line) => lines.push(line) });
-            gateway.addRestApi("corsapi", "corsroutes-api", parseRestApiBody(find(Types.restApi, "corsroutes-api").inputs.body));
+            gateway.addRestApi("corsapi", "corsroutes-api", parseRestApiBody(find(ResourceTypes.restApi, "corsroutes-api").inputs.body));
             gateway.addStage("corsapi", "v1");
             const server = createServer((request, response) => void gateway.handle(request, response, new URL(request.url!, "http://local")));
             await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -235,7 +236,7 @@ describe("the API's routes (registered under mocks)", () => {
             // The defaults keep each error's own status code; the two awsx maps to 404 stay 404.
             assert.deepEqual([responses.DEFAULT_4XX.statusCode, responses.DEFAULT_5XX.statusCode, responses.MISSING_AUTHENTICATION_TOKEN.statusCode], [undefined, undefined, 404]);
             for (const fn of ["corsroutes-start", "corsroutes-status"]) {
-                assert.equal(find(Types.function, fn).inputs.environment.variables.SAGA_CORS_ALLOW_ORIGIN, ORIGIN, fn);
+                assert.equal(find(ResourceTypes.function, fn).inputs.environment.variables.SAGA_CORS_ALLOW_ORIGIN, ORIGIN, fn);
             }
         });
     });
@@ -258,7 +259,7 @@ describe("the API's routes (registered under mocks)", () => {
                 },
                 allowOrigin,
             );
-            assert.deepEqual(recorded.filter((r) => r.type !== Types.component), [], "refused before any child exists");
+            assert.deepEqual(recorded.filter((r) => r.type !== ResourceTypes.component), [], "refused before any child exists");
         }
     });
 });

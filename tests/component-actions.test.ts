@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseTaskComment, SagaAction, SagaComponent, SagaComponentArgs, SagaStep, taskComment } from "../components";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
 import { refuses } from "./support/refusals";
-import { ACCOUNT, byType, deploy, find, policyOf, recorded, REGION, setupMocks, Types, valueOf } from "./support/mocks";
+import { ACCOUNT, byType, deploy, find, policyOf, recorded, REGION, setupMocks, valueOf } from "./support/mocks";
+import { ResourceTypes } from "../components/model/resource-types";
 
 const QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:stock-updates`;
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:payments-key-AbCdEf`;
@@ -71,7 +72,7 @@ describe("SagaComponent actions", () => {
             statements.map((s: { Sid: string }) => s.Sid),
             ["TableAccess", "ActionGrant1", "ActionGrant2", "WriteOwnLogs", "XRayTracing"],
         );
-        const others = byType(Types.rolePolicy).filter((p) => p.name !== "grants-payment-reserve-policy");
+        const others = byType(ResourceTypes.rolePolicy).filter((p) => p.name !== "grants-payment-reserve-policy");
         assert.ok(others.every((p) => !p.inputs.policy.includes("ActionGrant")), "no other role gets them");
     });
 
@@ -85,7 +86,7 @@ describe("SagaComponent actions", () => {
                 }),
         );
         const settings = (name: string) => {
-            const { memorySize, timeout, architectures } = find(Types.function, name).inputs;
+            const { memorySize, timeout, architectures } = find(ResourceTypes.function, name).inputs;
             return { memorySize, timeout, architectures };
         };
         assert.deepEqual(settings("sizes-flight-reserve"), { memorySize: 1024, timeout: 20, architectures: ["x86_64"] });
@@ -102,11 +103,11 @@ describe("SagaComponent actions", () => {
                     start: travelStart,
                 }),
         );
-        const confirm = find(Types.function, "polyglot-hotel-confirm").inputs;
+        const confirm = find(ResourceTypes.function, "polyglot-hotel-confirm").inputs;
         assert.deepEqual([confirm.runtime, confirm.handler], ["python3.13", "app.handler"]);
         assert.deepEqual(Object.keys(await confirm.code.assets), ["app.py"]);
         assert.deepEqual(policyOf("polyglot-hotel-confirm-policy").Statement[0].Action, ["dynamodb:UpdateItem"]);
-        assert.equal(find(Types.function, "polyglot-hotel-reserve").inputs.runtime, "nodejs22.x", "bundled modules run on Node.js 22");
+        assert.equal(find(ResourceTypes.function, "polyglot-hotel-reserve").inputs.runtime, "nodejs22.x", "bundled modules run on Node.js 22");
     });
 
     it("uses an existing function for an action: creates nothing for it, and its machine may invoke exactly that ARN", async () => {
@@ -123,7 +124,7 @@ describe("SagaComponent actions", () => {
         const invoke = policyOf("existing-machine-policy").Statement.find((s: { Sid: string }) => s.Sid === "InvokeSteps");
         assert.ok(invoke.Resource.includes(EXISTING_ARN));
         assert.equal(invoke.Resource.length, 8, "the 7 created step functions and the existing one, nothing else");
-        const definition = JSON.parse(find(Types.stateMachine, "existing-machine").inputs.definition);
+        const definition = JSON.parse(find(ResourceTypes.stateMachine, "existing-machine").inputs.definition);
         assert.equal(definition.States["Cancel Flight"].Parameters.FunctionName, EXISTING_ARN);
         assert.equal(definition.States["Cancel Flight"].Comment, "saga:step=Flight saga:role=cancel");
     });
@@ -136,13 +137,13 @@ describe("SagaComponent actions", () => {
                     start: travelStart,
                 }),
         );
-        const definition = JSON.parse(find(Types.stateMachine, "later-machine").inputs.definition);
+        const definition = JSON.parse(find(ResourceTypes.stateMachine, "later-machine").inputs.definition);
         assert.equal(definition.States["Confirm Hotel"].Parameters.FunctionName, EXISTING_ARN);
     });
 
     it("names each Task's step and role in its Comment, the convention the policy pack reads", async () => {
         await deploy(() => new SagaComponent("comments", { steps: travelSteps, start: travelStart }));
-        const definition = JSON.parse(find(Types.stateMachine, "comments-machine").inputs.definition);
+        const definition = JSON.parse(find(ResourceTypes.stateMachine, "comments-machine").inputs.definition);
         const lambdaTasks = Object.entries(definition.States as Record<string, { Resource?: string; Comment?: string }>).filter(
             ([, state]) => state.Resource === "arn:aws:states:::lambda:invoke",
         );
@@ -182,33 +183,33 @@ describe("SagaComponent exposes its children", () => {
             "Take Payment",
         ]);
         const arnOf = async (resource: { arn: pulumi.Output<string> }) => valueOf(resource.arn);
-        assert.equal(await arnOf(saga.functions["Reserve Hotel"]), find(Types.function, "kids-hotel-reserve").state.arn);
-        assert.equal(await arnOf(saga.functionRoles["Reserve Hotel"]), find(Types.role, "kids-hotel-reserve-role").state.arn);
-        assert.equal(await arnOf(saga.startFunction), find(Types.function, "kids-start").state.arn);
-        assert.equal(await arnOf(saga.startRole), find(Types.role, "kids-start-role").state.arn);
-        assert.equal(await arnOf(saga.statusFunction!), find(Types.function, "kids-status").state.arn);
-        assert.equal(await arnOf(saga.statusRole!), find(Types.role, "kids-status-role").state.arn);
+        assert.equal(await arnOf(saga.functions["Reserve Hotel"]), find(ResourceTypes.function, "kids-hotel-reserve").state.arn);
+        assert.equal(await arnOf(saga.functionRoles["Reserve Hotel"]), find(ResourceTypes.role, "kids-hotel-reserve-role").state.arn);
+        assert.equal(await arnOf(saga.startFunction), find(ResourceTypes.function, "kids-start").state.arn);
+        assert.equal(await arnOf(saga.startRole), find(ResourceTypes.role, "kids-start-role").state.arn);
+        assert.equal(await arnOf(saga.statusFunction!), find(ResourceTypes.function, "kids-status").state.arn);
+        assert.equal(await arnOf(saga.statusRole!), find(ResourceTypes.role, "kids-status-role").state.arn);
         assert.equal(await arnOf(saga.stateMachine), await valueOf(saga.stateMachineArn));
-        assert.equal(await arnOf(saga.stateMachineRole), find(Types.role, "kids-machine-role").state.arn);
+        assert.equal(await arnOf(saga.stateMachineRole), find(ResourceTypes.role, "kids-machine-role").state.arn);
         assert.equal(await arnOf(saga.table!), await valueOf(saga.tableArn));
-        assert.equal(await valueOf(saga.restApi.id), find(Types.restApi, "kids-api").id);
+        assert.equal(await valueOf(saga.restApi.id), find(ResourceTypes.restApi, "kids-api").id);
         assert.equal(await valueOf(saga.stage.invokeUrl), (await valueOf(saga.apiUrl)).replace(/\/$/, ""));
         assert.equal(await arnOf(saga.failureQueue), await valueOf(saga.failureQueueArn));
         assert.equal(await arnOf(saga.failureAlarm), await valueOf(saga.compensationAlarmArn));
         // The repair's children.
         assert.equal(await arnOf(saga.repairMachine), await valueOf(saga.repairMachineArn));
-        assert.equal(await arnOf(saga.repairMachine), find(Types.stateMachine, "kids-repair-machine").state.arn);
-        assert.equal(await arnOf(saga.repairMachineRole), find(Types.role, "kids-repair-machine-role").state.arn);
-        assert.equal(await arnOf(saga.repairStarter), find(Types.function, "kids-repair-start").state.arn);
-        assert.equal(await arnOf(saga.repairStarterRole), find(Types.role, "kids-repair-start-role").state.arn);
-        assert.equal(await arnOf(saga.repairOutcomeFunction), find(Types.function, "kids-repair-outcome").state.arn);
-        assert.equal(await arnOf(saga.repairOutcomeRole), find(Types.role, "kids-repair-outcome-role").state.arn);
+        assert.equal(await arnOf(saga.repairMachine), find(ResourceTypes.stateMachine, "kids-repair-machine").state.arn);
+        assert.equal(await arnOf(saga.repairMachineRole), find(ResourceTypes.role, "kids-repair-machine-role").state.arn);
+        assert.equal(await arnOf(saga.repairStarter), find(ResourceTypes.function, "kids-repair-start").state.arn);
+        assert.equal(await arnOf(saga.repairStarterRole), find(ResourceTypes.role, "kids-repair-start-role").state.arn);
+        assert.equal(await arnOf(saga.repairOutcomeFunction), find(ResourceTypes.function, "kids-repair-outcome").state.arn);
+        assert.equal(await arnOf(saga.repairOutcomeRole), find(ResourceTypes.role, "kids-repair-outcome-role").state.arn);
         assert.equal(await arnOf(saga.needsAttentionQueue), await valueOf(saga.needsAttentionQueueArn));
         assert.equal(await valueOf(saga.needsAttentionQueue.url), await valueOf(saga.needsAttentionQueueUrl));
         assert.equal(await arnOf(saga.needsAttentionAlarm), await valueOf(saga.compensationAlarmArn));
         assert.equal(saga.failureAlarm, saga.needsAttentionAlarm, "the alarm that pages");
-        assert.equal(await arnOf(saga.statusChangeRule), find(Types.eventRule, "kids-status-changes").state.arn);
-        assert.equal(await arnOf(saga.repairFailureRule), find(Types.eventRule, "kids-repair-failures").state.arn);
+        assert.equal(await arnOf(saga.statusChangeRule), find(ResourceTypes.eventRule, "kids-status-changes").state.arn);
+        assert.equal(await arnOf(saga.repairFailureRule), find(ResourceTypes.eventRule, "kids-repair-failures").state.arn);
     });
 
     it("has no table when it shares one, and no status function without a status route", async () => {

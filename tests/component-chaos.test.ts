@@ -5,14 +5,15 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { SagaChaosOptions, SagaComponent } from "../components";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
-import { byType, deploy, recorded, resetRecords, setupMocks, Types } from "./support/mocks";
+import { byType, deploy, recorded, resetRecords, setupMocks } from "./support/mocks";
+import { ResourceTypes } from "../components/model/resource-types";
 
 const STEP_ROLES = ["reserve", "confirm", "cancel"];
 
 /** SAGA_CHAOS of each function, by name: undefined where it has none. */
 async function chaosByFunction(chaos: SagaChaosOptions | undefined): Promise<Record<string, string | undefined>> {
     await deploy(() => new SagaComponent("chaos", { steps: travelSteps, start: travelStart, status: { path: "/trips/{tripId}", handler: travelStatus }, testing: { chaos } }));
-    return Object.fromEntries(byType(Types.function).map((fn) => [fn.name, fn.inputs.environment.variables.SAGA_CHAOS]));
+    return Object.fromEntries(byType(ResourceTypes.function).map((fn) => [fn.name, fn.inputs.environment.variables.SAGA_CHAOS]));
 }
 
 describe("SagaComponent's chaos option", () => {
@@ -51,7 +52,7 @@ describe("SagaComponent's chaos option", () => {
                 (error: unknown) => pulumi.ResourceError.isInstance(error) && (error as Error).message === message,
                 message,
             );
-            assert.deepEqual(recorded.filter((r) => r.type !== Types.component), []);
+            assert.deepEqual(recorded.filter((r) => r.type !== ResourceTypes.component), []);
         }
     });
 });

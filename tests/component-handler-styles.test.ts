@@ -8,7 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { SagaComponent, SagaStep } from "../components";
 import { refuses } from "./support/refusals";
-import { archiveText, deploy, find, setupMocks, Types } from "./support/mocks";
+import { archiveText, deploy, find, setupMocks } from "./support/mocks";
+import { ResourceTypes } from "../components/model/resource-types";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "saga-handler-styles-"));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -31,7 +32,7 @@ for (const [file, source] of Object.entries(MODULES)) fs.writeFileSync(path.join
 
 /** What Lambda's Node.js runtime does with a function's code: require index.js, take `index.<export>`, call it. */
 async function invoke(fn: string, event: unknown = {}): Promise<unknown> {
-    const { code, handler } = find(Types.function, fn).inputs;
+    const { code, handler } = find(ResourceTypes.function, fn).inputs;
     const files = await archiveText(code);
     const module = { exports: {} as Record<string, unknown> };
     new Function("module", "exports", "require", files["index.js"])(module, module.exports, require);

@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { SagaComponent, SagaComponentArgs, SagaStep, STATUS_ROLE, Tags } from "../components";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
 import { refuses } from "./support/refusals";
-import { ACCOUNT, AUTONAME_SUFFIX, byType, deploy, find, policyOf, REGION, setupMocks, Types, valueOf } from "./support/mocks";
+import { ACCOUNT, AUTONAME_SUFFIX, byType, deploy, find, policyOf, REGION, setupMocks, valueOf } from "./support/mocks";
+import { ResourceTypes } from "../components/model/resource-types";
 
 const SHARED_TABLE = { name: "shared-bookings", arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/shared-bookings` };
 
@@ -26,7 +27,7 @@ const TRAVEL_STATUS = { path: "/trips/{tripId}", handler: travelStatus };
 
 /** Each route of a deployed API that invokes a function: its path, its method's swagger key and the function (the mocks: tests/api-routes.test.ts). */
 function routesOf(apiName: string): { path: string; method: string; fn: string }[] {
-    const swagger = JSON.parse(find(Types.restApi, apiName).inputs.body);
+    const swagger = JSON.parse(find(ResourceTypes.restApi, apiName).inputs.body);
     return Object.entries(swagger.paths as Record<string, Record<string, any>>).flatMap(([path, operations]) =>
         Object.entries(operations)
             .filter(([, operation]) => operation["x-amazon-apigateway-integration"].type === "aws_proxy")
@@ -46,8 +47,8 @@ describe("SagaComponent options", () => {
 
     it("shares a table it is given: creates none, and grants and names that one", async () => {
         const shared = await deploy(() => new SagaComponent("shared", { steps: travelSteps, start: travelStart, table: SHARED_TABLE }));
-        assert.equal(byType(Types.table).length, 0);
-        assert.equal(find(Types.function, "shared-hotel-reserve").inputs.environment.variables.TABLE_NAME, SHARED_TABLE.name);
+        assert.equal(byType(ResourceTypes.table).length, 0);
+        assert.equal(find(ResourceTypes.function, "shared-hotel-reserve").inputs.environment.variables.TABLE_NAME, SHARED_TABLE.name);
         assert.deepEqual(policyOf("shared-hotel-reserve-policy").Statement[0].Resource, SHARED_TABLE.arn);
         assert.equal(await valueOf(shared.tableName), SHARED_TABLE.name);
         assert.equal(await valueOf(shared.tableArn), SHARED_TABLE.arn);
@@ -64,8 +65,8 @@ describe("SagaComponent options", () => {
         );
         // The repair's own functions inject nothing: they belong to no step and start no saga.
         const repair = ["chaos-repair-start", "chaos-repair-outcome"];
-        for (const name of repair) assert.equal(find(Types.function, name).inputs.environment.variables.SAGA_FAILURE_INJECTION, undefined, name);
-        for (const fn of byType(Types.function).filter((f) => !repair.includes(f.name))) {
+        for (const name of repair) assert.equal(find(ResourceTypes.function, name).inputs.environment.variables.SAGA_FAILURE_INJECTION, undefined, name);
+        for (const fn of byType(ResourceTypes.function).filter((f) => !repair.includes(f.name))) {
             const env = fn.inputs.environment.variables;
             assert.equal(env.SAGA_FAILURE_INJECTION, "true", fn.name);
             assert.equal(env.SAGA_COMPENSATION_FAILURE_RATE, fn.name.endsWith("-cancel") ? "0.4" : undefined, fn.name);
@@ -84,34 +85,34 @@ describe("SagaComponent options", () => {
                     status: TRAVEL_STATUS,
                 }),
         );
-        const fn = find(Types.function, "tuned-flight-confirm").inputs;
+        const fn = find(ResourceTypes.function, "tuned-flight-confirm").inputs;
         assert.deepEqual([fn.memorySize, fn.timeout, fn.architectures], [512, 20, ["x86_64"]]);
-        assert.equal(find(Types.logGroup, "tuned-flight-confirm-logs").inputs.retentionInDays, 30);
-        assert.equal(find(Types.logGroup, "tuned-machine-logs").inputs.retentionInDays, 30);
-        const definition = JSON.parse(find(Types.stateMachine, "tuned-machine").inputs.definition);
+        assert.equal(find(ResourceTypes.logGroup, "tuned-flight-confirm-logs").inputs.retentionInDays, 30);
+        assert.equal(find(ResourceTypes.logGroup, "tuned-machine-logs").inputs.retentionInDays, 30);
+        const definition = JSON.parse(find(ResourceTypes.stateMachine, "tuned-machine").inputs.definition);
         assert.equal(definition.TimeoutSeconds, 600);
         assert.equal(definition.States["Confirm Flight"].TimeoutSeconds, 25);
-        const throttle = find(Types.methodSettings, "tuned-api-throttle").inputs;
+        const throttle = find(ResourceTypes.methodSettings, "tuned-api-throttle").inputs;
         assert.deepEqual([throttle.stageName, throttle.settings.throttlingRateLimit, throttle.settings.throttlingBurstLimit], ["prod", 5, 10]);
-        const swagger = JSON.parse(find(Types.restApi, "tuned-api").inputs.body);
+        const swagger = JSON.parse(find(ResourceTypes.restApi, "tuned-api").inputs.body);
         const operations = Object.values(swagger.paths as Record<string, Record<string, any>>).flatMap((route) => Object.values(route));
         assert.equal(operations.length, 10);
         for (const operation of operations) assert.equal(operation["x-amazon-apigateway-auth"], undefined, "a public API");
-        const status = find(Types.function, "tuned-status").inputs;
+        const status = find(ResourceTypes.function, "tuned-status").inputs;
         assert.deepEqual([status.memorySize, status.timeout, status.architectures], [512, 20, ["x86_64"]]);
         // The repair's functions, machine and tasks follow the same options.
         for (const name of ["tuned-repair-start", "tuned-repair-outcome"]) {
-            const { inputs } = find(Types.function, name);
+            const { inputs } = find(ResourceTypes.function, name);
             assert.deepEqual([inputs.memorySize, inputs.timeout, inputs.architectures], [512, 20, ["x86_64"]], name);
         }
-        assert.equal(find(Types.logGroup, "tuned-repair-machine-logs").inputs.retentionInDays, 30);
-        const repair = JSON.parse(find(Types.stateMachine, "tuned-repair-machine").inputs.definition);
+        assert.equal(find(ResourceTypes.logGroup, "tuned-repair-machine-logs").inputs.retentionInDays, 30);
+        const repair = JSON.parse(find(ResourceTypes.stateMachine, "tuned-repair-machine").inputs.definition);
         assert.equal(repair.States["Cancel Flight"].TimeoutSeconds, 25);
     });
 
     it("resolves relative handler modules against `handlerRoot`", async () => {
         await deploy(() => new SagaComponent("orders", { steps: orderSteps, start: orderStart, handlerRoot: fixtureRoot }));
-        assert.deepEqual(byType(Types.function).map((r) => [r.name, r.inputs.handler]).sort(), [
+        assert.deepEqual(byType(ResourceTypes.function).map((r) => [r.name, r.inputs.handler]).sort(), [
             ["orders-order-cancel", "index.undo"],
             ["orders-order-reserve", "index.place"],
             // The repair's functions come from this package, whatever the handler root.
@@ -126,20 +127,20 @@ describe("SagaComponent options", () => {
     it("accepts the longest component name the travel steps allow (35 characters), with a status Lambda", async () => {
         const name = "b".repeat(35);
         await deploy(() => new SagaComponent(name, { steps: travelSteps, start: travelStart, status: TRAVEL_STATUS }));
-        assert.equal(byType(Types.function).length, 12);
+        assert.equal(byType(ResourceTypes.function).length, 12);
     });
 
     it("creates no status Lambda and no status route without `status`", async () => {
         await deploy(() => new SagaComponent("plain", { steps: travelSteps, start: travelStart }));
-        assert.deepEqual(byType(Types.function).filter((r) => r.inputs.tags[Tags.role] === STATUS_ROLE), []);
+        assert.deepEqual(byType(ResourceTypes.function).filter((r) => r.inputs.tags[Tags.role] === STATUS_ROLE), []);
         assert.deepEqual(routesOf("plain-api"), [
             { path: "/", method: "get", fn: "plain-start" },
             { path: "/", method: "post", fn: "plain-start" },
             { path: "/{proxy+}", method: "get", fn: "plain-start" },
             { path: "/{proxy+}", method: "post", fn: "plain-start" },
         ]);
-        assert.equal(byType(Types.permission).filter((p) => p.inputs.principal === "apigateway.amazonaws.com").length, 4);
-        assert.equal(find(Types.restApi, "plain-api").inputs.description, 'Starts executions of saga "plain"');
+        assert.equal(byType(ResourceTypes.permission).filter((p) => p.inputs.principal === "apigateway.amazonaws.com").length, 4);
+        assert.equal(find(ResourceTypes.restApi, "plain-api").inputs.description, 'Starts executions of saga "plain"');
     });
 
     it("adds a status route on the caller's path, with the caller's handler and only the status grants", async () => {
@@ -152,7 +153,7 @@ describe("SagaComponent options", () => {
             { path: "/{proxy+}", method: "post", fn: "orders-start" },
             { path: "/orders/{orderId}/status", method: "get", fn: "orders-status" },
         ]);
-        const fn = find(Types.function, "orders-status").inputs;
+        const fn = find(ResourceTypes.function, "orders-status").inputs;
         assert.equal(fn.handler, "index.handler");
         assert.equal(fn.tags[Tags.role], STATUS_ROLE);
         const statements = policyOf("orders-status-policy").Statement as { Sid: string; Action: string[]; Resource: string }[];
@@ -179,14 +180,14 @@ describe("the stack program (index.ts)", () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const stack = await deploy(() => require("../index") as Record<string, pulumi.Output<string>>);
         assert.deepEqual(Object.keys(stack).sort(), ["apiUrl", "failureQueueUrl", "needsAttentionQueueUrl", "repairMachineArn", "stateMachineArn", "tableName"]);
-        assert.equal(JSON.parse(find(Types.stateMachine, "booking-machine").inputs.definition).TimeoutSeconds, 5);
+        assert.equal(JSON.parse(find(ResourceTypes.stateMachine, "booking-machine").inputs.definition).TimeoutSeconds, 5);
         // A 60-second horizon: 6 retries (1 + 2 + .. + 32 seconds).
-        assert.equal(JSON.parse(find(Types.stateMachine, "booking-repair-machine").inputs.definition).States["Cancel Hotel"].Retry[0].MaxAttempts, 6);
+        assert.equal(JSON.parse(find(ResourceTypes.stateMachine, "booking-repair-machine").inputs.definition).States["Cancel Hotel"].Retry[0].MaxAttempts, 6);
         assert.ok(routesOf("booking-api").some((r) => r.path === "/trips/{tripId}" && r.method === "get" && r.fn === "booking-status"));
         for (const output of Object.values(stack)) assert.ok(await valueOf(output));
-        const cancel = find(Types.function, "booking-hotel-cancel").inputs;
+        const cancel = find(ResourceTypes.function, "booking-hotel-cancel").inputs;
         assert.equal(cancel.environment.variables.SAGA_COMPENSATION_FAILURE_RATE, "0.4");
-        assert.equal(find(Types.function, "booking-start").inputs.environment.variables.SAGA_FAILURE_INJECTION, "true");
+        assert.equal(find(ResourceTypes.function, "booking-start").inputs.environment.variables.SAGA_FAILURE_INJECTION, "true");
         assert.deepEqual(JSON.parse(cancel.environment.variables.SAGA_CHAOS), { seed: 3, failBeforeWrite: 0, failAfterWrite: 0.2, duplicateDelivery: 0, maxDuplicateDelayMs: 200 });
         assert.deepEqual([cancel.tags.project, cancel.tags.stack], ["saga", "test"]);
     });

@@ -9,8 +9,9 @@ import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps
 import { matchesPattern } from "../components/model/event-pattern";
 import { statusChange } from "../policy-pack/policies/repair";
 import { refuses } from "./support/refusals";
-import { ACCOUNT, archiveText, AUTONAME_SUFFIX, byType, deploy, find, policyOf, REGION, setupMocks, Types } from "./support/mocks";
+import { ACCOUNT, archiveText, AUTONAME_SUFFIX, byType, deploy, find, policyOf, REGION, setupMocks } from "./support/mocks";
 import { assertValidAsl } from "./support/asl";
+import { ResourceTypes } from "../components/model/resource-types";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 
 const physical = (name: string) => `${name}${AUTONAME_SUFFIX}`;
@@ -47,7 +48,7 @@ describe("SagaComponent's repair", () => {
     });
 
     it("defines the repair machine with buildRepairDefinition, the cancels' ARNs and a 24-hour horizon: valid ASL", () => {
-        const definition = JSON.parse(find(Types.stateMachine, "booking-repair-machine").inputs.definition);
+        const definition = JSON.parse(find(ResourceTypes.stateMachine, "booking-repair-machine").inputs.definition);
         const expected = buildRepairDefinition({
             steps: travelSteps,
             functionArns: Object.fromEntries(Object.entries(CANCELS).map(([state, fn]) => [state, lambdaArn(fn)])),
@@ -60,10 +61,10 @@ describe("SagaComponent's repair", () => {
     });
 
     it("runs the repair machine as STANDARD, logging errors to its own log group, tracing, tagged as the saga's repair", () => {
-        const machine = find(Types.stateMachine, "booking-repair-machine").inputs;
+        const machine = find(ResourceTypes.stateMachine, "booking-repair-machine").inputs;
         assert.equal(machine.type, "STANDARD");
         assert.equal(machine.roleArn, `arn:aws:iam::${ACCOUNT}:role/${physical("booking-repair-machine-role")}`);
-        const logGroup = find(Types.logGroup, "booking-repair-machine-logs");
+        const logGroup = find(ResourceTypes.logGroup, "booking-repair-machine-logs");
         assert.equal(logGroup.inputs.namePrefix, "/aws/vendedlogs/states/booking-repair-machine-");
         assert.deepEqual(machine.loggingConfiguration, {
             level: "ERROR",
@@ -72,7 +73,7 @@ describe("SagaComponent's repair", () => {
         });
         assert.deepEqual(machine.tracingConfiguration, { enabled: true });
         assert.deepEqual(machine.tags, { team: "bookings", [Tags.saga]: "booking", [Tags.role]: "repair" });
-        assert.equal(JSON.parse(find(Types.role, "booking-repair-machine-role").inputs.assumeRolePolicy).Statement[0].Principal.Service, "states.amazonaws.com");
+        assert.equal(JSON.parse(find(ResourceTypes.role, "booking-repair-machine-role").inputs.assumeRolePolicy).Statement[0].Principal.Service, "states.amazonaws.com");
     });
 
     it("lets the repair machine invoke exactly the three cancels and the outcome function, and send to the needs-attention queue", () => {
@@ -92,7 +93,7 @@ describe("SagaComponent's repair", () => {
     });
 
     it("lets the start function only start the repair machine and report the events it fails on to the needs-attention queue", async () => {
-        const fn = find(Types.function, "booking-repair-start").inputs;
+        const fn = find(ResourceTypes.function, "booking-repair-start").inputs;
         assert.deepEqual(fn.environment.variables, { STATE_MACHINE_ARN: machineArn("booking-repair-machine") });
         assert.deepEqual(fn.tags, { team: "bookings", [Tags.saga]: "booking", [Tags.role]: "repair-start" });
         assert.deepEqual([fn.runtime, fn.handler, fn.timeout], ["nodejs22.x", "index.handler", 10]);
@@ -108,7 +109,7 @@ describe("SagaComponent's repair", () => {
     });
 
     it("lets the outcome function only put items in the saga's table", async () => {
-        const fn = find(Types.function, "booking-repair-outcome").inputs;
+        const fn = find(ResourceTypes.function, "booking-repair-outcome").inputs;
         assert.deepEqual(fn.environment.variables, { TABLE_NAME: physical("booking-table") });
         assert.deepEqual(fn.tags, { team: "bookings", [Tags.saga]: "booking", [Tags.role]: "repair-outcome" });
         assert.deepEqual(policyOf("booking-repair-outcome-policy").Statement, [
@@ -119,7 +120,7 @@ describe("SagaComponent's repair", () => {
     });
 
     it("sends the saga machine's ABORTED, TIMED_OUT and FAILED status changes, except a clean rollback, to the start function", () => {
-        const rule = find(Types.eventRule, "booking-status-changes").inputs;
+        const rule = find(ResourceTypes.eventRule, "booking-status-changes").inputs;
         const saga = machineArn("booking-machine");
         const pattern = JSON.parse(rule.eventPattern);
         assert.deepEqual(pattern, {
@@ -141,14 +142,14 @@ describe("SagaComponent's repair", () => {
         assert.ok(!matches(saga, "RUNNING", null));
         assert.ok(!matches(machineArn("booking-repair-machine"), "FAILED", SagaErrors.CompensationFailed), "only this saga's machine");
 
-        assert.deepEqual(find(Types.eventTarget, "booking-status-changes-target").inputs, {
+        assert.deepEqual(find(ResourceTypes.eventTarget, "booking-status-changes-target").inputs, {
             rule: physical("booking-status-changes"),
             arn: lambdaArn("booking-repair-start"),
             // What EventBridge cannot deliver in 24 hours goes to a person.
             deadLetterConfig: { arn: NEEDS_ATTENTION },
             retryPolicy: { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 185 },
         });
-        const permission = find(Types.permission, "booking-status-changes-invoke");
+        const permission = find(ResourceTypes.permission, "booking-status-changes-invoke");
         assert.deepEqual(permission.inputs, {
             action: "lambda:InvokeFunction",
             function: physical("booking-repair-start"),
@@ -156,7 +157,7 @@ describe("SagaComponent's repair", () => {
             sourceArn: ruleArn("booking-status-changes"),
         });
         // An event the function fails on in all Lambda's attempts goes to a person too.
-        assert.deepEqual(find(Types.invokeConfig, "booking-repair-start-async").inputs, {
+        assert.deepEqual(find(ResourceTypes.invokeConfig, "booking-repair-start-async").inputs, {
             functionName: physical("booking-repair-start"),
             maximumRetryAttempts: 2,
             maximumEventAgeInSeconds: 21_600,
@@ -166,13 +167,13 @@ describe("SagaComponent's repair", () => {
 
     it("sends a repair that ends unexpectedly (not with Saga.NeedsAttention) to the needs-attention queue, which EventBridge may send to from the two rules only", () => {
         const repair = machineArn("booking-repair-machine");
-        const pattern = JSON.parse(find(Types.eventRule, "booking-repair-failures").inputs.eventPattern);
+        const pattern = JSON.parse(find(ResourceTypes.eventRule, "booking-repair-failures").inputs.eventPattern);
         assert.deepEqual(pattern, statusChangePattern(repair, SagaErrors.NeedsAttention));
         assert.ok(matchesPattern(pattern, statusChange(repair, { status: "ABORTED", error: null })));
         assert.ok(matchesPattern(pattern, statusChange(repair, { status: "FAILED", error: "Lambda.ServiceException" })));
         assert.ok(!matchesPattern(pattern, statusChange(repair, { status: "FAILED", error: SagaErrors.NeedsAttention })), "already on the queue, step by step");
-        assert.deepEqual(find(Types.eventTarget, "booking-repair-failures-target").inputs, { rule: physical("booking-repair-failures"), arn: NEEDS_ATTENTION });
-        const access = find(Types.queuePolicy, "booking-needs-attention-access").inputs;
+        assert.deepEqual(find(ResourceTypes.eventTarget, "booking-repair-failures-target").inputs, { rule: physical("booking-repair-failures"), arn: NEEDS_ATTENTION });
+        const access = find(ResourceTypes.queuePolicy, "booking-needs-attention-access").inputs;
         assert.equal(access.queueUrl, NEEDS_ATTENTION_URL);
         assert.deepEqual(JSON.parse(access.policy), {
             Version: "2012-10-17",
@@ -190,7 +191,7 @@ describe("SagaComponent's repair", () => {
     });
 
     it("pages through the needs-attention queue's alarm only", () => {
-        const alarms = byType(Types.alarm);
+        const alarms = byType(ResourceTypes.metricAlarm);
         assert.deepEqual(alarms.map((a) => [a.name, a.inputs.dimensions.QueueName, a.inputs.alarmActions]), [
             ["booking-needs-attention-alarm", physical("booking-needs-attention"), [ALARM_TOPIC]],
         ]);
@@ -203,7 +204,7 @@ describe("SagaComponent's `repair` option", () => {
     it("sets the horizon each cancel is retried for, and invokes an existing cancel function by its ARN", async () => {
         const steps: SagaStep[] = travelSteps.map((step) => (step.name === "Flight" ? { ...step, cancel: { functionArn: EXISTING_ARN, stateName: "Cancel Flight" } } : step));
         await deploy(() => new SagaComponent("hourly", { steps, start: travelStart, repair: { horizonSeconds: 3600 } }));
-        const definition = JSON.parse(find(Types.stateMachine, "hourly-repair-machine").inputs.definition);
+        const definition = JSON.parse(find(ResourceTypes.stateMachine, "hourly-repair-machine").inputs.definition);
         // 1 + 2 + ... + 2048 = 4095 seconds >= 3600: 12 retries.
         assert.equal(definition.States["Refund Payment"].Retry[0].MaxAttempts, 12);
         assert.equal(definition.States["Cancel Flight"].Parameters.FunctionName, EXISTING_ARN);
@@ -232,7 +233,7 @@ describe("SagaComponent's `repair` option", () => {
 
     it("accepts that longest horizon", async () => {
         await deploy(() => new SagaComponent("longest", { steps: travelSteps, start: travelStart, repair: { horizonSeconds: 7_816_095 } }));
-        const definition = JSON.parse(find(Types.stateMachine, "longest-repair-machine").inputs.definition);
+        const definition = JSON.parse(find(ResourceTypes.stateMachine, "longest-repair-machine").inputs.definition);
         assert.equal(definition.States["Cancel Hotel"].Retry[0].MaxAttempts, 12 + 2170);
     });
 

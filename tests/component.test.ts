@@ -5,21 +5,9 @@ import { builtinModules } from "node:module";
 import * as saga from "../components";
 import { SagaComponent } from "../components";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
-import {
-    ACCOUNT,
-    archiveText,
-    AUTONAME_SUFFIX,
-    byType,
-    deploy,
-    find,
-    policyOf,
-    recorded,
-    REGION,
-    setupMocks,
-    Types,
-    valueOf,
-} from "./support/mocks";
+import { ACCOUNT, archiveText, AUTONAME_SUFFIX, byType, deploy, find, policyOf, recorded, REGION, setupMocks, valueOf } from "./support/mocks";
 import { assertValidAsl } from "./support/asl";
+import { ResourceTypes } from "../components/model/resource-types";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 
 const physical = (name: string) => `${name}${AUTONAME_SUFFIX}`;
@@ -77,68 +65,68 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("creates 8 step Lambdas, a start and a status Lambda, the machine, table, REST API and failure queue, and the repair's children", () => {
-        const counts = Object.fromEntries(Object.values(Types).map((type) => [type, byType(type).length]));
+        const counts = Object.fromEntries([...new Set(recorded.map((r) => r.type))].map((type) => [type, byType(type).length]));
         assert.deepEqual(counts, {
-            [Types.component]: 1,
-            [Types.awsxApi]: 1,
+            [ResourceTypes.component]: 1,
+            [ResourceTypes.awsxApi]: 1,
             // The repair: its start and outcome functions, its machine, the needs-attention queue
             // with its alarm and access policy, two rules with a target each, the start
             // function's invoke permission and its async invocation settings.
-            [Types.function]: 12,
-            [Types.permission]: 6,
-            [Types.role]: 14,
-            [Types.rolePolicy]: 14,
-            [Types.logGroup]: 14,
-            [Types.alarm]: 1,
-            [Types.queue]: 2,
-            [Types.stateMachine]: 2,
-            [Types.eventRule]: 2,
-            [Types.eventTarget]: 2,
-            [Types.invokeConfig]: 1,
-            [Types.queuePolicy]: 1,
-            [Types.table]: 1,
-            [Types.restApi]: 1,
-            [Types.deployment]: 1,
-            [Types.stage]: 1,
-            [Types.methodSettings]: 1,
+            [ResourceTypes.function]: 12,
+            [ResourceTypes.permission]: 6,
+            [ResourceTypes.role]: 14,
+            [ResourceTypes.rolePolicy]: 14,
+            [ResourceTypes.logGroup]: 14,
+            [ResourceTypes.metricAlarm]: 1,
+            [ResourceTypes.queue]: 2,
+            [ResourceTypes.stateMachine]: 2,
+            [ResourceTypes.eventRule]: 2,
+            [ResourceTypes.eventTarget]: 2,
+            [ResourceTypes.invokeConfig]: 1,
+            [ResourceTypes.queuePolicy]: 1,
+            [ResourceTypes.table]: 1,
+            [ResourceTypes.restApi]: 1,
+            [ResourceTypes.deployment]: 1,
+            [ResourceTypes.restApiStage]: 1,
+            [ResourceTypes.methodSettings]: 1,
         });
         assert.equal(recorded.length, Object.values(counts).reduce((a, b) => a + b));
     });
 
     it("derives every child's name from the component name and the step names", () => {
         const repairFunctions = ["booking-repair-start", "booking-repair-outcome"];
-        assert.deepEqual(byType(Types.function).map((r) => r.name).sort(), [...ACTIONS.map((a) => a.fn), "booking-start", "booking-status", ...repairFunctions].sort());
+        assert.deepEqual(byType(ResourceTypes.function).map((r) => r.name).sort(), [...ACTIONS.map((a) => a.fn), "booking-start", "booking-status", ...repairFunctions].sort());
         for (const fn of [...ACTIONS.map((a) => a.fn), "booking-start", "booking-status", "booking-machine", ...repairFunctions, "booking-repair-machine"]) {
-            find(Types.role, `${fn}-role`);
-            find(Types.rolePolicy, `${fn}-policy`);
-            find(Types.logGroup, `${fn}-logs`);
+            find(ResourceTypes.role, `${fn}-role`);
+            find(ResourceTypes.rolePolicy, `${fn}-policy`);
+            find(ResourceTypes.logGroup, `${fn}-logs`);
         }
         for (const [type, name] of [
-            [Types.stateMachine, "booking-machine"],
-            [Types.table, "booking-table"],
-            [Types.queue, "booking-compensation-failures"],
-            [Types.queue, "booking-needs-attention"],
-            [Types.alarm, "booking-needs-attention-alarm"],
-            [Types.queuePolicy, "booking-needs-attention-access"],
-            [Types.eventRule, "booking-status-changes"],
-            [Types.eventTarget, "booking-status-changes-target"],
-            [Types.permission, "booking-status-changes-invoke"],
-            [Types.invokeConfig, "booking-repair-start-async"],
-            [Types.eventRule, "booking-repair-failures"],
-            [Types.eventTarget, "booking-repair-failures-target"],
-            [Types.restApi, "booking-api"],
-            [Types.methodSettings, "booking-api-throttle"],
+            [ResourceTypes.stateMachine, "booking-machine"],
+            [ResourceTypes.table, "booking-table"],
+            [ResourceTypes.queue, "booking-compensation-failures"],
+            [ResourceTypes.queue, "booking-needs-attention"],
+            [ResourceTypes.metricAlarm, "booking-needs-attention-alarm"],
+            [ResourceTypes.queuePolicy, "booking-needs-attention-access"],
+            [ResourceTypes.eventRule, "booking-status-changes"],
+            [ResourceTypes.eventTarget, "booking-status-changes-target"],
+            [ResourceTypes.permission, "booking-status-changes-invoke"],
+            [ResourceTypes.invokeConfig, "booking-repair-start-async"],
+            [ResourceTypes.eventRule, "booking-repair-failures"],
+            [ResourceTypes.eventTarget, "booking-repair-failures-target"],
+            [ResourceTypes.restApi, "booking-api"],
+            [ResourceTypes.methodSettings, "booking-api-throttle"],
         ]) {
             find(type, name);
         }
-        for (const { type, name } of recorded.filter((r) => r.type !== Types.component)) {
+        for (const { type, name } of recorded.filter((r) => r.type !== ResourceTypes.component)) {
             assert.match(name, /^booking-/, `${type} ${name}`);
         }
     });
 
     it("tags each step Lambda with its saga, step and role, plus the caller's tags", () => {
         for (const { fn, step, role } of ACTIONS) {
-            assert.deepEqual(find(Types.function, fn).inputs.tags, {
+            assert.deepEqual(find(ResourceTypes.function, fn).inputs.tags, {
                 ...USER_TAGS,
                 [saga.Tags.saga]: "booking",
                 [saga.Tags.step]: step,
@@ -149,7 +137,7 @@ describe("SagaComponent: the travel stack", () => {
 
     it("runs each Lambda on nodejs22.x (arm64) with active tracing and JSON logs in its own log group", () => {
         for (const fn of [...ACTIONS.map((a) => a.fn), "booking-start", "booking-status"]) {
-            const { inputs } = find(Types.function, fn);
+            const { inputs } = find(ResourceTypes.function, fn);
             assert.equal(inputs.runtime, "nodejs22.x");
             assert.deepEqual(inputs.architectures, ["arm64"]);
             assert.deepEqual(inputs.tracingConfig, { mode: "Active" });
@@ -157,13 +145,13 @@ describe("SagaComponent: the travel stack", () => {
             assert.equal(inputs.role, `arn:aws:iam::${ACCOUNT}:role/${physical(`${fn}-role`)}`);
             assert.equal(inputs.memorySize, 256);
             assert.equal(inputs.timeout, 10);
-            assert.equal(find(Types.logGroup, `${fn}-logs`).inputs.retentionInDays, 14);
+            assert.equal(find(ResourceTypes.logGroup, `${fn}-logs`).inputs.retentionInDays, 14);
         }
     });
 
     it("deploys each handler bundled: the named export, with the AWS SDK left to the runtime", async () => {
         for (const { fn, exp } of [...ACTIONS, { fn: "booking-start", exp: "handler" }, { fn: "booking-status", exp: "handler" }]) {
-            const { inputs } = find(Types.function, fn);
+            const { inputs } = find(ResourceTypes.function, fn);
             assert.equal(inputs.handler, `index.${exp}`);
             const files = await archiveText(inputs.code);
             assert.deepEqual(Object.keys(files), ["index.js"]);
@@ -182,7 +170,7 @@ describe("SagaComponent: the travel stack", () => {
 
     it("gives step Lambdas the table and the failure switch, and only cancels the compensation failure rate", () => {
         for (const { fn, role } of ACTIONS) {
-            assert.deepEqual(find(Types.function, fn).inputs.environment.variables, {
+            assert.deepEqual(find(ResourceTypes.function, fn).inputs.environment.variables, {
                 TABLE_NAME: physical("booking-table"),
                 SAGA_FAILURE_INJECTION: "false",
                 ...(role === "cancel" ? { SAGA_COMPENSATION_FAILURE_RATE: "0" } : {}),
@@ -196,12 +184,12 @@ describe("SagaComponent: the travel stack", () => {
                 Version: "2012-10-17",
                 Statement: [{ Sid: "TableAccess", Effect: "Allow", Action: table, Resource: TABLE_ARN }, ...ownStatements(fn)],
             });
-            assert.equal(find(Types.rolePolicy, `${fn}-policy`).inputs.role, physical(`${fn}-role`));
+            assert.equal(find(ResourceTypes.rolePolicy, `${fn}-policy`).inputs.role, physical(`${fn}-role`));
         }
     });
 
     it("lets the start Lambda only start executions of this saga's state machine", () => {
-        const start = find(Types.function, "booking-start").inputs;
+        const start = find(ResourceTypes.function, "booking-start").inputs;
         assert.deepEqual(start.environment.variables, { STATE_MACHINE_ARN: MACHINE_ARN, SAGA_FAILURE_INJECTION: "false", SAGA_STATUS_PATH: "/trips/{tripId}" });
         assert.deepEqual(start.tags, { ...USER_TAGS, [saga.Tags.saga]: "booking", [saga.Tags.role]: "start" });
         assert.deepEqual(policyOf("booking-start-policy").Statement, [
@@ -211,7 +199,7 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("lets the status Lambda only query the table and describe executions of this saga's state machine", () => {
-        const status = find(Types.function, "booking-status").inputs;
+        const status = find(ResourceTypes.function, "booking-status").inputs;
         assert.deepEqual(status.environment.variables, { TABLE_NAME: physical("booking-table"), STATE_MACHINE_ARN: MACHINE_ARN });
         assert.deepEqual(status.tags, { ...USER_TAGS, [saga.Tags.saga]: "booking", [saga.Tags.role]: "status" });
         assert.deepEqual(policyOf("booking-status-policy").Statement, [
@@ -241,7 +229,7 @@ describe("SagaComponent: the travel stack", () => {
 
     it("grants '*' only where AWS accepts nothing narrower (X-Ray, log delivery), and never Scan", () => {
         const allowedOnAnyResource = /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
-        for (const policy of byType(Types.rolePolicy)) {
+        for (const policy of byType(ResourceTypes.rolePolicy)) {
             for (const statement of JSON.parse(policy.inputs.policy).Statement) {
                 assert.equal(statement.Effect, "Allow");
                 for (const action of statement.Action) {
@@ -256,7 +244,7 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("lets each role be assumed only by the service that runs it", () => {
-        for (const role of byType(Types.role)) {
+        for (const role of byType(ResourceTypes.role)) {
             const service = /-machine-role$/.test(role.name) ? "states.amazonaws.com" : "lambda.amazonaws.com";
             assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy), {
                 Version: "2012-10-17",
@@ -266,7 +254,7 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("defines the state machine with buildSagaDefinition and the deployed ARNs: valid ASL", () => {
-        const definition = JSON.parse(find(Types.stateMachine, "booking-machine").inputs.definition);
+        const definition = JSON.parse(find(ResourceTypes.stateMachine, "booking-machine").inputs.definition);
         const expected = saga.buildSagaDefinition({
             steps: travelSteps,
             functionArns: Object.fromEntries(ACTIONS.map((a) => [a.state, lambdaArn(a.fn)])),
@@ -277,10 +265,10 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("runs a STANDARD state machine that logs errors with their data to its own log group, and traces", () => {
-        const machine = find(Types.stateMachine, "booking-machine").inputs;
+        const machine = find(ResourceTypes.stateMachine, "booking-machine").inputs;
         assert.equal(machine.type, "STANDARD");
         assert.equal(machine.roleArn, `arn:aws:iam::${ACCOUNT}:role/${physical("booking-machine-role")}`);
-        const logGroup = find(Types.logGroup, "booking-machine-logs");
+        const logGroup = find(ResourceTypes.logGroup, "booking-machine-logs");
         assert.equal(logGroup.inputs.namePrefix, "/aws/vendedlogs/states/booking-machine-");
         assert.deepEqual(machine.loggingConfiguration, {
             level: "ERROR",
@@ -291,17 +279,17 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("records failed compensations in an encrypted queue kept 14 days, with no alarm: the repair retries them", () => {
-        const queue = find(Types.queue, "booking-compensation-failures").inputs;
+        const queue = find(ResourceTypes.queue, "booking-compensation-failures").inputs;
         assert.equal(queue.sqsManagedSseEnabled, true);
         assert.equal(queue.messageRetentionSeconds, 14 * 24 * 3600);
-        assert.ok(!byType(Types.alarm).some((alarm) => alarm.inputs.dimensions.QueueName === QUEUE_NAME));
+        assert.ok(!byType(ResourceTypes.metricAlarm).some((alarm) => alarm.inputs.dimensions.QueueName === QUEUE_NAME));
     });
 
     it("tells a person through the alarm on the needs-attention queue (encrypted, kept 14 days), notifying the alarm actions", () => {
-        const queue = find(Types.queue, "booking-needs-attention").inputs;
+        const queue = find(ResourceTypes.queue, "booking-needs-attention").inputs;
         assert.equal(queue.sqsManagedSseEnabled, true);
         assert.equal(queue.messageRetentionSeconds, 14 * 24 * 3600);
-        const alarm = find(Types.alarm, "booking-needs-attention-alarm").inputs;
+        const alarm = find(ResourceTypes.metricAlarm, "booking-needs-attention-alarm").inputs;
         assert.deepEqual(
             { ...alarm, alarmDescription: undefined, tags: undefined },
             {
@@ -322,7 +310,7 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("creates the single table: pk and sk strings, on demand, point-in-time recovery, encryption", () => {
-        const { tags, ...table } = find(Types.table, "booking-table").inputs;
+        const { tags, ...table } = find(ResourceTypes.table, "booking-table").inputs;
         assert.deepEqual(table, {
             attributes: [
                 { name: "pk", type: "S" },
@@ -338,7 +326,7 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("routes GET and POST on / and /{proxy+} to the start Lambda and GET /trips/{tripId} to the status Lambda, which API Gateway may invoke", () => {
-        const api = find(Types.restApi, "booking-api").inputs;
+        const api = find(ResourceTypes.restApi, "booking-api").inputs;
         assert.equal(api.description, 'Starts and reports executions of saga "booking"');
         const swagger = JSON.parse(api.body);
         const integration = (fn: string) => ({
@@ -378,7 +366,7 @@ describe("SagaComponent: the travel stack", () => {
         });
         const bySource = (a: { sourceArn: string }, b: { sourceArn: string }) => (a.sourceArn < b.sourceArn ? -1 : 1);
         assert.deepEqual(
-            byType(Types.permission)
+            byType(ResourceTypes.permission)
                 .filter((p) => p.inputs.principal === "apigateway.amazonaws.com")
                 .map((p) => ({ ...p.inputs, function: p.references?.functionId }) as ReturnType<typeof permission>)
                 .sort(bySource),
@@ -393,13 +381,13 @@ describe("SagaComponent: the travel stack", () => {
     });
 
     it("throttles every method of the stage, with metrics", () => {
-        assert.deepEqual(find(Types.methodSettings, "booking-api-throttle").inputs, {
+        assert.deepEqual(find(ResourceTypes.methodSettings, "booking-api-throttle").inputs, {
             restApi: "bookingapiid",
             stageName: "v1",
             methodPath: "*/*",
             settings: { throttlingRateLimit: 50, throttlingBurstLimit: 100, metricsEnabled: true },
         });
-        const stage = find(Types.stage, "booking-api").inputs;
+        const stage = find(ResourceTypes.restApiStage, "booking-api").inputs;
         assert.equal(stage.stageName, "v1");
         assert.equal(stage.xrayTracingEnabled, true);
     });
@@ -438,7 +426,7 @@ describe("SagaComponent: the travel stack", () => {
         const tagged = recorded.filter((r) => r.inputs.tags !== undefined);
         assert.deepEqual(
             [...new Set(tagged.map((r) => r.type))].sort(),
-            [Types.alarm, Types.eventRule, Types.function, Types.logGroup, Types.queue, Types.restApi, Types.role, Types.stage, Types.stateMachine, Types.table].sort(),
+            [ResourceTypes.metricAlarm, ResourceTypes.eventRule, ResourceTypes.function, ResourceTypes.logGroup, ResourceTypes.queue, ResourceTypes.restApi, ResourceTypes.role, ResourceTypes.restApiStage, ResourceTypes.stateMachine, ResourceTypes.table].sort(),
         );
         for (const { type, name, inputs } of tagged) {
             assert.deepEqual({ ...inputs.tags, [saga.Tags.step]: undefined, [saga.Tags.role]: undefined }, {

@@ -14,7 +14,8 @@ import { NamedPolicy, RolePolicies } from "../local/iam/policies";
 import { IamResources } from "../local/iam/resources";
 import { stepFunctionsRequest } from "../local/sfn/api";
 import { sqsRequest } from "../local/sqs/api";
-import { ACCOUNT, byType, deploy, REGION, setupMocks, Types } from "./support/mocks";
+import { ACCOUNT, byType, deploy, REGION, setupMocks } from "./support/mocks";
+import { ResourceTypes } from "../components/model/resource-types";
 
 type Definition = { States: Record<string, { Type: string; Resource?: string; Parameters?: Record<string, unknown> }> };
 
@@ -38,9 +39,9 @@ describe("the component's grants, as the local cloud's IAM evaluates them (under
         setupMocks();
         await deploy(() => new SagaComponent("booking", { steps: travelSteps, start: travelStart, status: { path: "/trips/{tripId}", handler: travelStatus } }));
         const iam = new IamResources(policies, ACCOUNT, (warning) => warnings.push(warning));
-        for (const role of byType(Types.role)) iam.role(String(role.state.name), role.inputs);
-        for (const policy of byType(Types.rolePolicy)) iam.rolePolicy(String(policy.inputs.role), policy.name, policy.inputs.policy);
-        machines = byType(Types.stateMachine).map((machine) => ({ name: machine.name, roleArn: String(machine.inputs.roleArn), definition: JSON.parse(machine.inputs.definition) }));
+        for (const role of byType(ResourceTypes.role)) iam.role(String(role.state.name), role.inputs);
+        for (const policy of byType(ResourceTypes.rolePolicy)) iam.rolePolicy(String(policy.inputs.role), policy.name, policy.inputs.policy);
+        machines = byType(ResourceTypes.stateMachine).map((machine) => ({ name: machine.name, roleArn: String(machine.inputs.roleArn), definition: JSON.parse(machine.inputs.definition) }));
     });
 
     const decision = (roleArn: string, request: ActionRequest, own: NamedPolicy[] = policies.of(roleNameOf(roleArn))) =>

@@ -3,9 +3,10 @@ import { travelSteps } from "../handlers/travel/steps";
 import { UNKNOWN_STRING_SENTINEL } from "../policy-pack/analysis/values";
 import { sagaCompensationFailuresRecorded, sagaCompensationsRetry } from "../policy-pack/policies";
 import { TestResource, messages, resourceViolations } from "./support/policy-args";
-import { T, changed, ofType, sagaStack, step, withDefinition } from "./support/policy-fixtures";
+import { changed, ofType, sagaStack, step, withDefinition } from "./support/policy-fixtures";
+import { ResourceTypes } from "../components/model/resource-types";
 
-const machines = (resources: TestResource[]) => ofType(resources, T.stateMachine);
+const machines = (resources: TestResource[]) => ofType(resources, ResourceTypes.stateMachine);
 const M = 'State machine "travel-machine"';
 
 describe("policy saga-compensations-retry", () => {
@@ -76,7 +77,7 @@ describe("policy saga-compensations-retry", () => {
 
     it("ignores a state machine that is no saga", async () => {
         const plain = { StartAt: "Work", States: { Work: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: "f" }, End: true } } };
-        assert.deepEqual(await check([{ type: T.stateMachine, name: "etl", props: { definition: JSON.stringify(plain) } }]), []);
+        assert.deepEqual(await check([{ type: ResourceTypes.stateMachine, name: "etl", props: { definition: JSON.stringify(plain) } }]), []);
     });
 });
 

@@ -3,8 +3,9 @@ import { travelStart, travelSteps } from "../handlers/travel/steps";
 import { UNKNOWN_STRING_SENTINEL } from "../policy-pack/analysis/values";
 import { sagaCompensationsRetry, sagaStepsHaveCompensators as policy } from "../policy-pack/policies";
 import { TestResource, messages, resourceViolations, stackOutcome, stackViolations } from "./support/policy-args";
-import { T, arn, changed, componentStack, ofType, sagaStack, step, withDefinition, without } from "./support/policy-fixtures";
+import { arn, changed, componentStack, ofType, sagaStack, step, withDefinition, without } from "./support/policy-fixtures";
 import { asOutputs } from "./support/policy-stack";
+import { ResourceTypes } from "../components/model/resource-types";
 
 const check = (resources: TestResource[]) => messages(stackViolations(policy, resources));
 const M = 'State machine "travel-machine"';
@@ -12,17 +13,17 @@ const M = 'State machine "travel-machine"';
 describe("policy saga-steps-have-compensators", () => {
     describe("on the step Lambdas' tags", () => {
         it("passes when every step has a cancel Lambda", async () => {
-            assert.deepEqual(await check(ofType(sagaStack(travelSteps), T.lambda)), []);
+            assert.deepEqual(await check(ofType(sagaStack(travelSteps), ResourceTypes.function)), []);
         });
 
         it("should fail if a step has a reserve Lambda but no cancel Lambda", async () => {
-            assert.deepEqual(await check(without(ofType(sagaStack(), T.lambda), "travel-flight-cancel")), [
+            assert.deepEqual(await check(without(ofType(sagaStack(), ResourceTypes.function), "travel-flight-cancel")), [
                 'Step "Flight" of saga "travel" must have a compensator: its reserve Lambda "travel-flight-reserve" has no cancel Lambda beside it (tagged saga:name=travel, saga:step=Flight, saga:role=cancel). Add a `cancel` action to the step that undoes `reserve`.',
             ]);
         });
 
         it("should fail if a cancel Lambda does not name its step", async () => {
-            const lambdas = changed(ofType(sagaStack(), T.lambda), "travel-flight-cancel", (p) => delete p.tags["saga:step"]);
+            const lambdas = changed(ofType(sagaStack(), ResourceTypes.function), "travel-flight-cancel", (p) => delete p.tags["saga:step"]);
             assert.deepEqual(await check(lambdas), [
                 'Step Lambda "travel-flight-cancel" (saga "travel", cancel) must name its step: tag it with saga:step, as every cancel Lambda of a saga is.',
                 'Step "Flight" of saga "travel" must have a compensator: its reserve Lambda "travel-flight-reserve" has no cancel Lambda beside it (tagged saga:name=travel, saga:step=Flight, saga:role=cancel). Add a `cancel` action to the step that undoes `reserve`.',
@@ -157,7 +158,7 @@ describe("policy saga-steps-have-compensators", () => {
         },
     });
     const machine = (definition: object): TestResource[] => [
-        { type: T.stateMachine, name: "trips", props: { definition: JSON.stringify(definition), roleArn: arn.role("trips") } },
+        { type: ResourceTypes.stateMachine, name: "trips", props: { definition: JSON.stringify(definition), roleArn: arn.role("trips") } },
     ];
     const TRIPS = 'State machine "trips"';
 
@@ -322,7 +323,7 @@ describe("policy saga-steps-have-compensators", () => {
         });
 
         it("creates no Lambda for the existing functions (the premise)", () => {
-            const lambdas = ofType(stack, T.lambda).map((l) => l.name);
+            const lambdas = ofType(stack, ResourceTypes.function).map((l) => l.name);
             assert.deepEqual(lambdas.filter((name) => /flight-cancel|payment/.test(name)), []);
             assert.ok(lambdas.includes("mixed-flight-reserve"));
         });
@@ -333,7 +334,7 @@ describe("policy saga-steps-have-compensators", () => {
 
         it("passes when the existing functions are untagged Lambdas of the stack", async () => {
             const untagged = Object.entries(EXISTING).map(([name, fnArn]): TestResource => ({
-                type: T.lambda,
+                type: ResourceTypes.function,
                 name,
                 props: { name: fnArn.split(":").at(-1), arn: fnArn, runtime: "python3.13", role: arn.role(`${name}-role`) },
             }));
@@ -450,7 +451,7 @@ describe("policy saga-steps-have-compensators", () => {
 
         it("checks the tags even when the Lambdas' ARNs are unknown too", async () => {
             let stack = previewOf(changed(sagaStack(), "travel-hotel-cancel", (p) => delete p.tags["saga:step"]));
-            for (const fn of ofType(stack, T.lambda)) stack = changed(stack, fn.name, (p) => (p.arn = UNKNOWN_STRING_SENTINEL));
+            for (const fn of ofType(stack, ResourceTypes.function)) stack = changed(stack, fn.name, (p) => (p.arn = UNKNOWN_STRING_SENTINEL));
             const outcome = await stackOutcome(policy, stack);
             assert.equal(outcome.reported.length, 1);
             assert.match(outcome.reported[0], /^Step Lambda "travel-hotel-cancel" \(saga "travel", cancel\) must name its step/);

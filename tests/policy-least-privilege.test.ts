@@ -4,8 +4,9 @@ import { travelStart, travelSteps } from "../handlers/travel/steps";
 import { UNKNOWN_STRING_SENTINEL } from "../policy-pack/analysis/values";
 import { sagaExistingFunctionsInStack, sagaLeastPrivilege as policy } from "../policy-pack/policies";
 import { TestResource, messages, stackOutcome, stackViolations } from "./support/policy-args";
-import { T, arn, changed, componentStack, sagaStack, withDefinition, withPolicy } from "./support/policy-fixtures";
+import { arn, changed, componentStack, sagaStack, withDefinition, withPolicy } from "./support/policy-fixtures";
 import { asOutputs } from "./support/policy-stack";
+import { ResourceTypes } from "../components/model/resource-types";
 
 const check = (resources: TestResource[]) => messages(stackViolations(policy, resources));
 const HOTEL_RESERVE = 'IAM policy "travel-hotel-reserve-policy" of step Lambda "travel-hotel-reserve" (saga "travel", step "Hotel", reserve)';
@@ -56,7 +57,7 @@ describe("policy saga-least-privilege", () => {
 
         it("should fail if a role attaches a managed policy it cannot read", async () => {
             const attachment: TestResource = {
-                type: T.attachment,
+                type: ResourceTypes.rolePolicyAttachment,
                 name: "basic-execution",
                 props: { role: "travel-hotel-cancel-role", policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" },
             };
@@ -68,8 +69,8 @@ describe("policy saga-least-privilege", () => {
         it("should fail if a customer managed policy of the stack is too broad", async () => {
             const policyArn = `arn:aws:iam::123456789012:policy/extra`;
             const extra: TestResource[] = [
-                { type: T.policy, name: "extra", props: { arn: policyArn, policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }) } },
-                { type: T.attachment, name: "extra-attachment", props: { role: "travel-hotel-cancel-role", policyArn } },
+                { type: ResourceTypes.policy, name: "extra", props: { arn: policyArn, policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }) } },
+                { type: ResourceTypes.rolePolicyAttachment, name: "extra-attachment", props: { role: "travel-hotel-cancel-role", policyArn } },
             ];
             assert.deepEqual(await check([...sagaStack(), ...extra]), [
                 'Statement 1 of IAM policy "extra" of step Lambda "travel-hotel-cancel" (saga "travel", step "Hotel", cancel) must not allow the wildcard action "s3:*": list the actions the role needs.',
@@ -110,7 +111,7 @@ describe("policy saga-least-privilege", () => {
         });
 
         it("finds the saga's table by the Lambdas' TABLE_NAME when the table is shared from outside the stack", async () => {
-            const shared = sagaStack().filter((r) => r.type !== T.table);
+            const shared = sagaStack().filter((r) => r.type !== ResourceTypes.table);
             assert.deepEqual(await check(shared), []);
             const other = withPolicy(shared, "travel-flight-reserve-policy", (d) => (d.Statement[0].Resource = arn.table("payments")));
             assert.deepEqual(await check(other), [
@@ -315,9 +316,9 @@ describe("policy saga-least-privilege", () => {
         /** The program's own function and its role, with `statements` in its inline RolePolicy. */
         const withDesk = (statements: object[]): TestResource[] => [
             ...mixed,
-            { type: T.role, name: "flight-desk-role", props: { name: "flight-desk-role", arn: arn.role("flight-desk-role") } },
-            { type: T.rolePolicy, name: "flight-desk-policy", props: { role: "flight-desk-role", policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) } },
-            { type: T.lambda, name: "flight-desk", props: { name: "flight-desk-cancel", arn: EXISTING, role: arn.role("flight-desk-role"), runtime: "nodejs22.x" } },
+            { type: ResourceTypes.role, name: "flight-desk-role", props: { name: "flight-desk-role", arn: arn.role("flight-desk-role") } },
+            { type: ResourceTypes.rolePolicy, name: "flight-desk-policy", props: { role: "flight-desk-role", policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) } },
+            { type: ResourceTypes.function, name: "flight-desk", props: { name: "flight-desk-cancel", arn: EXISTING, role: arn.role("flight-desk-role"), runtime: "nodejs22.x" } },
         ];
         const advisories = (resources: TestResource[]) => messages(stackViolations(sagaExistingFunctionsInStack, resources));
 

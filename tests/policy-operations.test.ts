@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as aws from "@pulumi/aws";
-import { Types } from "../policy-pack/analysis/stack";
+
 import { UNKNOWN_STRING_SENTINEL } from "../policy-pack/analysis/values";
 import {
     apiRequiresAuthorization,
@@ -14,7 +14,8 @@ import {
 import { COMPENSATION_RETRIES_DEFAULTS } from "../policy-pack/policies/compensation-retries";
 import { LAMBDA_RUNTIME_DEFAULTS } from "../policy-pack/policies/lambda-runtime";
 import { TestResource, messages, violations } from "./support/policy-args";
-import { T, changed, sagaStack, without } from "./support/policy-fixtures";
+import { changed, sagaStack, without } from "./support/policy-fixtures";
+import { ResourceTypes } from "../components/model/resource-types";
 
 type AnyPolicy = Parameters<typeof violations>[0];
 const check = (p: AnyPolicy, resources: TestResource[], config = {}) => messages(violations(p, resources, config));
@@ -57,11 +58,11 @@ describe("the policy pack", () => {
     it("reads the resource types the AWS provider declares", () => {
         const token = (cls: unknown) => (cls as { __pulumiType: string }).__pulumiType;
         assert.deepEqual(
-            [Types.lambda, Types.role, Types.rolePolicy, Types.policy, Types.rolePolicyAttachment, Types.stateMachine, Types.table],
+            [ResourceTypes.function, ResourceTypes.role, ResourceTypes.rolePolicy, ResourceTypes.policy, ResourceTypes.rolePolicyAttachment, ResourceTypes.stateMachine, ResourceTypes.table],
             [aws.lambda.Function, aws.iam.Role, aws.iam.RolePolicy, aws.iam.Policy, aws.iam.RolePolicyAttachment, aws.sfn.StateMachine, aws.dynamodb.Table].map(token),
         );
         assert.deepEqual(
-            [Types.logGroup, Types.restApiStage, Types.methodSettings, Types.httpApiStage],
+            [ResourceTypes.logGroup, ResourceTypes.restApiStage, ResourceTypes.methodSettings, ResourceTypes.httpApiStage],
             [aws.cloudwatch.LogGroup, aws.apigateway.Stage, aws.apigateway.MethodSettings, aws.apigatewayv2.Stage].map(token),
         );
     });
@@ -160,7 +161,7 @@ describe("policy api-stage-throttling", () => {
     });
 
     it("should fail if an HTTP API stage has no default route throttling", async () => {
-        const stage: TestResource = { type: T.httpStage, name: "http", props: { apiId: "abc", name: "$default" } };
+        const stage: TestResource = { type: ResourceTypes.httpApiStage, name: "http", props: { apiId: "abc", name: "$default" } };
         assert.deepEqual(await check(apiStageThrottling, [stage]), [
             'API stage "http" must be throttled: set defaultRouteSettings.throttlingRateLimit and throttlingBurstLimit (requests per second and the burst above it).',
         ]);
@@ -186,20 +187,20 @@ describe("policy lambda-runtime-supported", () => {
     });
 
     it("should fail if any Lambda, in the saga or not, uses a deprecated runtime of its language", async () => {
-        assert.deepEqual(await check(lambdaRuntimeSupported, [{ type: T.lambda, name: "report", props: { runtime: "python3.9" } }]), [
+        assert.deepEqual(await check(lambdaRuntimeSupported, [{ type: ResourceTypes.function, name: "report", props: { runtime: "python3.9" } }]), [
             `Lambda "report" must use a supported runtime: "python3.9" is not one of ${ALLOWED}. Set runtime to "python3.14".`,
         ]);
-        assert.deepEqual(await check(lambdaRuntimeSupported, [{ type: T.lambda, name: "legacy", props: { runtime: "go1.x" } }]), [
+        assert.deepEqual(await check(lambdaRuntimeSupported, [{ type: ResourceTypes.function, name: "legacy", props: { runtime: "go1.x" } }]), [
             `Lambda "legacy" must use a supported runtime: "go1.x" is not one of ${ALLOWED}. Set runtime to one of them.`,
         ]);
     });
 
     it("leaves container images alone: they carry their own runtime", async () => {
-        assert.deepEqual(await check(lambdaRuntimeSupported, [{ type: T.lambda, name: "image", props: { packageType: "Image" } }]), []);
+        assert.deepEqual(await check(lambdaRuntimeSupported, [{ type: ResourceTypes.function, name: "image", props: { packageType: "Image" } }]), []);
     });
 
     it("takes the allowed runtimes from its configuration", async () => {
-        const only = [{ type: T.lambda, name: "report", props: { runtime: "nodejs22.x" } }];
+        const only = [{ type: ResourceTypes.function, name: "report", props: { runtime: "nodejs22.x" } }];
         assert.deepEqual(await check(lambdaRuntimeSupported, only, { allowedRuntimes: ["nodejs24.x"] }), [
             'Lambda "report" must use a supported runtime: "nodejs22.x" is not one of "nodejs24.x". Set runtime to "nodejs24.x".',
         ]);

@@ -7,8 +7,9 @@ import { Tags } from "../components/model/conventions";
 import { UNKNOWN_STRING_SENTINEL } from "../policy-pack/analysis/values";
 import { sagaCompensationFailuresRepaired, sagaLeastPrivilege, sagaStepsHaveCompensators, sagaStoppedExecutionsCompensated } from "../policy-pack/policies";
 import { TestResource, messages, stackOutcome, stackViolations, urnOf } from "./support/policy-args";
-import { T, changed, without } from "./support/policy-fixtures";
+import { changed, without } from "./support/policy-fixtures";
 import { asOutputs, travelStack } from "./support/policy-stack";
+import { ResourceTypes } from "../components/model/resource-types";
 
 const RULE = "aws:cloudwatch/eventRule:EventRule";
 const SUFFIX = "-a1b2c3d";
@@ -61,7 +62,7 @@ describe("the repair policies", () => {
         const bare = without(stack, "booking-status-changes", "booking-status-changes-target");
         const found = await stackViolations(sagaCompensationFailuresRepaired, bare);
         assert.deepEqual(found.map((v) => v.message), [REPAIRED(NONE(FAILED_COMPENSATION))]);
-        assert.equal(found[0].urn, urnOf({ type: T.stateMachine, name: "booking-machine" }));
+        assert.equal(found[0].urn, urnOf({ type: ResourceTypes.stateMachine, name: "booking-machine" }));
         assert.deepEqual(await compensated(bare), [COMPENSATED(NONE(STOPPED))]);
     });
 

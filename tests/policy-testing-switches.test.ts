@@ -3,10 +3,11 @@ import { travelStart, travelSteps } from "../handlers/travel/steps";
 import { UNKNOWN_STRING_SENTINEL } from "../policy-pack/analysis/values";
 import { sagaTestingSwitchesOff as policy } from "../policy-pack/policies";
 import { TestResource, messages, resourceViolations } from "./support/policy-args";
-import { T, changed, componentStack, ofType, sagaStack } from "./support/policy-fixtures";
+import { changed, componentStack, ofType, sagaStack } from "./support/policy-fixtures";
 import { asInputs } from "./support/policy-stack";
+import { ResourceTypes } from "../components/model/resource-types";
 
-const check = (resources: TestResource[]) => messages(resourceViolations(policy, ofType(resources, T.lambda)));
+const check = (resources: TestResource[]) => messages(resourceViolations(policy, ofType(resources, ResourceTypes.function)));
 /** The saga's Lambdas with `variables` added to the environment of one of them. */
 const withVariables = (name: string, variables: Record<string, string>) =>
     changed(sagaStack(), name, (p) => Object.assign(p.environment.variables, variables));
@@ -61,7 +62,7 @@ describe("policy saga-testing-switches-off", () => {
                 start: travelStart,
                 testing: { failureInjection: true, compensationFailureRate: 0.25, chaos: { seed: 7, failBeforeWrite: 0.1 } },
             });
-            const found = await messages(resourceViolations(policy, ofType(asInputs(stack), T.lambda)));
+            const found = await messages(resourceViolations(policy, ofType(asInputs(stack), ResourceTypes.function)));
             const switches = (message: string) => [...message.matchAll(/(SAGA_[A-Z_]+) is /g)].map((m) => m[1]).join(" ");
             const byFunction = Object.fromEntries(found.map((m) => [/^Lambda "([^"]+)"/.exec(m)?.[1], switches(m)]));
             const step = "SAGA_FAILURE_INJECTION SAGA_CHAOS";

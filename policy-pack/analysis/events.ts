@@ -2,8 +2,9 @@
 // matches an event: components/model/event-pattern.ts (a rule relying on a matcher it does not
 // know, such as `cidr`, is not counted).
 import { isDefaultBus, parseEventPattern } from "../../components/model/event-pattern";
-import { StackIndex, StackResource, Types } from "./stack";
+import { StackIndex, StackResource } from "./stack";
 import { UNKNOWN, Unknown, str } from "./values";
+import { ResourceTypes } from "../../components/model/resource-types";
 
 export interface RuleReading {
     resource: StackResource;
@@ -20,8 +21,8 @@ export interface RuleReading {
 
 /** Every EventBridge rule of the stack, with its targets. */
 export function readRules(stack: StackIndex): RuleReading[] {
-    const targets = stack.ofType(Types.eventTarget);
-    return stack.ofType(Types.eventRule).map((resource) => {
+    const targets = stack.ofType(ResourceTypes.eventTarget);
+    return stack.ofType(ResourceTypes.eventRule).map((resource) => {
         const { props } = resource;
         const name = props.name === UNKNOWN ? UNKNOWN : str(props.name);
         const pattern = props.eventPattern === UNKNOWN ? UNKNOWN : parseEventPattern(props.eventPattern);

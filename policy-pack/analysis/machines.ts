@@ -3,8 +3,9 @@
 import { Tags } from "../../components/model/conventions";
 import { Asl, invokedFunction, parseAsl } from "../../components/model/asl";
 import { hasSagaComments } from "../../components/model/saga-reader";
-import { StackIndex, StackResource, Types } from "./stack";
+import { StackIndex, StackResource } from "./stack";
 import { UNKNOWN, Unknown, tagsOf } from "./values";
+import { ResourceTypes } from "../../components/model/resource-types";
 
 export interface MachineReading {
     resource: StackResource;
@@ -22,7 +23,7 @@ export interface MachineReading {
 export const isKnown = (asl: MachineReading["asl"]): asl is Asl => asl !== UNKNOWN && !("error" in asl);
 
 export function readMachines(stack: StackIndex): MachineReading[] {
-    return stack.ofType(Types.stateMachine).map((resource) => {
+    return stack.ofType(ResourceTypes.stateMachine).map((resource) => {
         const definition = resource.props.definition;
         const asl = definition === UNKNOWN || definition === undefined ? UNKNOWN : parseAsl(definition);
         const invoked = isKnown(asl) ? Object.values(asl.States).flatMap((state) => invokedFunction(state) ?? []) : [];

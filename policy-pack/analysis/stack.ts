@@ -4,25 +4,9 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { Env, REPAIR_OUTCOME_ROLE, REPAIR_ROLE, REPAIR_START_ROLE, START_ROLE, STATUS_ROLE, Tags } from "../../components/model/conventions";
 import { Props, UNKNOWN, Unknown, obj, plainProps, str, tagsOf } from "./values";
+import { ResourceTypes } from "../../components/model/resource-types";
 
 /** The resource types the saga policies read. */
-export const Types = {
-    lambda: "aws:lambda/function:Function",
-    role: "aws:iam/role:Role",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    policy: "aws:iam/policy:Policy",
-    rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    stateMachine: "aws:sfn/stateMachine:StateMachine",
-    table: "aws:dynamodb/table:Table",
-    logGroup: "aws:cloudwatch/logGroup:LogGroup",
-    restApiStage: "aws:apigateway/stage:Stage",
-    methodSettings: "aws:apigateway/methodSettings:MethodSettings",
-    httpApiStage: "aws:apigatewayv2/stage:Stage",
-    queue: "aws:sqs/queue:Queue",
-    eventRule: "aws:cloudwatch/eventRule:EventRule",
-    eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
-} as const;
-
 export interface StackResource {
     type: string;
     name: string;
@@ -71,7 +55,7 @@ export class StackIndex {
     readonly lambdas: LambdaInfo[];
 
     constructor(readonly resources: readonly StackResource[]) {
-        this.lambdas = this.ofType(Types.lambda).map((resource) => {
+        this.lambdas = this.ofType(ResourceTypes.function).map((resource) => {
             const tags = tagsOf(resource.props);
             const variables = obj(obj(resource.props.environment)?.variables) ?? {};
             return {
@@ -113,7 +97,7 @@ export class StackIndex {
     }
 
     roleByArn(arn: string): StackResource | undefined {
-        return this.ofType(Types.role).find((r) => r.props.arn === arn);
+        return this.ofType(ResourceTypes.role).find((r) => r.props.arn === arn);
     }
 
     /** Every policy the stack attaches to a role: its inline policies, RolePolicies and attachments. */
@@ -123,17 +107,17 @@ export class StackIndex {
         const inline = Array.isArray(role.props.inlinePolicies) ? (role.props.inlinePolicies as Props[]) : [];
         const managedArns = [
             ...(Array.isArray(role.props.managedPolicyArns) ? role.props.managedPolicyArns : []),
-            ...this.ofType(Types.rolePolicyAttachment)
+            ...this.ofType(ResourceTypes.rolePolicyAttachment)
                 .filter(attached)
                 .map((a) => a.props.policyArn),
         ].filter((arn): arn is string => typeof arn === "string");
         return [
             ...inline.map((p) => ({ resource: role, label: `inline policy "${str(p.name) ?? "?"}" of role "${role.name}"`, document: p.policy })),
-            ...this.ofType(Types.rolePolicy)
+            ...this.ofType(ResourceTypes.rolePolicy)
                 .filter(attached)
                 .map((p) => ({ resource: p, label: `IAM policy "${p.name}"`, document: p.props.policy })),
             ...managedArns.map((arn) => {
-                const defined = this.ofType(Types.policy).find((p) => p.props.arn === arn);
+                const defined = this.ofType(ResourceTypes.policy).find((p) => p.props.arn === arn);
                 return defined
                     ? { resource: defined, label: `IAM policy "${defined.name}"`, document: defined.props.policy }
                     : { resource: role, label: `role "${role.name}"`, document: undefined, managedArn: arn };
@@ -148,21 +132,21 @@ export class StackIndex {
                 .filter((l) => l.saga === saga && l.environment[Env.tableName] !== undefined)
                 .map((l) => l.environment[Env.tableName]),
         );
-        const tables = this.ofType(Types.table).filter((t) => tagsOf(t.props)[Tags.saga] === saga || names.has(str(t.props.name) ?? ""));
+        const tables = this.ofType(ResourceTypes.table).filter((t) => tagsOf(t.props)[Tags.saga] === saga || names.has(str(t.props.name) ?? ""));
         return { arns: new Set(tables.map((t) => str(t.props.arn)).filter((a): a is string => a !== undefined)), names };
     }
 
     /** The state machines of a saga: tagged with its name, or named in its Lambdas' environment. */
     stateMachineArnsOf(saga: string): Set<string> {
         const fromEnv = this.sagaLambdas.filter((l) => l.saga === saga).map((l) => l.environment[Env.stateMachineArn]);
-        const tagged = this.taggedWith(Types.stateMachine, saga).map((m) => str(m.props.arn));
+        const tagged = this.taggedWith(ResourceTypes.stateMachine, saga).map((m) => str(m.props.arn));
         return new Set([...fromEnv, ...tagged].filter((a): a is string => a !== undefined));
     }
 
     /** A saga's repair machines: tagged `saga:role=repair`, or named in the environment of its repair's start Lambda. */
     repairMachineArnsOf(saga: string): Set<string> {
         const fromEnv = this.sagaLambdas.filter((l) => l.saga === saga && l.role === REPAIR_START_ROLE).map((l) => l.environment[Env.stateMachineArn]);
-        const tagged = this.taggedWith(Types.stateMachine, saga)
+        const tagged = this.taggedWith(ResourceTypes.stateMachine, saga)
             .filter((m) => tagsOf(m.props)[Tags.role] === REPAIR_ROLE)
             .map((m) => str(m.props.arn));
         return new Set([...fromEnv, ...tagged].filter((a): a is string => a !== undefined));

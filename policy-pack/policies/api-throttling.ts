@@ -1,7 +1,8 @@
 // Operational basics: an API that starts billed executions has a rate limit.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { StackResource, Types, fromPolicyResources } from "../analysis/stack";
+import { StackResource, fromPolicyResources } from "../analysis/stack";
 import { UNKNOWN, obj } from "../analysis/values";
+import { ResourceTypes } from "../../components/model/resource-types";
 
 const positive = (value: unknown) => value === UNKNOWN || (typeof value === "number" && value > 0);
 
@@ -13,8 +14,8 @@ export const apiStageThrottling: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const resources = fromPolicyResources(args.resources);
         const ofType = (type: string) => resources.filter((r) => r.type === type);
-        const settings = ofType(Types.methodSettings);
-        for (const stage of ofType(Types.restApiStage)) {
+        const settings = ofType(ResourceTypes.methodSettings);
+        for (const stage of ofType(ResourceTypes.restApiStage)) {
             const { restApi, stageName } = stage.props;
             if (restApi === UNKNOWN || stageName === UNKNOWN) continue;
             const throttled = settings.some(
@@ -26,7 +27,7 @@ export const apiStageThrottling: StackValidationPolicy = {
             );
             if (!throttled) reportViolation(missing(stage, 'an aws.apigateway.MethodSettings with methodPath "*/*" and settings.throttlingRateLimit and throttlingBurstLimit'), stage.urn);
         }
-        for (const stage of ofType(Types.httpApiStage)) {
+        for (const stage of ofType(ResourceTypes.httpApiStage)) {
             if (stage.props.defaultRouteSettings === UNKNOWN) continue;
             if (!isThrottled(obj(stage.props.defaultRouteSettings), "throttlingRateLimit", "throttlingBurstLimit")) {
                 reportViolation(missing(stage, "defaultRouteSettings.throttlingRateLimit and throttlingBurstLimit"), stage.urn);

@@ -4,8 +4,9 @@ import { ActionRole, REPAIR_OUTCOME_ROLE, REPAIR_ROLE, REPAIR_START_ROLE, START_
 import { isActionGrantSid } from "../../components/model/iam";
 import { Statement, broadGrants, isWithin, parseDocument, serviceOf } from "../analysis/iam";
 import { MachineReading, readMachines, sameFunction } from "../analysis/machines";
-import { StackIndex, StackResource, Types, describeLambda, fromPolicyResources } from "../analysis/stack";
+import { StackIndex, StackResource, describeLambda, fromPolicyResources } from "../analysis/stack";
 import { NotKnownYet, UNKNOWN, str, tagsOf } from "../analysis/values";
+import { ResourceTypes } from "../../components/model/resource-types";
 
 /** `existing`: a function of the stack that the saga did not create but its definition invokes (`functionArn`). */
 type Kind = "step" | "start" | "status" | "repairStart" | "machine" | "existing";
@@ -211,7 +212,7 @@ function checkRepairStart(stack: StackIndex, principal: Principal, owner: string
     if (!actions.some((a) => allowed.has(a))) return messages;
     const targets = [
         ...(actions.includes("states:StartExecution") ? [...stack.repairMachineArnsOf(principal.saga)] : []),
-        ...(actions.includes("sqs:SendMessage") ? stack.taggedWith(Types.queue, principal.saga).map((q) => str(q.props.arn)).filter((a): a is string => a !== undefined) : []),
+        ...(actions.includes("sqs:SendMessage") ? stack.taggedWith(ResourceTypes.queue, principal.saga).map((q) => str(q.props.arn)).filter((a): a is string => a !== undefined) : []),
     ];
     for (const resource of resources.filter((r) => !targets.includes(r))) {
         messages.push(

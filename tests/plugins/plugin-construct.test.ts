@@ -11,8 +11,9 @@ import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { SagaComponent, SagaComponentArgs } from "../../components";
 import { travelStart, travelStatus, travelSteps } from "../../handlers/travel/steps";
-import { BASE_CONFIG, deploy, find, recorded, setupMocks, Types, valueOf } from "../support/mocks";
+import { BASE_CONFIG, deploy, find, recorded, setupMocks, valueOf } from "../support/mocks";
 import { asResourceReference, PluginHost, Registration, REPO, SAGA_TYPE, sharedPluginHost, TestEngine } from "../support/plugin";
+import { ResourceTypes } from "../../components/model/resource-types";
 
 const { specialSigKey, specialArchiveSig } = pulumi.runtime;
 const ALARM_TOPIC = "arn:aws:sns:us-east-1:123456789012:saga-alarms";
@@ -133,7 +134,7 @@ describe("the component package as a plugin: Construct, as the engine calls it f
             resources: pairs(recorded),
             apiUrl: await valueOf(booking.apiUrl),
             stateMachineArn: await valueOf(booking.stateMachineArn),
-            definition: find(Types.stateMachine, "booking-machine").inputs.definition as string,
+            definition: find(ResourceTypes.stateMachine, "booking-machine").inputs.definition as string,
         };
     };
 
@@ -155,8 +156,8 @@ describe("the component package as a plugin: Construct, as the engine calls it f
     it("registers the same resources as the component constructed in TypeScript", () => {
         assert.deepEqual(pairs(registered), expected.resources);
         // The whole saga: a function per action, the start and status functions, the repair's two, the machines, the API.
-        assert.equal(registered.filter((r) => r.type === Types.function).length, STATES.length + 4);
-        for (const type of [Types.stateMachine, Types.table, Types.restApi, Types.stage, Types.queue, Types.alarm, Types.awsxApi]) {
+        assert.equal(registered.filter((r) => r.type === ResourceTypes.function).length, STATES.length + 4);
+        for (const type of [ResourceTypes.stateMachine, ResourceTypes.table, ResourceTypes.restApi, ResourceTypes.restApiStage, ResourceTypes.queue, ResourceTypes.metricAlarm, ResourceTypes.awsxApi]) {
             assert.ok(registered.some((r) => r.type === type), `no ${type} registered`);
         }
         assert.deepEqual(engine.failures, []);
@@ -178,7 +179,7 @@ describe("the component package as a plugin: Construct, as the engine calls it f
     });
 
     it("generates the same state machine, wired to the same function ARNs", () => {
-        const machine = registered.find((r) => r.type === Types.stateMachine && r.name === "booking-machine")!;
+        const machine = registered.find((r) => r.type === ResourceTypes.stateMachine && r.name === "booking-machine")!;
         assert.equal(machine.inputs.definition, expected.definition);
         assert.deepEqual(Object.keys(JSON.parse(machine.inputs.definition).States).filter((s) => STATES.includes(s)).sort(), [...STATES].sort());
     });
@@ -191,16 +192,16 @@ describe("the component package as a plugin: Construct, as the engine calls it f
             assert.ok(child, `no ${type} ${name} registered`);
             assert.equal(asResourceReference(state[output])?.urn, child.urn, `${output} refers to ${type} ${name}`);
         };
-        refersTo("stateMachine", Types.stateMachine, "booking-machine");
-        refersTo("restApi", Types.restApi, "booking-api");
-        refersTo("failureQueue", Types.queue, "booking-compensation-failures");
-        refersTo("startFunction", Types.function, "booking-start");
-        refersTo("statusFunction", Types.function, "booking-status");
+        refersTo("stateMachine", ResourceTypes.stateMachine, "booking-machine");
+        refersTo("restApi", ResourceTypes.restApi, "booking-api");
+        refersTo("failureQueue", ResourceTypes.queue, "booking-compensation-failures");
+        refersTo("startFunction", ResourceTypes.function, "booking-start");
+        refersTo("statusFunction", ResourceTypes.function, "booking-status");
         const functions = state.functions as Record<string, unknown>;
         assert.deepEqual(Object.keys(functions).sort(), [...STATES].sort());
         for (const [stateName, fn] of Object.entries(functions)) {
             const urn = asResourceReference(fn)?.urn;
-            assert.equal(registered.find((r) => r.urn === urn)?.type, Types.function, `functions["${stateName}"] refers to ${urn}`);
+            assert.equal(registered.find((r) => r.urn === urn)?.type, ResourceTypes.function, `functions["${stateName}"] refers to ${urn}`);
         }
         // And the component registered them as its outputs.
         assert.equal(engine.outputs.get(component.urn)?.apiUrl, expected.apiUrl);
@@ -218,7 +219,7 @@ describe("the component package as a plugin: Construct, as the engine calls it f
     it("passes a `code` archive, e.g. of Python handlers, through to the step's functions", async () => {
         const [{ programDir }, { registered: withArchives }] = await Promise.all([sharedPluginHost(), constructedAhead().python]);
         for (const role of ["reserve", "cancel"]) {
-            const fn = withArchives.find((r) => r.type === Types.function && r.name === `python-hotel-${role}`);
+            const fn = withArchives.find((r) => r.type === ResourceTypes.function && r.name === `python-hotel-${role}`);
             assert.ok(fn, `python-hotel-${role} was not registered; got ${pairs(withArchives).join(", ")}`);
             const { [specialSigKey]: signature, path: archivePath } = fn.inputs.code;
             assert.deepEqual([signature, archivePath, fn.inputs.handler, fn.inputs.runtime], [specialArchiveSig, path.join(programDir, "hotel"), `app.${role}`, "python3.13"]);
@@ -227,7 +228,7 @@ describe("the component package as a plugin: Construct, as the engine calls it f
 
     it("accepts absolute `module` paths without `handlerRoot`", async () => {
         const { registered: absoluteModules } = await constructedAhead().absolute;
-        const functions = absoluteModules.filter((r) => r.type === Types.function).map((r) => r.name);
+        const functions = absoluteModules.filter((r) => r.type === ResourceTypes.function).map((r) => r.name);
         assert.deepEqual(functions.sort(), [...travelSteps.flatMap((s) => (s.confirm ? ["reserve", "confirm", "cancel"] : ["reserve", "cancel"]).map((role) => `absolute-${s.name.toLowerCase()}-${role}`)), "absolute-start", "absolute-repair-start", "absolute-repair-outcome"].sort());
     });
 });

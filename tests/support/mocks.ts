@@ -3,6 +3,7 @@
 // outputs only the AWS provider would compute (ARNs, URLs, generated names). A resource type or a
 // provider function nobody mocked fails the deployment instead of resolving to `undefined`.
 import { PlainProvisioner, RecordedResource, REGION } from "../../harness/plain";
+import { ResourceTypes } from "../../components/model/resource-types";
 
 export { ACCOUNT, AUTONAME_SUFFIX, REGION } from "../../harness/plain";
 export type { RecordedResource } from "../../harness/plain";
@@ -42,30 +43,8 @@ export function find(type: string, name: string): RecordedResource {
     return found;
 }
 
-export const Types = {
-    component: "saga:index:SagaComponent",
-    awsxApi: "aws:apigateway:x:API",
-    function: "aws:lambda/function:Function",
-    permission: "aws:lambda/permission:Permission",
-    role: "aws:iam/role:Role",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    logGroup: "aws:cloudwatch/logGroup:LogGroup",
-    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-    queue: "aws:sqs/queue:Queue",
-    stateMachine: "aws:sfn/stateMachine:StateMachine",
-    table: "aws:dynamodb/table:Table",
-    restApi: "aws:apigateway/restApi:RestApi",
-    deployment: "aws:apigateway/deployment:Deployment",
-    stage: "aws:apigateway/stage:Stage",
-    methodSettings: "aws:apigateway/methodSettings:MethodSettings",
-    eventRule: "aws:cloudwatch/eventRule:EventRule",
-    eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
-    invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
-    queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
-} as const;
-
 /** The parsed policy document of an inline role policy. */
-export const policyOf = (policyName: string) => JSON.parse(find(Types.rolePolicy, policyName).inputs.policy);
+export const policyOf = (policyName: string) => JSON.parse(find(ResourceTypes.rolePolicy, policyName).inputs.policy);
 
 /** The text of each file of a Lambda's AssetArchive, as the function would be deployed. */
 export async function archiveText(code: { assets: Promise<Record<string, { text: Promise<string> }>> }) {

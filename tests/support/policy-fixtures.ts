@@ -12,6 +12,7 @@ import type { AnalyzedResource } from "../../policy-pack/ci/analyzer";
 import { captureProgram } from "../../policy-pack/ci/capture";
 import { BASE_CONFIG } from "./mocks";
 import { TestResource } from "./policy-args";
+import { ResourceTypes } from "../../components/model/resource-types";
 
 export const REGION = "us-east-1";
 export const ACCOUNT = "123456789012";
@@ -24,21 +25,6 @@ export const arn = {
     logGroup: (name: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}`,
 };
 export const queueUrl = (name: string) => `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`;
-
-export const T = {
-    lambda: "aws:lambda/function:Function",
-    role: "aws:iam/role:Role",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    policy: "aws:iam/policy:Policy",
-    attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    logGroup: "aws:cloudwatch/logGroup:LogGroup",
-    stateMachine: "aws:sfn/stateMachine:StateMachine",
-    table: "aws:dynamodb/table:Table",
-    queue: "aws:sqs/queue:Queue",
-    stage: "aws:apigateway/stage:Stage",
-    methodSettings: "aws:apigateway/methodSettings:MethodSettings",
-    httpStage: "aws:apigatewayv2/stage:Stage",
-} as const;
 
 const handler = (name: string, role: string) => ({ module: `${name.toLowerCase()}.ts`, export: role });
 
@@ -74,15 +60,15 @@ function lambda(
 ): TestResource[] {
     const logs = `${name}-logs`;
     return [
-        { type: T.logGroup, name: logs, props: { name: logs, retentionInDays: 14, arn: arn.logGroup(logs), tags } },
-        { type: T.role, name: `${name}-role`, props: { name: `${name}-role`, arn: arn.role(`${name}-role`), tags } },
+        { type: ResourceTypes.logGroup, name: logs, props: { name: logs, retentionInDays: 14, arn: arn.logGroup(logs), tags } },
+        { type: ResourceTypes.role, name: `${name}-role`, props: { name: `${name}-role`, arn: arn.role(`${name}-role`), tags } },
         {
-            type: T.rolePolicy,
+            type: ResourceTypes.rolePolicy,
             name: `${name}-policy`,
             props: { role: `${name}-role`, policy: JSON.stringify(functionPolicy(grants, arn.logGroup(logs))) },
         },
         {
-            type: T.lambda,
+            type: ResourceTypes.function,
             name,
             props: {
                 name,
@@ -123,21 +109,21 @@ export function sagaStack(steps: SagaStep[] = TWO_STEPS, saga = "travel"): TestR
     );
     const definition = buildSagaDefinition({ steps, functionArns, failureQueueUrl: queueUrl(n.queue) });
     resources.push(
-        { type: T.queue, name: n.queue, props: { name: n.queue, arn: arn.queue(n.queue), url: queueUrl(n.queue), tags: sagaTags } },
+        { type: ResourceTypes.queue, name: n.queue, props: { name: n.queue, arn: arn.queue(n.queue), url: queueUrl(n.queue), tags: sagaTags } },
         {
-            type: T.table,
+            type: ResourceTypes.table,
             name: n.table,
             props: { name: n.table, arn: tableArn, pointInTimeRecovery: { enabled: true }, serverSideEncryption: { enabled: true }, tags: sagaTags },
         },
-        { type: T.logGroup, name: `${n.machine}-logs`, props: { retentionInDays: 14, arn: arn.logGroup(`${n.machine}-logs`), tags: sagaTags } },
-        { type: T.role, name: `${n.machine}-role`, props: { name: `${n.machine}-role`, arn: arn.role(`${n.machine}-role`), tags: sagaTags } },
+        { type: ResourceTypes.logGroup, name: `${n.machine}-logs`, props: { retentionInDays: 14, arn: arn.logGroup(`${n.machine}-logs`), tags: sagaTags } },
+        { type: ResourceTypes.role, name: `${n.machine}-role`, props: { name: `${n.machine}-role`, arn: arn.role(`${n.machine}-role`), tags: sagaTags } },
         {
-            type: T.rolePolicy,
+            type: ResourceTypes.rolePolicy,
             name: `${n.machine}-policy`,
             props: { role: `${n.machine}-role`, policy: JSON.stringify(stateMachinePolicy(Object.values(functionArns), arn.queue(n.queue))) },
         },
         {
-            type: T.stateMachine,
+            type: ResourceTypes.stateMachine,
             name: n.machine,
             props: {
                 name: n.machine,
@@ -150,9 +136,9 @@ export function sagaStack(steps: SagaStep[] = TWO_STEPS, saga = "travel"): TestR
                 tags: sagaTags,
             },
         },
-        { type: T.stage, name: n.stage, props: { restApi: "api123", stageName: "v1", tags: sagaTags } },
+        { type: ResourceTypes.restApiStage, name: n.stage, props: { restApi: "api123", stageName: "v1", tags: sagaTags } },
         {
-            type: T.methodSettings,
+            type: ResourceTypes.methodSettings,
             name: `${n.stage}-throttle`,
             props: { restApi: "api123", stageName: "v1", methodPath: "*/*", settings: { throttlingRateLimit: 50, throttlingBurstLimit: 100 } },
         },

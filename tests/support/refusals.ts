@@ -4,7 +4,8 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { SagaComponent, SagaComponentArgs } from "../../components";
 import { travelStart, travelSteps } from "../../handlers/travel/steps";
-import { recorded, resetRecords, Types } from "./mocks";
+import { recorded, resetRecords } from "./mocks";
+import { ResourceTypes } from "../../components/model/resource-types";
 
 export function refuses(name: string, args: Partial<SagaComponentArgs>, message: string): void {
     resetRecords();
@@ -17,5 +18,5 @@ export function refuses(name: string, args: Partial<SagaComponentArgs>, message:
         },
     );
     // Only the component itself was registered: no child exists.
-    assert.deepEqual(recorded.filter((r) => r.type !== Types.component), [], "no child exists");
+    assert.deepEqual(recorded.filter((r) => r.type !== ResourceTypes.component), [], "no child exists");
 }
