@@ -46,6 +46,8 @@ export interface CloudProcessOptions {
     onLine?(line: string): void;
     /** How long start-up may take; default 60 s. */
     startTimeoutMs?: number;
+    /** Lowers the process's limit of open files (`ulimit -n`, through bash) before it starts. */
+    openFileLimit?: number;
 }
 
 /** The local cloud of `npm start` in a process of its own. */
@@ -84,7 +86,9 @@ export async function spawnCloud(options: CloudProcessOptions = {}): Promise<Clo
         ...(options.rawFunctionLogs ? ["--function-log-format", "json"] : []),
         ...Object.entries(options.config ?? {}).flatMap(([key, value]) => ["--config", `${key}=${value}`]),
     ];
-    const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } });
+    const [command, commandArgs] =
+        options.openFileLimit !== undefined ? ["bash", ["-c", `ulimit -n ${Math.floor(options.openFileLimit)} && exec "$0" "$@"`, process.execPath, ...args]] : [process.execPath, args];
+    const child = spawn(command, commandArgs, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } });
     const lines: string[] = [];
     const waiting = new Set<{ pattern: RegExp; found(line: string): void }>();
     const take = (line: string) => {

@@ -10,6 +10,7 @@ import { ApiGatewayService } from "./apigateway/gateway";
 import { LOCAL_ACCOUNT } from "../components/model/arns";
 import { ConfigError, loadProjectSettings, missingConfigMessage, ProjectSettings } from "../harness/config";
 import { REPAIR_ROLE, Tags } from "../components/model/conventions";
+import type { ConnectionLimits } from "./connections";
 import { formatFunctionLog, sagaLogger } from "./console";
 import { DataLock } from "./data-lock";
 import { deployProgram } from "./deploy";
@@ -73,6 +74,8 @@ export interface LocalCloudOptions {
      * from `randomSeed` when given, so a run repeats.
      */
     expressDuplicates?: number;
+    /** How many connections clients may hold, and for how long (local/connections.ts). Default: from the open-file limit. */
+    connectionLimits?: ConnectionLimits;
 }
 
 export interface LocalCloud {
@@ -153,7 +156,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const cleanup: (() => Promise<void>)[] = [async () => lock?.release()];
     let server: LocalServer;
     try {
-        server = await LocalServer.listen(options.port ?? 3000, log);
+        server = await LocalServer.listen(options.port ?? 3000, log, options.connectionLimits);
     } catch (error) {
         lock?.release();
         throw error;
@@ -238,6 +241,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             iam,
             functionHost: {
                 projectRoot: settings.programDir,
+                serviceDoor: { port: server.port, path: server.functionDoor },
                 environment,
                 randomSeed: options.randomSeed,
                 onLog: options.onFunctionLog ?? ((name, line) => log(formatFunctionLog(name, line))),

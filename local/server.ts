@@ -4,8 +4,10 @@
 // local cloud's own inspection API, /_console/ (and a browser's GET /) the console
 // (console-web/route.ts), and everything else is for the REST APIs' stages.
 import { createServer, IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { unlinkSync } from "node:fs";
+import { AddressInfo, createServer as createNetServer, Server as NetServer, Socket } from "node:net";
 import { ApiGatewayService, GATEWAY_SHAPE } from "./apigateway/gateway";
+import { ConnectionGate, ConnectionLimits, defaultConnectionLimits, functionDoorPath } from "./connections";
 import { isConsoleRequest, serveConsole } from "./console-web/route";
 import { DYNAMODB_SHAPE } from "./dynamodb/service";
 import { awsJson, currentRequest, failRequest, jsonAnswer, LOCAL_SHAPE, RequestScope, send, sendJson, ServiceShape, STEP_FUNCTIONS_SHAPE, withinRequest } from "./http";
@@ -71,24 +73,56 @@ const UNKNOWN_TARGET_SHAPE: ServiceShape = { ...STEP_FUNCTIONS_SHAPE, name: "AWS
 export class LocalServer {
     private services?: Services;
     private readonly releaseLastResort: () => void;
+    private closing?: Promise<void>;
 
     private constructor(
         private readonly server: Server,
+        private readonly door: NetServer,
+        private readonly gate: ConnectionGate,
         readonly url: string,
+        /** Where the functions connect instead of the port (lambda/runtime.ts): connections never counted among the clients'. */
+        readonly functionDoor: string,
         private readonly log: (line: string) => void,
     ) {
         this.releaseLastResort = holdLastResort(log);
     }
 
-    /** Listens on the port (0: a free one). Requests wait for `serve` with a 503 until then. */
-    static async listen(port: number, log: (line: string) => void): Promise<LocalServer> {
+    /**
+     * Listens on the port (0: a free one), within `limits` (connections.ts), and on the functions'
+     * door. Requests wait for `serve` with a 503 until then.
+     */
+    static async listen(port: number, log: (line: string) => void, limits: ConnectionLimits = defaultConnectionLimits()): Promise<LocalServer> {
         let local: LocalServer | undefined;
-        const server = createServer((request, response) => void local!.dispatch(request, response));
+        const server = createServer(
+            {
+                headersTimeout: limits.headersTimeoutMs,
+                requestTimeout: limits.requestTimeoutMs,
+                keepAliveTimeout: limits.keepAliveTimeoutMs,
+                // How often the two above are checked (Node's default, 30 s, would let a silent connection live 40 s).
+                connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs / 2),
+            },
+            (request, response) => void local!.dispatch(request, response),
+        );
+        const gate = new ConnectionGate(limits);
+        server.on("connection", (socket: Socket) => gate.admit(socket));
         await new Promise<void>((resolve, reject) => {
             server.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "EADDRINUSE" ? new PortInUseError(port) : error));
             server.listen(port, HOST, resolve);
         });
-        local = new LocalServer(server, `http://${HOST}:${(server.address() as AddressInfo).port}`, log);
+        const actualPort = (server.address() as AddressInfo).port;
+        const doorPath = functionDoorPath(actualPort);
+        // The functions' connections come in by the door, then are served as any other.
+        const door = createNetServer((socket) => {
+            gate.fromFunction(socket);
+            server.emit("connection", socket);
+        });
+        try {
+            await listenOn(door, doorPath);
+        } catch (error) {
+            server.close();
+            throw error;
+        }
+        local = new LocalServer(server, door, gate, `http://${HOST}:${actualPort}`, doorPath, log);
         return local;
     }
 
@@ -97,16 +131,32 @@ export class LocalServer {
         return Number(new URL(this.url).port);
     }
 
+    /** Connections clients hold now (the functions' not counted). */
+    get clientConnections(): number {
+        return this.gate.clientConnections;
+    }
+
     serve(services: Services): void {
         this.services = services;
     }
 
-    /** Stops listening and closes every open connection (keep-alive ones too). */
+    /** Stops listening (on the port and the door) and closes every open connection (keep-alive ones too). */
     close(): Promise<void> {
+        this.closing ??= this.closeAll();
+        return this.closing;
+    }
+
+    private closeAll(): Promise<void> {
+        const doorClosed = new Promise<void>((resolve) => this.door.close(() => resolve()));
         return new Promise<void>((resolve, reject) => {
             this.server.close((error) => (error ? reject(error) : resolve()));
             this.server.closeAllConnections();
-        }).finally(() => this.releaseLastResort());
+        })
+            .then(() => doorClosed)
+            .finally(() => {
+                removeSocketFile(this.functionDoor);
+                this.releaseLastResort();
+            });
     }
 
     /**
@@ -114,6 +164,8 @@ export class LocalServer {
      * or later in a callback, is that request's InternalFailure and nobody else's.
      */
     private dispatch(request: IncomingMessage, response: ServerResponse): void {
+        // Answered already (503) when it connected over the limit.
+        if (this.gate.isRefused(request.socket)) return;
         const target = String(request.headers["x-amz-target"] ?? "");
         const scope: RequestScope = { request, response, shape: shapeOf(target, request), log: this.log };
         // Every answer of the local endpoints and the console, refusals and failures included.
@@ -143,6 +195,27 @@ export class LocalServer {
         }
         if (isConsoleRequest(request.method, url.pathname)) return await serveConsole(request, response, url);
         await services.gateway.handle(request, response, url);
+    }
+}
+
+/** Listens on a socket file (removing one a crashed process left) or a named pipe. */
+function listenOn(door: NetServer, doorPath: string): Promise<void> {
+    removeSocketFile(doorPath);
+    return new Promise<void>((resolve, reject) => {
+        door.once("error", reject);
+        door.listen(doorPath, () => {
+            door.off("error", reject);
+            resolve();
+        });
+    });
+}
+
+function removeSocketFile(doorPath: string): void {
+    if (process.platform === "win32") return;
+    try {
+        unlinkSync(doorPath);
+    } catch {
+        // Not there: nothing to remove.
     }
 }
 

@@ -31,6 +31,14 @@ export interface RuntimeData {
     runtimeRoot: string;
     /** Seeds Math.random before the code loads; unseeded when absent. */
     randomSeed?: number;
+    /** The local cloud's own door for the functions: its connections to `port` on this machine go to `path` instead (runtime.ts). */
+    serviceDoor?: ServiceDoor;
+}
+
+/** Where a function's connections to the local cloud's port go instead (local/connections.ts). */
+export interface ServiceDoor {
+    port: number;
+    path: string;
 }
 
 export type ToRuntime = { type: "invoke"; id: number; requestId: string; event: string } | { type: "environment"; variables: Record<string, string> };
@@ -79,6 +87,8 @@ export interface FunctionHost {
     onLog(functionName: string, line: string): void;
     /** Seeds every function's Math.random (each from the seed and its name); unseeded when absent. */
     randomSeed?: number;
+    /** The local cloud's door for the functions (its port's connections go there); none: they connect to the port. */
+    serviceDoor?: ServiceDoor;
 }
 
 export type InvokeResult = { ok: true; payload: unknown } | { ok: false; error: RuntimeError };
@@ -136,6 +146,7 @@ export class LocalFunction {
             projectRoot: this.host.projectRoot,
             runtimeRoot: RUNTIME_ROOT,
             randomSeed: this.host.randomSeed,
+            serviceDoor: this.host.serviceDoor,
         };
         const worker = new Worker(runtimeSource(), {
             eval: true,

@@ -3,11 +3,13 @@
 // posted by LocalFunction. Bundled by esbuild at start-up and run as an `eval` worker, so it must
 // import nothing but Node's own modules (and types).
 import { createHash } from "node:crypto";
+import * as http from "node:http";
 import { createRequire } from "node:module";
+import * as net from "node:net";
 import * as path from "node:path";
 import * as vm from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
-import type { FromRuntime, RuntimeData, ToRuntime } from "./function";
+import type { FromRuntime, RuntimeData, ServiceDoor, ToRuntime } from "./function";
 
 const data = workerData as RuntimeData;
 /** Where Lambda unpacks the archive; stack traces name the files as they would be on Lambda. */
@@ -123,6 +125,21 @@ function seedMathRandom(seed: string): void {
     };
 }
 
+/**
+ * The function's connections to the local cloud's port (its AWS SDK clients', through any
+ * http.Agent) go to the cloud's door for the functions instead: the same server, not counted among
+ * the clients', so no client holding the port's connections can starve a running saga.
+ */
+function throughServiceDoor(door: ServiceDoor): void {
+    const hosts = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+    const createConnection = http.Agent.prototype.createConnection;
+    http.Agent.prototype.createConnection = function (this: http.Agent, options: net.NetConnectOpts & { host?: string; port?: number | string }, callback?: () => void) {
+        if (hosts.has(String(options.host).toLowerCase()) && Number(options.port) === door.port) return net.createConnection({ path: door.path }, callback);
+        return createConnection.call(this, options, callback as never);
+    } as typeof createConnection;
+}
+
+if (data.serviceDoor) throughServiceDoor(data.serviceDoor);
 if (data.randomSeed !== undefined) seedMathRandom(`${data.randomSeed}/${data.functionName}`);
 
 let handler: Handler | undefined;
