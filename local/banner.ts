@@ -175,15 +175,23 @@ function requests(cloud: LocalCloud, mode: IamMode, verbose: boolean): string[] 
         .find((collection) => collection !== undefined);
     const lines = reference ? referenceRequests(cloud, api, status, mode, verbose) : programRequests(cloud, api, status, mode, verbose);
     const machine = cloud.outputs.stateMachineArn;
+    const express = typeof machine === "string" ? expressLogs(cloud, machine) : undefined;
     const cli = `export AWS_ENDPOINT_URL=${cloud.url} AWS_REGION=${region(cloud)} AWS_ACCESS_KEY_ID=${OPERATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${OPERATOR_CREDENTIALS.secretAccessKey}`;
     if (!verbose) return [...lines, `The AWS CLI works too, as the operator: ${cli}`];
     if (typeof machine === "string") {
         lines.push(
             "",
-            `The AWS CLI works against it too (DynamoDB, Step Functions and SQS on ${cloud.url}), as the operator:`,
+            `The AWS CLI works against it too (DynamoDB, Step Functions, SQS and CloudWatch Logs on ${cloud.url}), as the operator:`,
             `  ${cli}`,
-            `  aws stepfunctions list-executions --state-machine-arn ${machine}`,
-            ...(reference ? [`  aws stepfunctions describe-execution --execution-arn ${executionArnOf(machine, "trip-1")}`] : []),
+            // An EXPRESS machine's executions are neither listed nor described: its log group has them.
+            ...(express
+                ? express.logGroupName
+                    ? [`  aws logs filter-log-events --log-group-name ${express.logGroupName}`]
+                    : []
+                : [
+                      `  aws stepfunctions list-executions --state-machine-arn ${machine}`,
+                      ...(reference ? [`  aws stepfunctions describe-execution --execution-arn ${executionArnOf(machine, "trip-1")}`] : []),
+                  ]),
             ...(typeof cloud.outputs.tableName === "string"
                 ? [`  aws dynamodb query --table-name ${cloud.outputs.tableName} --key-condition-expression 'pk = :t' --expression-attribute-values '{":t":{"S":"${reference ? "trip-1" : "<saga id>"}"}}'`]
                 : []),
@@ -222,15 +230,19 @@ function referenceRequests(cloud: LocalCloud, api: string, status: string | unde
 /** Another program: its start handler decides what the query string means, so only the routes and the machine are known. */
 function programRequests(cloud: LocalCloud, api: string, status: string | undefined, mode: IamMode, verbose: boolean): string[] {
     const machine = cloud.outputs.stateMachineArn;
-    const listExecutions: [string, string][] =
-        typeof machine === "string"
-            ? [
+    const express = typeof machine === "string" ? expressLogs(cloud, machine) : undefined;
+    const listExecutions: [string, string][] = express
+        ? express.logGroupName
+            ? [[`'${cloud.url}/_local/logs/${encodeURIComponent(express.logGroupName)}'`, "its executions' events, from its log group (EXPRESS executions are not listed)"]]
+            : []
+        : typeof machine === "string"
+          ? [
                   [
                       `${curlSigning(cloud, mode, "states")}-H 'X-Amz-Target: AWSStepFunctions.ListExecutions' -H 'Content-Type: application/x-amz-json-1.0' -d '${JSON.stringify({ stateMachineArn: machine })}' '${cloud.url}/'`,
                       "its executions, newest first",
                   ],
               ]
-            : [];
+          : [];
     const requests: [string, string][] = [
         [`${curlSigning(cloud, mode, "execute-api")}'${api}'`, "starts a saga (what the query string may say is up to the program's start handler)"],
         ...listExecutions,
@@ -244,4 +256,10 @@ function programRequests(cloud: LocalCloud, api: string, status: string | undefi
 function aligned(requests: [string, string][]): string[] {
     const width = Math.max(...requests.map(([args]) => args.length));
     return requests.map(([args, what]) => `  curl ${args}${" ".repeat(width - args.length)}  # ${what}`);
+}
+
+/** An EXPRESS machine's log group (undefined: the machine is not EXPRESS); `logGroupName` absent when it logs nowhere. */
+function expressLogs(cloud: LocalCloud, machineArn: string): { logGroupName?: string } | undefined {
+    const machine = cloud.stateMachine(machineArn);
+    return machine?.type === "EXPRESS" ? { ...(machine.logGroupName ? { logGroupName: machine.logGroupName } : {}) } : undefined;
 }

@@ -117,6 +117,8 @@ export interface LocalCloud {
      * start, as on Lambda); answers a warning for each function whose code fails to load.
      */
     loadFunctions(): Promise<string[]>;
+    /** A deployed state machine's type (STANDARD or EXPRESS) and the log group it logs to, if any; undefined for no such machine. */
+    stateMachine(arn: string): { type: string; logGroupName?: string } | undefined;
 }
 
 export interface StopOptions {
@@ -335,6 +337,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             stop: (stop = {}) => (stopping ??= stopCloud(stop)),
             hurry: () => hurry(),
             loadFunctions: () => provisioner!.loadFunctions(),
+            stateMachine: (arn) => {
+                const machine = stepFunctions.machines.get(arn);
+                const group = machine?.logging && logs.groupOfArn(machine.logging.logGroupArn);
+                return machine && { type: machine.type, ...(group ? { logGroupName: group.logGroupName } : {}) };
+            },
         };
     } catch (error) {
         await stopAll();

@@ -11,7 +11,9 @@ import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import assert from "node:assert/strict";
 import * as path from "node:path";
+import { banner } from "../../local/banner";
 import { bootCloud, Booted } from "../../local/client";
+import { curlLines, hasMachineCurl, paste } from "../support/pasted";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "express-program");
 
@@ -164,5 +166,21 @@ describe("EXPRESS state machines of a program on the local cloud (tests/fixtures
         assert.deepEqual(metrics.dynamodb.byOperation, { UpdateItem: 2 });
         const standard = metrics.stepFunctions.byStateMachine[output("standardArn").split(":").pop()!];
         assert.equal(standard?.express, undefined);
+    });
+
+    it("npm start's banner points at an EXPRESS machine's log group, not at ListExecutions or DescribeExecution, which refuse it", async function () {
+        // The program's machine as the banner reads it (its output), and an API to start sagas at.
+        const cloud = { ...booted.cloud, outputs: { ...booted.cloud.outputs, stateMachineArn: output("expressArn"), apiUrl: `${booted.cloud.url}/v1/` } };
+        assert.deepEqual(booted.cloud.stateMachine(output("expressArn")), { type: "EXPRESS", logGroupName: output("allLogsName") });
+        assert.deepEqual(booted.cloud.stateMachine(output("standardArn")), { type: "STANDARD" });
+        const text = banner(cloud, { retryIntervalMs: 0, verbose: true });
+        assert.ok(text.includes(`  aws logs filter-log-events --log-group-name ${output("allLogsName")}`), text);
+        assert.ok(!text.includes("list-executions") && !text.includes("describe-execution") && !text.includes("ListExecutions"), text);
+        const logsLine = curlLines(text).find((line) => line.includes("/_local/logs/"));
+        assert.ok(logsLine, text);
+        if (!hasMachineCurl()) return this.skip();
+        const pasted = JSON.parse(await paste(logsLine));
+        assert.equal(pasted.logGroupName, output("allLogsName"));
+        assert.ok(pasted.events.length > 0);
     });
 });
