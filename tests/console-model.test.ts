@@ -5,13 +5,14 @@
 import assert from "node:assert/strict";
 import { SagaStep } from "../components/model/args";
 import { afterFailedCompensation, buildSagaDefinition, recordFailureStateName } from "../components/model/definition";
+import { buildRepairDefinition } from "../components/model/repair";
 import { actionsOf, FixedStates, stateNameOf } from "../components/model/steps";
 import { parseRequest, RUN_TYPE_PARAMETER as START_RUN_TYPE_PARAMETER } from "../handlers/lib/start";
 import { RUN_TYPES } from "../handlers/travel/trip";
 import { travelSteps } from "../handlers/travel/steps";
 import { outcomeOf } from "../components/model/outcomes";
 import { errorLine, OUTCOME_LABELS, readableCause } from "../local/console-web/execution";
-import { graphOf, labelLines, layoutMachine, StateKind } from "../local/console-web/graph";
+import { crossings, graphOf, labelLines, layoutMachine, sagaLanes, StateKind } from "../local/console-web/graph";
 import { idParameterFrom, PROBE_PARAMETER, RUN_TYPE_PARAMETER, runTypesFrom } from "../local/console-web/program";
 import { Asl } from "../components/model/asl";
 
@@ -34,7 +35,16 @@ const SHAPES: Record<string, SagaStep[]> = {
     // The order example's shape: a first step without a confirm, the others with one.
     "an order": [step("Payment", false), step("Stock"), step("Shipment")],
     "one step without a confirm": [step("Only", false)],
+    "eight steps": Array.from({ length: 8 }, (_, i) => step(`Step${i + 1}`, i % 2 === 0)),
 };
+
+const buildRepair = (steps: SagaStep[]): Asl =>
+    buildRepairDefinition({
+        steps,
+        functionArns: Object.fromEntries(steps.map((s) => [stateNameOf(s, "cancel"), `arn:aws:lambda:us-east-1:123456789012:function:${s.name}-cancel`])),
+        outcomeFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:outcome",
+        needsAttentionQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/needs-attention",
+    });
 
 /** Each state's kind, as the saga's own model says it should be drawn. */
 function expectedKinds(steps: SagaStep[]): Record<string, StateKind> {
@@ -107,6 +117,38 @@ describe("the console's graph of a state machine", () => {
             });
         });
     }
+
+    for (const [shape, steps] of Object.entries(SHAPES)) {
+        it(`lays out ${shape} and its repair machine in lanes, no two edges crossing, every Catch across to the state beside`, () => {
+            for (const asl of [build(steps), buildRepair(steps)]) {
+                const { edges } = graphOf(asl);
+                const cells = sagaLanes(asl, edges);
+                assert.ok(cells, "the saga fits in lanes");
+                assert.equal(crossings(layoutMachine(asl)), 0);
+                // The success path down the first lane, one row after the other.
+                const path = [...cells].filter(([, cell]) => cell.lane === 0).sort(([, a], [, b]) => a.row - b.row);
+                assert.deepEqual(path.map(([, cell]) => cell.row - path[0][1].row), path.map((_, i) => i));
+            }
+            // Each reserve's compensation in the reserve's row, in the next lane.
+            const cells = sagaLanes(build(steps), graphOf(build(steps)).edges)!;
+            for (const s of steps) assert.deepEqual(cells.get(stateNameOf(s, "cancel")), { lane: 1, row: cells.get(stateNameOf(s, "reserve"))!.row });
+        });
+    }
+
+    it("keeps an eight-step saga legible: states at full size, the drawing no wider than four lanes", () => {
+        const graph = layoutMachine(build(SHAPES["eight steps"]));
+        const widest = Math.max(...graph.nodes.map((n) => n.width));
+        assert.ok(graph.width <= 4 * widest + 4 * 46 + 20, `${graph.width} wide`);
+        assert.ok(graph.nodes.every((n) => n.height >= 30));
+    });
+
+    it("lays out a machine that is no saga top to bottom all the same", () => {
+        const asl: Asl = { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Succeed" } } };
+        assert.equal(sagaLanes(asl, graphOf(asl).edges)?.size, 2);
+        const choice: Asl = { StartAt: "C", States: { C: { Type: "Choice", Choices: [{ Variable: "$.x", BooleanEquals: true, Next: "D" }], Default: "D" }, D: { Type: "Succeed" } } };
+        assert.equal(sagaLanes(choice, graphOf(choice).edges), undefined);
+        assert.equal(layoutMachine(choice).nodes.length, 2);
+    });
 
     it("draws a Choice's branches and its default, and a state it cannot place as other", () => {
         const asl: Asl = {
