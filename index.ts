@@ -2,11 +2,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SagaChaosOptions, SagaComponent } from "./components";
 import { travelStart, travelStatus, travelSteps } from "./handlers/travel/steps";
+import { RUN_TYPES, TRIP_ID_PARAMETER } from "./handlers/travel/trip";
 
 const config = new pulumi.Config();
 // Test stacks may shorten the execution's time limit and the repair horizon (chaos runs do); unset, the component's defaults.
 const executionTimeoutSeconds = config.getNumber("executionTimeoutSeconds", { min: 1 });
 const repairHorizonSeconds = config.getNumber("repairHorizonSeconds", { min: 60 });
+const failureInjection = config.getBoolean("failureInjection") ?? false;
 
 const booking = new SagaComponent("booking", {
     steps: travelSteps,
@@ -20,7 +22,7 @@ const booking = new SagaComponent("booking", {
     ...(repairHorizonSeconds !== undefined ? { repair: { horizonSeconds: repairHorizonSeconds } } : {}),
     // Demo and test stacks only (Pulumi.dev.yaml turns injection on); all off by default.
     testing: {
-        failureInjection: config.getBoolean("failureInjection") ?? false,
+        failureInjection,
         compensationFailureRate: config.getNumber("compensationFailureRate", { min: 0, max: 1 }) ?? 0,
         chaos: config.getObject<SagaChaosOptions>("chaos"),
     },
@@ -32,3 +34,6 @@ export const tableName = booking.tableName;
 export const failureQueueUrl = booking.failureQueueUrl;
 export const needsAttentionQueueUrl = booking.needsAttentionQueueUrl;
 export const repairMachineArn = booking.repairMachineArn;
+// What a start request takes, for the tools that offer to send one (the local cloud's console):
+// the query parameter of the trip id, and the run types failure injection accepts (none when off).
+export const startRequest = { idParameter: TRIP_ID_PARAMETER, runTypes: failureInjection ? RUN_TYPES : [] };

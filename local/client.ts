@@ -135,6 +135,8 @@ export interface Answer<T = any> {
 
 export interface StatusReport {
     outcome: string;
+    /** The execution's own outcome, when a repair took over. */
+    repairedFrom: string | null;
     status: string;
     error: string | null;
     cause: any;

@@ -7,13 +7,13 @@ import { SagaStep } from "../components/model/args";
 import { afterFailedCompensation, buildSagaDefinition, recordFailureStateName } from "../components/model/definition";
 import { buildRepairDefinition } from "../components/model/repair";
 import { actionsOf, FixedStates, stateNameOf } from "../components/model/steps";
-import { parseRequest, RUN_TYPE_PARAMETER as START_RUN_TYPE_PARAMETER } from "../handlers/lib/start";
+import { RUN_TYPE_PARAMETER as START_RUN_TYPE_PARAMETER } from "../handlers/lib/start";
 import { RUN_TYPES } from "../handlers/travel/trip";
 import { travelSteps } from "../handlers/travel/steps";
-import { outcomeOf } from "../components/model/outcomes";
-import { errorLine, OUTCOME_LABELS, readableCause } from "../local/console-web/execution";
+import { outcomeOf, SagaOutcomes } from "../components/model/outcomes";
+import { causeLines, errorLine, isFinal, OUTCOME_LABELS, readableCause, reportLabel, SagaOutcome } from "../local/console-web/execution";
 import { crossings, graphOf, labelLines, layoutMachine, sagaLanes, StateKind } from "../local/console-web/graph";
-import { idParameterFrom, PROBE_PARAMETER, RUN_TYPE_PARAMETER, runTypesFrom } from "../local/console-web/program";
+import { RUN_TYPE_PARAMETER, startFormOf, startQuery } from "../local/console-web/program";
 import { Asl } from "../components/model/asl";
 
 const step = (name: string, withConfirm = true): SagaStep => ({
@@ -184,10 +184,10 @@ describe("the console's reading of executions", () => {
         ["ABORTED", undefined, "aborted"],
     ];
 
-    it("names each execution's outcome as the status route does (the model's outcomeOf), with a label for each", () => {
+    it("names each execution's outcome as the status route does (the model's outcomeOf), and has a label for every saga outcome, the repair's too", () => {
         for (const [status, error, outcome] of cases) assert.equal(outcomeOf(status, error), outcome, `${status} ${error}`);
         assert.throws(() => outcomeOf("LOST", undefined), /Unknown execution status "LOST"/);
-        assert.deepEqual(new Set(Object.keys(OUTCOME_LABELS)), new Set(cases.map(([, , outcome]) => outcome)));
+        assert.deepEqual(new Set(Object.keys(OUTCOME_LABELS)), new Set(Object.values(SagaOutcomes)));
     });
 
     it("reads a cause: a function's error, a caught error, the saga's summary of failed compensations, without traces", () => {
@@ -202,26 +202,39 @@ describe("the console's reading of executions", () => {
         assert.equal(errorLine("Lambda.Unknown", "It broke."), "Lambda.Unknown: It broke.");
     });
 
-    it("reads the start route's parameters and run types from its own 400 answers, injection on and off", () => {
+    it("reads a cause in lines: one per failed step of the saga's summary, one per field of another object", () => {
+        const fn = (type: string, message: string) => JSON.stringify({ errorType: type, errorMessage: message, trace: ["at /var/task/index.js:1"] });
+        const summary = JSON.stringify({
+            failure: { Error: "PaymentFailed", Cause: fn("PaymentFailed", "Declined.") },
+            compensationFailures: { Hotel: { Error: "Boom", Cause: fn("Boom", "No.") }, Flight: { Error: "States.Timeout", Cause: "Timed out." } },
+        });
+        assert.deepEqual(causeLines(summary), ["failure: PaymentFailed: Declined.", "compensationFailures › Hotel: Boom: No.", "compensationFailures › Flight: States.Timeout: Timed out."]);
+        assert.deepEqual(causeLines(fn("PaymentFailed", "Declined.")), ["PaymentFailed: Declined."]);
+        assert.deepEqual(causeLines("not JSON"), ["not JSON"]);
+        assert.deepEqual(causeLines(undefined), []);
+    });
+
+    it("words the status route's report: a repaired saga rolled back late, and which reports are its last word", () => {
+        const report = (outcome: SagaOutcome, repairedFrom: SagaOutcome | null = null) => ({ outcome, repairedFrom, repairedAt: null, needsAttention: null });
+        assert.equal(reportLabel(report("rolled_back", "compensation_failed")), "rolled back late");
+        assert.equal(reportLabel(report("rolled_back")), "rolled back");
+        assert.equal(reportLabel(report("needs_attention", "aborted")), "needs attention");
+        assert.deepEqual(
+            (Object.keys(OUTCOME_LABELS) as SagaOutcome[]).filter((outcome) => isFinal(report(outcome))),
+            ["succeeded", "rolled_back", "needs_attention"],
+        );
+    });
+
+    it("learns the start form from the program's startRequest output, and asks the API nothing", () => {
+        const overview = (outputs: Record<string, unknown>) => ({ project: "p", stack: "s", region: "us-east-1", outputs, routes: {} });
         assert.equal(RUN_TYPE_PARAMETER, START_RUN_TYPE_PARAMETER);
-        const options = { idParameter: "orderID", runTypes: RUN_TYPES, buildInput: () => ({}) };
-        const refusal = (query: Record<string, string>) => {
-            const answer = parseRequest(query, options);
-            assert.ok("error" in answer, `${JSON.stringify(query)} is refused`);
-            return answer.error;
-        };
-        const saved = process.env.SAGA_FAILURE_INJECTION;
-        try {
-            process.env.SAGA_FAILURE_INJECTION = "true";
-            assert.equal(idParameterFrom(refusal({ [PROBE_PARAMETER]: "" })), "orderID");
-            assert.deepEqual(runTypesFrom(refusal({ [RUN_TYPE_PARAMETER]: "" })), RUN_TYPES);
-            delete process.env.SAGA_FAILURE_INJECTION;
-            assert.deepEqual(runTypesFrom(refusal({ [RUN_TYPE_PARAMETER]: "" })), []);
-        } finally {
-            if (saved === undefined) delete process.env.SAGA_FAILURE_INJECTION;
-            else process.env.SAGA_FAILURE_INJECTION = saved;
-        }
-        assert.equal(idParameterFrom("Missing Authentication Token"), undefined);
-        assert.equal(runTypesFrom("Forbidden"), undefined);
+        assert.deepEqual(startFormOf(overview({ startRequest: { idParameter: "tripID", runTypes: RUN_TYPES } })), { idParameter: "tripID", runTypes: RUN_TYPES, described: true });
+        // Failure injection off: the program lists no run type, and the form offers none.
+        assert.deepEqual(startFormOf(overview({ startRequest: { idParameter: "tripID", runTypes: [] } })), { idParameter: "tripID", runTypes: [], described: true });
+        assert.deepEqual(startFormOf(overview({})), { runTypes: [], described: false });
+        assert.deepEqual(startFormOf(overview({ startRequest: "tripID" })), { runTypes: [], described: false });
+        assert.equal(startQuery({ idParameter: "tripID", runTypes: [] }, "trip-1", ""), "tripID=trip-1");
+        assert.equal(startQuery({ runTypes: [] }, "trip-1", ""), "");
+        assert.equal(startQuery({ idParameter: "orderID", runTypes: ["failStock"] }, "o 1", "failStock"), "orderID=o+1&runType=failStock");
     });
 });

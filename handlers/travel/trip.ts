@@ -18,6 +18,9 @@ export interface TripInput extends SagaEvent {
     rental_to: string;
 }
 
+/** The start request's query parameter of the trip id, e.g. `?tripID=trip-1`. */
+export const TRIP_ID_PARAMETER = "tripID";
+
 /** The input field holding the trip id: the table's partition key and the execution name. */
 export const TRIP_ID_FIELD = "trip_id";
 

@@ -31,6 +31,7 @@ export interface StateMachineItem {
 
 export interface ExecutionItem {
     executionArn: string;
+    stateMachineArn: string;
     name: string;
     status: string;
     /** Epoch seconds. */
@@ -88,7 +89,7 @@ export class ConsoleApi {
         return (await this.stepFunctions<{ executions: ExecutionItem[] }>("ListExecutions", { stateMachineArn, maxResults: max })).executions;
     }
 
-    async describeExecution(executionArn: string): Promise<{ status: string; error?: string; cause?: string; input?: string }> {
+    async describeExecution(executionArn: string): Promise<{ status: string; error?: string; cause?: string; input?: string; output?: string }> {
         return this.stepFunctions("DescribeExecution", { executionArn });
     }
 

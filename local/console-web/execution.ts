@@ -1,10 +1,13 @@
 // What the console makes of an execution, from what the Step Functions API answers about it:
-// the states it entered, with their attempts, from GetExecutionHistory (its outcome is the model's
-// outcomeOf, components/model/outcomes.ts). Pure (no DOM).
-import { enteredStateOf, ExecutionOutcome } from "../../components/model/outcomes";
+// the states it entered, with their attempts, inputs and outputs, from GetExecutionHistory (its
+// outcome is the model's outcomeOf, components/model/outcomes.ts; the saga's, after a repair, the
+// status route's report). Pure (no DOM).
+import { enteredStateOf, SagaOutcome } from "../../components/model/outcomes";
 
-/** Each outcome of an execution (the model's outcomeOf) as the page names it, in the order its filter lists them. */
-export const OUTCOME_LABELS: Record<ExecutionOutcome, string> = {
+export type { SagaOutcome } from "../../components/model/outcomes";
+
+/** Each outcome of a saga (the model's SagaOutcomes) as the page names it, in the order its filter lists them. */
+export const OUTCOME_LABELS: Record<SagaOutcome, string> = {
     running: "running",
     succeeded: "succeeded",
     rolled_back: "rolled back",
@@ -12,7 +15,31 @@ export const OUTCOME_LABELS: Record<ExecutionOutcome, string> = {
     failed: "failed",
     aborted: "aborted",
     timed_out: "timed out",
+    repairing: "repairing",
+    needs_attention: "needs attention",
 };
+
+/** What the status route reports of a saga (handlers/lib/status.ts `summarize`), the fields the console shows. */
+export interface StatusReport {
+    outcome: SagaOutcome;
+    /** The execution's own outcome, when a repair took over. */
+    repairedFrom: SagaOutcome | null;
+    repairedAt: string | null;
+    needsAttention: unknown;
+}
+
+/** The saga's outcome as the status route reports it, worded: "rolled back late" once a repair rolled it back. */
+export function reportLabel(report: StatusReport): string {
+    return report.outcome === "rolled_back" && report.repairedFrom !== null ? "rolled back late" : (OUTCOME_LABELS[report.outcome] ?? report.outcome);
+}
+
+/**
+ * Whether the report is the saga's last word: succeeded, rolled back (at once or by its repair),
+ * or left to a person. Any other may still change (a repair starts after a failed execution).
+ */
+export function isFinal(report: StatusReport): boolean {
+    return report.outcome === "succeeded" || report.outcome === "rolled_back" || report.outcome === "needs_attention";
+}
 
 /** An event of GetExecutionHistory, as the API answers it (timestamps in epoch seconds). */
 export interface HistoryEvent {
@@ -57,6 +84,9 @@ export interface Visit {
     exitedAt?: number;
     attempts: Attempt[];
     result: VisitResult;
+    /** The state's input and output as the history gives them (JSON text); absent when not recorded. */
+    input?: string;
+    output?: string;
 }
 
 const ms = (seconds: number) => Math.round(seconds * 1000);
@@ -82,10 +112,14 @@ export function visitsOf(events: HistoryEvent[]): Visit[] {
         const at = ms(event.timestamp);
         const entered = enteredStateOf(event);
         if (entered !== undefined) {
-            visits.push({ order: visits.length + 1, name: entered, type: event.type.slice(0, -"StateEntered".length), enteredAt: at, attempts: [], result: "running" });
+            const { input } = details(event, "stateEnteredEventDetails");
+            const visit: Visit = { order: visits.length + 1, name: entered, type: event.type.slice(0, -"StateEntered".length), enteredAt: at, attempts: [], result: "running" };
+            if (typeof input === "string") visit.input = input;
+            visits.push(visit);
         } else if (event.type.endsWith("StateExited")) {
             const visit = current();
-            if (visit) Object.assign(visit, { exitedAt: at, result: lastAttempt()?.error !== undefined ? "caught" : "succeeded" });
+            const { output } = details(event, "stateExitedEventDetails");
+            if (visit) Object.assign(visit, { exitedAt: at, result: lastAttempt()?.error !== undefined ? "caught" : "succeeded" }, typeof output === "string" ? { output } : {});
         } else if (event.type === "TaskScheduled") {
             current()?.attempts.push({ startedAt: at });
         } else if (event.type === "TaskSucceeded") {
@@ -149,4 +183,42 @@ export function errorLine(error: string, cause: string | undefined): string {
     const text = readableCause(cause);
     if (text === "" || text === error) return error;
     return text.startsWith(`${error}: `) ? text : `${error}: ${text}`;
+}
+
+const isErrorValue = (value: unknown) => {
+    const fields = typeof value === "string" ? parsed(value) : value;
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) return false;
+    const record = fields as Record<string, unknown>;
+    return typeof record.Error === "string" || typeof record.errorType === "string" || typeof record.errorMessage === "string";
+};
+
+/**
+ * A cause in lines: the saga's summary of failed compensations (`{ failure, compensationFailures:
+ * { Hotel: {...}, Flight: {...} } }`) one line per failed step ("Hotel: Boom: No."), any other
+ * object one line per field, anything else one line.
+ */
+export function causeLines(cause: string | undefined): string[] {
+    if (cause === undefined || cause === "") return [];
+    const value = parsed(cause);
+    if (typeof value !== "object" || value === null || Array.isArray(value) || isErrorValue(value)) return [readable(value)];
+    return Object.entries(value as Record<string, unknown>)
+        .filter(([key]) => !TRACE_KEYS.has(key))
+        .flatMap(([key, nested]) => {
+            const inner = typeof nested === "string" ? parsed(nested) : nested;
+            const byStep = typeof inner === "object" && inner !== null && !Array.isArray(inner) && !isErrorValue(inner) && Object.values(inner).every(isErrorValue);
+            return byStep ? Object.entries(inner as Record<string, unknown>).map(([step, error]) => `${key} › ${step}: ${readable(error)}`) : [`${key}: ${readable(nested)}`];
+        });
+}
+
+/** The states retried in a run: each with its attempts and how many of them failed. */
+export function retriesOf(visits: Visit[]): { name: string; attempts: number; failed: number }[] {
+    const byName = new Map<string, { name: string; attempts: number; failed: number }>();
+    for (const visit of visits) {
+        if (visit.attempts.length < 2) continue;
+        const entry = byName.get(visit.name) ?? { name: visit.name, attempts: 0, failed: 0 };
+        entry.attempts += visit.attempts.length;
+        entry.failed += visit.attempts.filter((attempt) => attempt.error !== undefined).length;
+        byName.set(visit.name, entry);
+    }
+    return [...byName.values()];
 }

@@ -1,7 +1,6 @@
 // The console's picture of a state machine: every top-level state of its definition as a node,
 // coloured by the part it plays in the saga, every transition as an edge, laid out in lanes (a
-// saga) or by dagre (any other machine). Pure
-// (no DOM): the page draws the result as SVG, and the tests read it in Node.
+// saga) or by dagre (any other machine). Pure (no DOM): the page draws the result as SVG, and the tests read it in Node.
 //
 // A Task's kind comes first from its Comment (`saga:step=Hotel saga:role=cancel`, the machine
 // saying what it runs), else from the definition's structure, as the policy pack reads any saga:

@@ -1,7 +1,7 @@
 // What the console knows of the deployed program's API, from what it exposes: the stack's outputs
-// and routes (/_local), and the start route's own answers. The start form sends what a user's
-// request would send, so its errors are the API's own.
-import { ConsoleApi, Overview, pathOf } from "./api";
+// and routes (/_local). The start form sends what a user's request would send, so its errors are
+// the API's own; it learns its fields from the program's outputs, not by asking the API.
+import { Overview, pathOf } from "./api";
 
 export interface ProgramApi {
     /** The API's path on this origin, e.g. /v1/ (the program's apiUrl output, else the first stage). */
@@ -25,51 +25,36 @@ export function programApiOf(overview: Overview): ProgramApi | undefined {
 /** The status route's path for one saga id. */
 export const statusPathOf = (program: ProgramApi, id: string) => program.statusPath?.replace(/\{[\w-]+\}/, encodeURIComponent(id));
 
-/** The start request's parameters, as the start route names them. */
+/** The start request's parameters, as the program describes them. */
 export interface StartForm {
-    /** The query parameter of the saga id, e.g. tripID. */
-    idParameter: string;
-    /** The run types failure injection accepts; empty when the stack refuses them. */
+    /** The query parameter of the saga id, e.g. tripID; absent: the console sends none (the start route chooses the id). */
+    idParameter?: string;
+    /** The run types failure injection accepts; empty when it is off. */
     runTypes: string[];
 }
 
 export const RUN_TYPE_PARAMETER = "runType";
-/** A parameter no start request takes: the probe that makes the route name its parameters. */
-export const PROBE_PARAMETER = "_console";
-
-/** "The parameters are `tripID` and `runType`" of the start handler's 400 to an unknown parameter. */
-export function idParameterFrom(message: string): string | undefined {
-    return new RegExp(`The parameters are \`([^\`]+)\` and \`${RUN_TYPE_PARAMETER}\``).exec(message)?.[1];
-}
-
-/** The run types the start handler's 400 to an empty runType lists; [] when it refuses any (injection off); undefined when it says neither. */
-export function runTypesFrom(message: string): string[] | undefined {
-    if (message.includes("failure injection is disabled")) return [];
-    const listed = /must be one of (.+?); omit it/.exec(message)?.[1];
-    return listed?.split(", ");
-}
+/** The stack output in which a program describes its start request (index.ts exports it). */
+export const START_REQUEST_OUTPUT = "startRequest";
 
 /**
- * Asks the start route what it takes, with two requests it refuses with 400 and starts nothing
- * for (an unknown parameter; an empty runType): SagaComponent's start handler names its
- * parameters and run types in those answers. Undefined when the route answers otherwise.
+ * The start form, as the program describes its start request in its `startRequest` output
+ * (`{ idParameter, runTypes }`): the console sends nothing to learn it. A program without that
+ * output gets a form with no field: a start request with no parameter, which SagaComponent's start
+ * handler answers with a generated id.
  */
-export async function discoverStartForm(api: ConsoleApi, program: ProgramApi): Promise<StartForm | undefined> {
-    const message = async (query: string) => {
-        const { status, body } = await api.get<{ message?: unknown }>(`${program.apiPath}?${query}`);
-        return status === 400 && typeof body?.message === "string" ? body.message : undefined;
-    };
-    const parameters = await message(`${PROBE_PARAMETER}=`);
-    const idParameter = parameters && idParameterFrom(parameters);
-    if (!idParameter) return undefined;
-    const runTypes = runTypesFrom((await message(`${RUN_TYPE_PARAMETER}=`)) ?? "") ?? [];
-    return { idParameter, runTypes };
+export function startFormOf(overview: Overview): StartForm & { described: boolean } {
+    const output = overview.outputs[START_REQUEST_OUTPUT] as { idParameter?: unknown; runTypes?: unknown } | undefined;
+    if (typeof output !== "object" || output === null) return { runTypes: [], described: false };
+    const idParameter = typeof output.idParameter === "string" && output.idParameter !== "" ? output.idParameter : undefined;
+    const runTypes = Array.isArray(output.runTypes) ? output.runTypes.filter((type): type is string => typeof type === "string" && type !== "") : [];
+    return { ...(idParameter ? { idParameter } : {}), runTypes, described: true };
 }
 
 /** The start request's query string: only what was given, as a user would write it. */
 export function startQuery(form: StartForm, id: string, runType: string): string {
     const query = new URLSearchParams();
-    if (id !== "") query.set(form.idParameter, id);
+    if (id !== "" && form.idParameter) query.set(form.idParameter, id);
     if (runType !== "") query.set(RUN_TYPE_PARAMETER, runType);
     return query.toString();
 }

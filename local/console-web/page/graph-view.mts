@@ -14,8 +14,8 @@ export const KIND_LABELS = {
 } as const;
 
 export interface GraphView {
-    /** Marks an execution's path; none: the machine alone. */
-    mark(visits: Visit[] | undefined): void;
+    /** Marks an execution's path, and the state opened (each entered state a link, `hrefOf` its last visit); none: the machine alone. */
+    mark(visits: Visit[] | undefined, opened?: number, hrefOf?: (order: number) => string): void;
 }
 
 /** A polyline through dagre's points, its corners rounded. */
@@ -37,15 +37,16 @@ function nodeTitle(node: GraphNode): string {
     return `${node.name}: ${node.type} state, ${KIND_LABELS[node.kind]}${saga}`;
 }
 
-function drawNode(node: GraphNode): SVGGElement {
+function drawNode(node: GraphNode): SVGAElement {
     const left = node.x - node.width / 2;
     const top = node.y - node.height / 2;
     const round = node.kind === "end" ? node.height / 2 : 6;
     // "(after a failed compensation)" and what follows it qualify the name.
     const qualified = node.lines.findIndex((line) => line.startsWith("("));
     const qualifierFrom = qualified < 0 ? node.lines.length : qualified;
+    // A link once the state was entered (it opens the state's visit), so the keyboard reaches it.
     return s(
-        "g",
+        "a",
         { class: `node kind-${node.kind}`, "data-state": node.name, "data-kind": node.kind, transform: `translate(${left},${top})` },
         s("title", {}, nodeTitle(node)),
         s("rect", { width: node.width, height: node.height, rx: round, ry: round }),
@@ -68,8 +69,8 @@ export function drawGraph(container: HTMLElement, graph: MachineGraph): GraphVie
         {
             viewBox: `${-pad} ${-pad} ${graph.width + 2 * pad} ${graph.height + 2 * pad}`,
             width: graph.width + 2 * pad,
-            role: "img",
-            "aria-label": `The state machine's ${graph.nodes.length} states and their transitions; the timeline below lists an execution's path as text.`,
+            role: "group",
+            "aria-label": `The state machine's ${graph.nodes.length} states and their transitions; a state an execution entered opens what went in and out of it. The timeline lists the path as text.`,
         },
         s(
             "defs",
@@ -83,7 +84,7 @@ export function drawGraph(container: HTMLElement, graph: MachineGraph): GraphVie
 
     const titles = new Map(graph.nodes.map((node) => [node.name, nodeTitle(node)]));
     /** One state's marks: the order in which the run entered it, how it left it, its retries. */
-    const markNode = (name: string, element: SVGGElement, mine: Visit[]) => {
+    const markNode = (name: string, element: SVGAElement, mine: Visit[], opened: number | undefined, hrefOf: ((order: number) => string) | undefined) => {
         const last = mine.at(-1);
         const orders = mine.map((visit) => visit.order);
         const retries = mine.reduce((sum, visit) => sum + Math.max(0, visit.attempts.length - 1), 0);
@@ -96,12 +97,15 @@ export function drawGraph(container: HTMLElement, graph: MachineGraph): GraphVie
         element.querySelector(".retries")!.textContent = retries > 0 ? `\u21bb${retries}` : "";
         const path = last ? ` \u2014 step ${orders.join(", ")}: ${VISIT_RESULT_LABELS[last.result]}${retries > 0 ? `, retried ${retries} times` : ""}` : "";
         element.querySelector("title")!.textContent = titles.get(name)! + path;
+        element.classList.toggle("opened", mine.some((visit) => visit.order === opened));
+        if (last && hrefOf) element.setAttribute("href", hrefOf(last.order));
+        else element.removeAttribute("href");
     };
 
     return {
-        mark(visits) {
+        mark(visits, opened, hrefOf) {
             svg.classList.toggle("has-path", visits !== undefined);
-            for (const [name, element] of nodes) markNode(name, element, visits?.filter((visit) => visit.name === name) ?? []);
+            for (const [name, element] of nodes) markNode(name, element, visits?.filter((visit) => visit.name === name) ?? [], opened, hrefOf);
             const followed = new Set((visits ?? []).slice(1).map((visit, i) => `${visits![i].name}\u0000${visit.name}`));
             for (const edge of edges) edge.classList.toggle("on-path", followed.has(`${edge.dataset.from}\u0000${edge.dataset.to}`));
         },

@@ -1,28 +1,41 @@
 // The console's page: the machine as a graph, its executions (polled every second, newest first,
-// filtered by outcome), the selected one's path, timeline, records and failure records, and a
-// form to start a saga. The address says what is shown (#/<machine>/<execution>), so the back
-// button and a shared link work.
+// found by id, filtered by the saga's outcome as the status route reports it), the selected one's
+// story (outcome, repair, input and output, the state opened, timeline, records, failure records),
+// and, for the machine behind the API, a form to start a saga. The address says what is shown
+// (#/<machine>/<execution>/<state entered, by its order>), so the back button and a link work.
+import { executionArnOf } from "../../../components/model/arns";
 import { parseAsl } from "../../../components/model/asl";
-import { ConsoleApi, ExecutionItem, StateMachineItem } from "../api";
-import { ExecutionOutcome, outcomeOf } from "../../../components/model/outcomes";
-import { HistoryEvent, OUTCOME_LABELS, visitsOf } from "../execution";
+import { ApiError, ConsoleApi, ExecutionItem, StateMachineItem } from "../api";
+import { outcomeOf } from "../../../components/model/outcomes";
+import { HistoryEvent, isFinal, OUTCOME_LABELS, SagaOutcome, StatusReport, visitsOf } from "../execution";
 import { layoutMachine } from "../graph";
-import { discoverStartForm, ProgramApi, programApiOf, statusPathOf } from "../program";
-import { ExecutionDetails, outcomeBadge, renderDetails } from "./details.mjs";
-import { byId, clock, duration, h } from "./dom.mjs";
+import { ProgramApi, programApiOf, StartForm, startFormOf, statusPathOf } from "../program";
+import { ExecutionDetails, Related, renderDetails, sagaBadge } from "./details.mjs";
+import { byId, clock, duration, h, refreshSince, when } from "./dom.mjs";
 import { drawGraph, GraphView, legend } from "./graph-view.mjs";
 import { setUpStartForm } from "./start.mjs";
 
 const POLL_MS = 1000;
 /** The newest executions listed: ListExecutions' first page. */
 const LIST_MAX = 200;
+/** A report that may still change is asked for again at most this often. */
+const REPORT_MS = 2000;
 
 const api = new ConsoleApi("");
 
-interface Closed {
+interface Described {
     status: string;
     error?: string;
     cause?: string;
+    input?: string;
+    output?: string;
+}
+
+interface StatusAnswer {
+    code: number;
+    records: Record<string, unknown>[];
+    message?: string;
+    report?: StatusReport;
 }
 
 const page = {
@@ -30,24 +43,50 @@ const page = {
     machine: undefined as StateMachineItem | undefined,
     graph: undefined as GraphView | undefined,
     program: undefined as ProgramApi | undefined,
+    /** The machine behind the API (the program's stateMachineArn output) and its repair machine (repairMachineArn). */
+    sagaMachine: undefined as string | undefined,
+    repairMachine: undefined as string | undefined,
+    form: undefined as (StartForm & { described: boolean }) | undefined,
     executions: [] as ExecutionItem[],
+    /** Executions found by id beyond the listed ones. */
+    found: new Map<string, ExecutionItem>(),
     /** DescribeExecution of each ended execution: it never changes again. */
-    closed: new Map<string, Closed>(),
+    closed: new Map<string, Described>(),
+    /** The status route's report of each saga (by id), and when it was read. */
+    reports: new Map<string, { answer: StatusAnswer; at: number }>(),
+    /** Each execution's repair, once it has ended (by the execution's ARN). */
+    repairs: new Map<string, Related>(),
     selected: undefined as string | undefined,
-    /** executionArn and status of the details shown: they are read again when either changes, and while it runs. */
+    opened: undefined as number | undefined,
+    /** The last id looked up and not found, and what the lookup said. */
+    missed: undefined as { name: string; message: string } | undefined,
+    /** The execution whose stop is being confirmed. */
+    confirmingStop: undefined as string | undefined,
+    /** What the details show: read again when it may have changed. */
     shown: "",
     listSignature: "",
 };
 
-const outcomeOfItem = (item: ExecutionItem): ExecutionOutcome | undefined =>
+const machineName = (arn: string) => arn.split(":").at(-1)!;
+const hashOf = (machine: string, execution?: string, visit?: number) =>
+    `#/${encodeURIComponent(machine)}${execution ? `/${encodeURIComponent(execution)}` : ""}${execution && visit ? `/${visit}` : ""}`;
+
+function readHash(): { machine?: string; execution?: string; visit?: number } {
+    const [machine, execution, visit] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+    return { machine: machine || undefined, execution: execution || undefined, visit: Number(visit) > 0 ? Number(visit) : undefined };
+}
+
+/** Whether the status route reports the sagas this machine runs: the saga's machine, and its repair machine (named after the saga). */
+const reportsOn = (machine: StateMachineItem | undefined) =>
+    page.program?.statusPath !== undefined && machine !== undefined && (machine.stateMachineArn === page.sagaMachine || machine.stateMachineArn === page.repairMachine);
+
+const ownOutcome = (item: ExecutionItem): SagaOutcome | undefined =>
     item.status === "FAILED" ? (page.closed.has(item.executionArn) ? outcomeOf("FAILED", page.closed.get(item.executionArn)!.error) : undefined) : outcomeOf(item.status, undefined);
 
-const hashOf = (machine: string, execution?: string) => `#/${encodeURIComponent(machine)}${execution ? `/${encodeURIComponent(execution)}` : ""}`;
+const reportOf = (item: ExecutionItem) => (reportsOn(page.machine) ? page.reports.get(item.name)?.answer.report : undefined);
 
-function readHash(): { machine?: string; execution?: string } {
-    const [machine, execution] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
-    return { machine: machine || undefined, execution: execution || undefined };
-}
+/** The outcome the list shows and filters by: the status route's, else the execution's own. */
+const shownOutcome = (item: ExecutionItem): SagaOutcome | undefined => reportOf(item)?.outcome ?? ownOutcome(item);
 
 async function showMachine(machine: StateMachineItem): Promise<void> {
     page.machine = machine;
@@ -55,6 +94,8 @@ async function showMachine(machine: StateMachineItem): Promise<void> {
     page.listSignature = "";
     page.shown = "";
     byId<HTMLSelectElement>("machine").value = machine.stateMachineArn;
+    // The start form starts the machine behind the API: it is offered beside that machine only.
+    byId("start-panel").hidden = machine.stateMachineArn !== page.sagaMachine;
     const asl = parseAsl(await api.definition(machine.stateMachineArn));
     if ("error" in asl) throw new Error(`The definition of ${machine.name} ${asl.error}.`);
     page.graph = drawGraph(byId("graph"), layoutMachine(asl));
@@ -63,15 +104,16 @@ async function showMachine(machine: StateMachineItem): Promise<void> {
 
 function renderList(): void {
     const filter = byId<HTMLSelectElement>("outcome-filter").value;
-    const items = page.executions.filter((item) => filter === "" || outcomeOfItem(item) === filter);
-    const signature = JSON.stringify([filter, page.selected, items.map((item) => [item.executionArn, item.status, outcomeOfItem(item)])]);
+    const find = byId<HTMLInputElement>("find").value.trim();
+    const items = page.executions.filter((item) => (filter === "" || shownOutcome(item) === filter) && (find === "" || item.name.includes(find)));
+    const signature = JSON.stringify([filter, find, page.selected, items.map((item) => [item.executionArn, item.status, shownOutcome(item), reportOf(item)?.repairedFrom])]);
     const counts = new Map<string, number>();
     for (const item of page.executions) {
-        const outcome = outcomeOfItem(item) ?? "";
+        const outcome = shownOutcome(item) ?? "";
         counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
     }
     for (const option of byId<HTMLSelectElement>("outcome-filter").options) {
-        const label = option.value === "" ? "every outcome" : OUTCOME_LABELS[option.value as ExecutionOutcome];
+        const label = option.value === "" ? "every outcome" : OUTCOME_LABELS[option.value as SagaOutcome];
         option.textContent = `${label} (${option.value === "" ? page.executions.length : (counts.get(option.value) ?? 0)})`;
     }
     const list = byId("execution-list");
@@ -80,7 +122,7 @@ function renderList(): void {
         page.listSignature = signature;
         list.replaceChildren(
             ...items.map((item) => {
-                const outcome = outcomeOfItem(item);
+                const outcome = shownOutcome(item);
                 const current = item.name === page.selected;
                 return h(
                     "li",
@@ -89,8 +131,8 @@ function renderList(): void {
                         "a",
                         { href: hashOf(page.machine!.name, item.name), "aria-current": current ? "true" : undefined },
                         h("span", { class: "name" }, item.name),
-                        outcome ? outcomeBadge(outcome) : h("span", { class: "outcome" }, "…"),
-                        h("span", { class: "started" }, clock(item.startDate * 1000)),
+                        outcome ? sagaBadge(outcome, reportOf(item)) : h("span", { class: "outcome" }, "…"),
+                        h("span", { class: "started" }, when(item.startDate * 1000)),
                         h("span", { class: "took" }),
                     ),
                 );
@@ -103,47 +145,130 @@ function renderList(): void {
         row.querySelector(".took")!.textContent = duration((item.stopDate ?? Date.now() / 1000) * 1000 - item.startDate * 1000);
     }
     byId("list-note").textContent =
-        page.executions.length === 0
+        page.missed && page.missed.name === find
+            ? page.missed.message
+            : page.executions.length === 0
             ? "No executions yet: start a saga."
-            : page.executions.length === LIST_MAX
-              ? `The newest ${LIST_MAX} executions.`
-              : items.length === 0
-                ? "None with this outcome."
+            : items.length === 0
+              ? find !== ""
+                  ? `None listed whose id contains "${find}": press Enter to look it up by its exact id.`
+                  : "None with this outcome."
+              : page.executions.length === LIST_MAX
+                ? `The newest ${LIST_MAX} executions: find an older one by its exact id.`
                 : "";
+}
+
+/** The status route's answer for one saga id. */
+async function askStatus(id: string): Promise<StatusAnswer> {
+    const { status, body } = await api.get<{ records?: Record<string, unknown>[]; message?: string } & Partial<StatusReport>>(statusPathOf(page.program!, id)!);
+    const report =
+        status === 200 && typeof body.outcome === "string" && body.outcome in OUTCOME_LABELS
+            ? { outcome: body.outcome, repairedFrom: body.repairedFrom ?? null, repairedAt: body.repairedAt ?? null, needsAttention: body.needsAttention ?? null }
+            : undefined;
+    return { code: status, records: body.records ?? [], message: body.message, ...(report ? { report } : {}) };
+}
+
+/** Reads the reports that may have changed: a saga not yet at its last word, not read in the last REPORT_MS. */
+async function readReports(items: ExecutionItem[]): Promise<void> {
+    if (!reportsOn(page.machine)) return;
+    const now = Date.now();
+    const stale = items.filter((item) => {
+        const known = page.reports.get(item.name);
+        if (known?.answer.report && isFinal(known.answer.report)) return false;
+        // A saga's own execution still running, or ended well, has no other word than its own.
+        const own = ownOutcome(item);
+        if (item.stateMachineArn !== page.repairMachine && (own === "running" || own === "succeeded" || own === "rolled_back")) return false;
+        return !known || now - known.at >= REPORT_MS;
+    });
+    for (let i = 0; i < stale.length; i += 8) {
+        await Promise.all(stale.slice(i, i + 8).map(async (item) => page.reports.set(item.name, { answer: await askStatus(item.name), at: Date.now() })));
+    }
+}
+
+/** The execution of another machine this one is tied to: its repair (named after the saga), or the execution a repair repairs. */
+async function relatedOf(item: ExecutionItem, described: Described): Promise<Related | undefined> {
+    if (item.stateMachineArn === page.repairMachine) {
+        const input = JSON.parse(described.input ?? "{}") as { executionArn?: unknown };
+        if (typeof input.executionArn !== "string") return undefined;
+        const machine = input.executionArn.split(":").at(-2)!;
+        return { relation: "repairs", href: hashOf(machine, input.executionArn.split(":").at(-1)), name: input.executionArn.split(":").at(-1)!, machine };
+    }
+    if (item.stateMachineArn !== page.sagaMachine || !page.repairMachine) return undefined;
+    const known = page.repairs.get(item.executionArn);
+    if (known) return known;
+    // Listed, not described: a repair not started yet is no error to ask about.
+    const repair = (await api.executions(page.repairMachine, LIST_MAX)).find((candidate) => candidate.name === item.name);
+    if (!repair) return undefined;
+    const related: Related = { relation: "repair", href: hashOf(machineName(page.repairMachine), item.name), name: item.name, machine: machineName(page.repairMachine), status: repair.status };
+    if (repair.status !== "RUNNING") page.repairs.set(item.executionArn, related);
+    return related;
+}
+
+async function describe(item: ExecutionItem): Promise<Described> {
+    const known = page.closed.get(item.executionArn);
+    if (known) return known;
+    const described = await api.describeExecution(item.executionArn);
+    if (described.status !== "RUNNING") page.closed.set(item.executionArn, described);
+    return described;
 }
 
 async function loadDetails(): Promise<void> {
     const container = byId("execution-details");
-    const item = page.executions.find((candidate) => candidate.name === page.selected);
-    if (!item) {
+    const item = page.executions.find((candidate) => candidate.name === page.selected) ?? page.found.get(page.selected ?? "");
+    if (!item || item.stateMachineArn !== page.machine?.stateMachineArn) {
         page.shown = "";
         page.graph?.mark(undefined);
         byId("execution-heading").textContent = "Execution";
-        container.replaceChildren(h("p", { class: "muted" }, page.selected ? `No execution ${page.selected} of this machine.` : "Select an execution to see its path, timeline, records and failure records."));
+        container.replaceChildren(h("p", { class: "muted" }, page.selected ? `No execution ${page.selected} of this machine.` : "Select an execution to see its story: what went in and out, its path, its records and failure records."));
         return;
     }
-    const key = `${item.executionArn} ${item.status}`;
-    if (key === page.shown && item.status !== "RUNNING") return;
+    const saga = reportsOn(page.machine);
     const [events, described, status, messages] = await Promise.all([
         api.history<HistoryEvent>(item.executionArn),
-        page.closed.get(item.executionArn) ?? api.describeExecution(item.executionArn),
-        page.program?.statusPath ? api.get<{ records?: Record<string, unknown>[]; message?: string; outcome?: string }>(statusPathOf(page.program, item.name)!) : undefined,
+        describe(item),
+        saga ? askStatus(item.name) : undefined,
         api.queueMessages(),
     ]);
+    const related = await relatedOf(item, described);
     if (page.selected !== item.name) return;
+    if (status) page.reports.set(item.name, { answer: status, at: Date.now() });
     const visits = visitsOf(events);
+    const report = status?.report;
     const details: ExecutionDetails = {
-        execution: item,
-        outcome: outcomeOf(item.status, described.error),
+        execution: { ...item, status: described.status },
+        outcome: outcomeOf(described.status, described.error),
         error: described.error,
         cause: described.cause,
+        input: described.input,
+        output: described.output,
         visits,
-        status: status && { code: status.status, records: status.body.records ?? [], message: status.body.message, outcome: status.body.outcome },
-        failures: messages.filter((message) => message.json?.executionArn === item.executionArn),
+        status,
+        failures: messages.filter((message) => message.json?.sagaId === item.name || message.json?.executionArn === item.executionArn),
+        related,
+        // The saga has not had its last word, and no repair has taken it up yet.
+        awaitingRepair: item.stateMachineArn === page.sagaMachine && page.repairMachine !== undefined && described.status !== "RUNNING" && report !== undefined && !isFinal(report) && related === undefined,
+        opened: page.opened,
     };
+    const key = JSON.stringify([item.executionArn, described.status, events.length, report, related, details.failures.length, page.opened]);
+    if (key === page.shown) return;
+    const focusedId = document.activeElement?.id;
     byId("execution-heading").textContent = `Execution ${item.name}`;
-    renderDetails(container, details);
-    page.graph?.mark(visits);
+    renderDetails(container, details, {
+        stop: async () => {
+            try {
+                await api.stepFunctions("StopExecution", { executionArn: item.executionArn, error: "Console.Stopped", cause: "Stopped from the saga console." });
+                await refresh();
+                return undefined;
+            } catch (error) {
+                return (error as Error).message;
+            }
+        },
+        visitHref: (order) => hashOf(page.machine!.name, item.name, order),
+        confirming: page.confirmingStop === item.executionArn,
+        setConfirming: (open) => void (page.confirmingStop = open ? item.executionArn : undefined),
+    });
+    if (focusedId) document.getElementById(focusedId)?.focus();
+    page.graph?.mark(visits, page.opened, (order) => hashOf(page.machine!.name, item.name, order));
     page.shown = key;
 }
 
@@ -160,13 +285,15 @@ function refresh(): Promise<void> {
     refreshing ??= (async () => {
         try {
             const machine = page.machine!;
-            const items = await api.executions(machine.stateMachineArn, LIST_MAX);
+            const items = (await api.executions(machine.stateMachineArn, LIST_MAX)).map((item) => ({ ...item, stateMachineArn: machine.stateMachineArn }));
             const unknown = items.filter((item) => item.status !== "RUNNING" && !page.closed.has(item.executionArn));
-            await Promise.all(unknown.map(async (item) => page.closed.set(item.executionArn, await api.describeExecution(item.executionArn))));
+            await Promise.all(unknown.map((item) => describe(item)));
             if (page.machine !== machine) return;
             page.executions = items;
+            await readReports(items);
             renderList();
             await loadDetails();
+            refreshSince();
             byId("live").textContent = `Updated ${clock(Date.now())}`;
             byId("live").classList.remove("refused");
         } catch (error) {
@@ -179,14 +306,37 @@ function refresh(): Promise<void> {
 }
 
 async function followHash(): Promise<void> {
-    const { machine, execution } = readHash();
+    const { machine, execution, visit } = readHash();
     const wanted = page.machines.find((candidate) => candidate.name === machine) ?? page.machine ?? page.machines[0];
     if (wanted && wanted !== page.machine) await showMachine(wanted);
+    if (page.selected !== execution) page.shown = "";
     page.selected = execution;
+    page.opened = visit;
     await refresh();
     // A refresh already under way when the address changed may have read the previous selection.
     renderList();
     await loadDetails().catch((error: Error) => trouble(`Cannot read ${execution}: ${error.message}`));
+    if (visit !== undefined && document.activeElement?.closest("#graph, #timeline") === null) document.getElementById("state-heading")?.focus({ preventScroll: false });
+}
+
+/** Enter in the search box: the execution with exactly that id, listed or not. */
+async function findExecution(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const name = byId<HTMLInputElement>("find").value.trim();
+    const machine = page.machine;
+    if (name === "" || !machine) return;
+    const listed = page.executions.find((item) => item.name === name);
+    if (listed) return void (location.hash = hashOf(machine.name, name));
+    try {
+        const executionArn = executionArnOf(machine.stateMachineArn, name);
+        const described = await api.stepFunctions<Described & { startDate: number; stopDate?: number; name: string }>("DescribeExecution", { executionArn });
+        page.found.set(name, { executionArn, name, status: described.status, startDate: described.startDate, stopDate: described.stopDate, stateMachineArn: machine.stateMachineArn });
+        location.hash = hashOf(machine.name, name);
+    } catch (error) {
+        const missing = error instanceof ApiError && (error.type === "ExecutionDoesNotExist" || error.type === "InvalidArn" || error.type === "InvalidName");
+        page.missed = { name, message: missing ? `No execution named "${name}" on ${machine.name}.` : `Could not look up "${name}": ${(error as Error).message}` };
+        renderList();
+    }
 }
 
 /** Up and down arrows (and Home, End) move between the listed executions. */
@@ -203,25 +353,30 @@ async function start(): Promise<void> {
     const [overview, machines] = await Promise.all([api.overview(), api.stateMachines()]);
     page.machines = machines;
     page.program = programApiOf(overview);
+    const output = (name: string) => (typeof overview.outputs[name] === "string" ? (overview.outputs[name] as string) : undefined);
+    page.sagaMachine = page.program ? output("stateMachineArn") : undefined;
+    page.repairMachine = output("repairMachineArn");
+    page.form = startFormOf(overview);
     byId("stack").textContent = `${overview.project}, stack ${overview.stack}`;
     byId("legend").replaceWith(legend());
     const filter = byId<HTMLSelectElement>("outcome-filter");
     filter.replaceChildren(h("option", { value: "" }), ...Object.keys(OUTCOME_LABELS).map((outcome) => h("option", { value: outcome })));
     filter.addEventListener("change", renderList);
+    byId("find").addEventListener("input", renderList);
+    byId<HTMLFormElement>("find-form").addEventListener("submit", (event) => void findExecution(event));
     byId("refresh").addEventListener("click", () => void refresh());
     byId("execution-list").addEventListener("keydown", listKeys);
     const select = byId<HTMLSelectElement>("machine");
     select.replaceChildren(...machines.map((machine) => h("option", { value: machine.stateMachineArn }, machine.name)));
     select.addEventListener("change", () => (location.hash = hashOf(machines.find((m) => m.stateMachineArn === select.value)!.name)));
-    const output = machines.find((machine) => machine.stateMachineArn === overview.outputs.stateMachineArn);
-    if (!readHash().machine && output) history.replaceState(null, "", hashOf(output.name));
+    const sagaMachine = machines.find((machine) => machine.stateMachineArn === page.sagaMachine);
+    if (!readHash().machine && sagaMachine) history.replaceState(null, "", hashOf(sagaMachine.name));
     if (machines.length === 0) {
         byId("graph").textContent = "The program deployed no state machine.";
         return;
     }
-    setUpStartForm(api, page.program, page.program && (await discoverStartForm(api, page.program)), ({ id, executionArn }) => {
-        const machine = machines.find((candidate) => executionArn.includes(`:execution:${candidate.name}:`)) ?? page.machine!;
-        location.hash = hashOf(machine.name, id);
+    setUpStartForm(api, page.program && sagaMachine ? page.program : undefined, page.form, ({ id }) => {
+        location.hash = hashOf(sagaMachine!.name, id);
     });
     window.addEventListener("hashchange", () => void followHash().catch((error: Error) => trouble(error.message)));
     await followHash();

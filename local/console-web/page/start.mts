@@ -1,6 +1,7 @@
 // The start form: sends the start request a user would (GET on the API with the saga id and run
 // type in the query string) and shows the API's answer as it is, its validation errors included.
-// The page checks nothing itself, so what it shows is what the API says.
+// Its fields are those the program's startRequest output names; the page checks nothing itself,
+// so what it shows is what the API says.
 import type { ConsoleApi } from "../api";
 import { ProgramApi, StartForm, startQuery } from "../program";
 import { byId, h } from "./dom.mjs";
@@ -10,21 +11,22 @@ export interface Started {
     executionArn: string;
 }
 
-export function setUpStartForm(api: ConsoleApi, program: ProgramApi | undefined, form: StartForm | undefined, onStarted: (started: Started) => void): void {
+export function setUpStartForm(api: ConsoleApi, program: ProgramApi | undefined, form: (StartForm & { described: boolean }) | undefined, onStarted: (started: Started) => void): void {
     const element = byId<HTMLFormElement>("start-form");
     const result = byId("start-result");
     if (!program || !form) {
         element.hidden = true;
-        result.textContent = program
-            ? "The API's start route did not name its parameters (SagaComponent's start handler does), so the console cannot start a saga here."
-            : "The program has no REST API to start a saga with.";
+        result.textContent = "The program has no REST API in front of a state machine (its apiUrl and stateMachineArn outputs) to start a saga with.";
         return;
     }
-    byId("start-id-label").textContent = `${form.idParameter} (optional)`;
+    // The fields the program's startRequest output names, and no other.
+    byId("start-id-field").hidden = form.idParameter === undefined;
+    byId("start-id-label").textContent = `${form.idParameter ?? "Saga id"} (optional)`;
     const runType = byId<HTMLSelectElement>("start-run-type");
     runType.replaceChildren(h("option", { value: "" }, "none: runs to success"), ...form.runTypes.map((name) => h("option", { value: name }, name)));
     byId("start-run-type-field").hidden = form.runTypes.length === 0;
-    byId("start-injection-off").hidden = form.runTypes.length > 0;
+    byId("start-injection-off").hidden = !form.described || form.runTypes.length > 0;
+    byId("start-undescribed").hidden = form.described;
     const id = byId<HTMLInputElement>("start-id");
     const button = element.querySelector("button")!;
 
