@@ -36,4 +36,4 @@ export const needsAttentionQueueUrl = booking.needsAttentionQueueUrl;
 export const repairMachineArn = booking.repairMachineArn;
 // What a start request takes, for the tools that offer to send one (the local cloud's console):
 // the query parameter of the trip id, and the run types failure injection accepts (none when off).
-export const startRequest = { idParameter: TRIP_ID_PARAMETER, runTypes: failureInjection ? RUN_TYPES : [] };
+export const startRequest = pulumi.output({ idParameter: TRIP_ID_PARAMETER, runTypes: failureInjection ? RUN_TYPES : [] });

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { SagaComponent, SagaComponentArgs, SagaStep, STATUS_ROLE, Tags } from "../components";
 import { travelStart, travelStatus, travelSteps } from "../handlers/travel/steps";
+import { RUN_TYPES } from "../handlers/travel/trip";
 import { refuses } from "./support/refusals";
 import { ACCOUNT, AUTONAME_SUFFIX, byType, deploy, find, policyOf, REGION, setupMocks, valueOf } from "./support/mocks";
 import { ResourceTypes } from "../components/model/resource-types";
@@ -179,7 +180,9 @@ describe("the stack program (index.ts)", () => {
         });
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const stack = await deploy(() => require("../index") as Record<string, pulumi.Output<string>>);
-        assert.deepEqual(Object.keys(stack).sort(), ["apiUrl", "failureQueueUrl", "needsAttentionQueueUrl", "repairMachineArn", "stateMachineArn", "tableName"]);
+        assert.deepEqual(Object.keys(stack).sort(), ["apiUrl", "failureQueueUrl", "needsAttentionQueueUrl", "repairMachineArn", "startRequest", "stateMachineArn", "tableName"]);
+        // What a start request takes, for the console's start form: the run types, injection being on.
+        assert.deepEqual(await valueOf(stack.startRequest), { idParameter: "tripID", runTypes: RUN_TYPES });
         assert.equal(JSON.parse(find(ResourceTypes.stateMachine, "booking-machine").inputs.definition).TimeoutSeconds, 5);
         // A 60-second horizon: 6 retries (1 + 2 + .. + 32 seconds).
         assert.equal(JSON.parse(find(ResourceTypes.stateMachine, "booking-repair-machine").inputs.definition).States["Cancel Hotel"].Retry[0].MaxAttempts, 6);
