@@ -43,7 +43,8 @@ describe("npm start's banner", function () {
         for (const entry of provisioned) assert.ok(verbose.includes(`      ${entry.name}: ${entry.local}`), `${entry.type} ${entry.name}`);
         for (const entry of notProvisioned) assert.ok(verbose.includes(entry.name), `${entry.type} ${entry.name}`);
         for (const warning of warnings) assert.ok(verbose.includes(warning));
-        for (const [name, value] of Object.entries(booted.cloud.outputs)) assert.ok(verbose.includes(`  ${name}: ${value}`), name);
+        // A string as it is, data (the startRequest output) as JSON.
+        for (const [name, value] of Object.entries(booted.cloud.outputs)) assert.ok(verbose.includes(`  ${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`), name);
         for (const url of Object.keys(booted.cloud.routes)) assert.ok(verbose.includes(`  ${url}: `), url);
         assert.ok(curlLines(verbose).length > 3, "more requests than by default");
     });
