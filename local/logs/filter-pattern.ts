@@ -94,7 +94,8 @@ function comparison(input: string[], state: { at: number }, whole: string): Test
     const numeric = !raw.startsWith('"') && raw !== "" && !Number.isNaN(Number(raw));
     const wildcard = new RegExp(`^${expected.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
     const equals = (value: Record<string, unknown>) => {
-        const found = path.reduce<unknown>((node, key) => (typeof node === "object" && node !== null ? (node as Record<string, unknown>)[key] : undefined), value);
+        // Own members only: `$.constructor` names no field of an event that has none.
+        const found = path.reduce<unknown>((node, key) => (typeof node === "object" && node !== null && Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined), value);
         if (found === undefined || found === null) return false;
         return numeric ? Number(found) === Number(expected) : wildcard.test(String(found));
     };
