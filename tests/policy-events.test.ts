@@ -35,6 +35,8 @@ describe("the EventBridge pattern matcher", () => {
         ["$or, one alternative", { detail: { $or: [{ status: ["ABORTED"] }, { status: ["FAILED"], error: [{ prefix: "Saga." }] }] } }, true],
         ["$or, none", { detail: { $or: [{ status: ["ABORTED"] }, { status: ["TIMED_OUT"] }] } }, false],
         ["an operator it does not know (cidr): no match", { detail: { error: [{ cidr: "10.0.0.0/24" }] } }, false],
+        ["exists: false on a field every object inherits (constructor)", { detail: { constructor: [{ exists: false }] } }, true],
+        ["exists on a field every object inherits (toString)", { detail: { toString: [{ exists: true }] } }, false],
     ];
     for (const [name, pattern, expected] of cases) {
         it(`${expected ? "matches" : "does not match"}: ${name}`, () => assert.equal(matchesPattern(pattern as Record<string, unknown>, event), expected));

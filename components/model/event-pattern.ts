@@ -30,11 +30,12 @@ export function matchesPattern(pattern: Record<string, unknown>, event: unknown)
 
 function matchObject(pattern: Record<string, unknown>, value: unknown): boolean {
     if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-    const fields = value as Record<string, unknown>;
+    // Own fields only: a pattern may name `constructor`, which every object inherits.
+    const field = (key: string) => (Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined);
     return Object.entries(pattern).every(([key, sub]) => {
         if (key === "$or") return Array.isArray(sub) && sub.some((alternative) => isObject(alternative) && matchObject(alternative, value));
-        if (Array.isArray(sub)) return sub.some((matcher) => matchOne(matcher, fields[key]));
-        if (isObject(sub)) return matchObject(sub, fields[key]);
+        if (Array.isArray(sub)) return sub.some((matcher) => matchOne(matcher, field(key)));
+        if (isObject(sub)) return matchObject(sub, field(key));
         return false;
     });
 }
