@@ -145,208 +145,301 @@ export const STOPPING_MESSAGE = "The local cloud is stopping: it takes no new re
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
     const started = Date.now();
     const log = options.log ?? ((line: string) => console.log(line));
+    const settings = readStack(options);
+    const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
+    const host = await openPort(options.port ?? 3000, dataDir, log, options.connectionLimits);
+    try {
+        const services = await startServices(options, settings, dataDir, host, log);
+        const outputs = await deployProgram(settings, (args) => services.provisioner.newResource(args));
+        services.stepFunctions.validateDefinitions();
+        services.stepFunctions.restore(services.store?.load() ?? { closed: [] });
+        const served = serveServices(host.server, services, settings, outputs, log);
+        const resumed = resumeWork(services, log);
+        return cloudOf({ started, settings, dataDir, outputs, host, services, served, resumed });
+    } catch (error) {
+        await host.stopAll();
+        throw error;
+    }
+}
+
+/** The stack's configuration, refused before anything starts when it lacks a required value (as the Pulumi CLI refuses it). */
+function readStack(options: LocalCloudOptions): ProjectSettings {
     const settings = loadProjectSettings(options.programDir ?? process.cwd(), options.stack ?? "dev", options.config);
-    // Before anything starts: the Pulumi CLI too refuses a stack that lacks a required value.
     const missing = missingConfigMessage(settings, startCommand(settings));
     if (missing) throw new ConfigError(missing);
-    const region = settings.config["aws:region"] ?? "us-east-1";
-    const arns = { region, account: LOCAL_ACCOUNT };
-    const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
+    return settings;
+}
 
-    // Before anything opens the folder's stores: a second cloud on it stops here, with who holds it.
+/** The port, and what stops everything started on it (each step undone in reverse). */
+interface Host {
+    server: LocalServer;
+    onStop(step: () => Promise<void>): void;
+    stopAll(): Promise<void>;
+}
+
+/** The data folder's lock (taken before anything opens its stores: a second cloud on it stops here, with who holds it), then the port. */
+async function openPort(port: number, dataDir: string | undefined, log: (line: string) => void, connectionLimits?: ConnectionLimits): Promise<Host> {
     const lock = dataDir ? DataLock.acquire(dataDir) : undefined;
     const cleanup: (() => Promise<void>)[] = [async () => lock?.release()];
     let server: LocalServer;
     try {
-        server = await LocalServer.listen(options.port ?? 3000, log, options.connectionLimits);
+        server = await LocalServer.listen(port, log, connectionLimits);
     } catch (error) {
         lock?.release();
         throw error;
     }
     lock?.describe(server.url);
     cleanup.push(() => server.close());
-    const stopAll = async () => {
-        for (const step of cleanup.splice(0).reverse()) await step().catch((error) => log(`While stopping: ${(error as Error).message}`));
+    return {
+        server,
+        onStop: (step) => void cleanup.push(step),
+        stopAll: async () => {
+            for (const step of cleanup.splice(0).reverse()) await step().catch((error) => log(`While stopping: ${(error as Error).message}`));
+        },
     };
-    try {
-        const iam = new IamGate({ mode: options.iam ?? "enforce", account: LOCAL_ACCOUNT, region, log });
-        const dynamo = await LocalDynamoDb.start(iam, dataDir);
-        cleanup.push(() => dynamo.close());
-        const store = dataDir ? new ExecutionStore(dataDir, (line) => log(`Step Functions data: ${line}`)) : undefined;
-        const metrics = new CloudMetrics();
-        // Every Lambda request goes through here, whoever makes it: a state machine or the API.
-        const invoke = (fn: LocalFunction, event: unknown) => {
-            metrics.countInvocation(fn.spec.name);
-            return fn.invoke(event);
-        };
-        const logSagaEvent = sagaLogger(log, (stateMachineArn) => stepFunctions.machines.get(stateMachineArn)?.tags?.[Tags.role] === REPAIR_ROLE);
-        let provisioner: Provisioner | undefined;
-        // Step Functions tells EventBridge of every execution's status changes, as on AWS.
-        const events = new LocalEventBridge({
-            targets: eventTargets(() => provisioner!, invoke, iam),
-            retryIntervalMs: options.retryIntervalMs,
-            dataDir,
-            log,
-            scheduleEveryMs: options.scheduleEveryMs,
-        });
-        const logs = new LocalLogs({ region, account: LOCAL_ACCOUNT, dataDir, log });
-        const stepFunctions = new StepFunctionsService({
-            region,
-            ...(options.expressDuplicates ? { expressDuplicates: { probability: options.expressDuplicates, random: draws(options.randomSeed, "express-duplicates") } } : {}),
-            onDuplicate: (execution, late) => log(`EXPRESS: ${execution.name} runs a second time (${late ? "late, after it ended" : "concurrently"}), as at-least-once allows: ${execution.executionArn}`),
-            targets: taskTargets(() => provisioner!, invoke, iam, (operation, request) => {
-                // Billed as any DynamoDB request is.
-                metrics.countDynamoDbRequest(operation);
-                return dynamo.call(operation, request);
-            }),
-            retryIntervalMs: options.retryIntervalMs,
-            onEvent: (execution, event) => {
-                metrics.countExecutionEvent(execution, event);
-                logSagaEvent(execution, event);
-                // Status-change events are STANDARD's only: AWS sends none for EXPRESS executions.
-                if (event.type === "ExecutionStarted" && !stepFunctions.isExpress(execution.stateMachineArn)) events.put(executionStatusChange(execution, arns));
-            },
-            onClosed: (execution) => {
-                if (!stepFunctions.isExpress(execution.stateMachineArn)) events.put(executionStatusChange(execution, arns));
-                else metrics.countExpressExecutionClosed(execution);
-            },
-            // Step Functions writes the execution's events to its machine's log group, at its level.
-            onHistory: (machine, execution, added, run) => {
-                const group = machine.logging && logs.groupOfArn(machine.logging.logGroupArn);
-                if (!group) return;
-                const records = executionLogEvents(machine.logging!, execution, added);
-                if (records.length > 0) logs.put(group.logGroupName, executionLogStream(machine.name, execution, run), records);
-            },
-            store,
-        });
-        const gateway = new ApiGatewayService({
-            accountId: LOCAL_ACCOUNT,
-            region,
-            iam,
-            invoke: (arn, event) => {
-                const fn = findFunction(provisioner!.functions, arn);
-                return fn && invoke(fn, event);
-            },
-            log: (line) => log(`api ${line}`),
-        });
-        const environment = functionEnvironment(region, server.url, options.functionLogLevel ?? "warn");
-        provisioner = new Provisioner({
-            stack: settings.stack,
-            arns,
-            baseUrl: server.url,
-            dataDir,
-            dynamo,
-            stepFunctions,
-            gateway,
-            events,
-            logs,
-            iam,
-            functionHost: {
-                projectRoot: settings.programDir,
-                serviceDoor: { port: server.port, path: server.functionDoor },
-                environment,
-                randomSeed: options.randomSeed,
-                onLog: options.onFunctionLog ?? ((name, line) => log(formatFunctionLog(name, line))),
-            },
-        });
-        const functions = provisioner.functions;
-        // Reversed when stopping: executions end first, then the functions they call, then the stores.
-        cleanup.push(async () => void (await Promise.all([...functions.values()].map((fn) => fn.stop()))));
-        cleanup.push(async () => void (await stepFunctions.stop()));
+}
 
-        const outputs = await deployProgram(settings, (args) => provisioner!.newResource(args));
-        stepFunctions.validateDefinitions();
-        stepFunctions.restore(store?.load() ?? { closed: [] });
-        const queues = () => [...provisioner!.queues.values()];
-        const resources = {
-            provisioned: provisioner.provisioned,
-            notProvisioned: provisioner.notProvisioned,
-            components: provisioner.components,
-            warnings: provisioner.warnings,
-        };
-        const routes = routesOf(gateway, server.url);
-        const admission = new Admission(gateway, stepFunctions);
-        server.serve({
-            dynamo: metrics.countingDynamoDb(dynamo.handle),
-            iam,
-            stepFunctions,
-            gateway,
+/** The local services, wired to one another as AWS wires them, and the provisioner that deploys the program onto them. */
+interface Services {
+    region: string;
+    iam: IamGate;
+    dynamo: LocalDynamoDb;
+    store?: ExecutionStore;
+    metrics: CloudMetrics;
+    events: LocalEventBridge;
+    logs: LocalLogs;
+    stepFunctions: StepFunctionsService;
+    gateway: ApiGatewayService;
+    provisioner: Provisioner;
+    environment: Record<string, string>;
+}
+
+/** Every local service, started in the order they depend on one another (the provisioner last: it deploys onto all of them). */
+async function startServices(options: LocalCloudOptions, settings: ProjectSettings, dataDir: string | undefined, host: Host, log: (line: string) => void): Promise<Services> {
+    const region = settings.config["aws:region"] ?? "us-east-1";
+    const arns = { region, account: LOCAL_ACCOUNT };
+    const iam = new IamGate({ mode: options.iam ?? "enforce", account: LOCAL_ACCOUNT, region, log });
+    const dynamo = await LocalDynamoDb.start(iam, dataDir);
+    host.onStop(() => dynamo.close());
+    const store = dataDir ? new ExecutionStore(dataDir, (line) => log(`Step Functions data: ${line}`)) : undefined;
+    const metrics = new CloudMetrics();
+    // Every Lambda request goes through here, whoever makes it: a state machine or the API.
+    const invoke = (fn: LocalFunction, event: unknown) => {
+        metrics.countInvocation(fn.spec.name);
+        return fn.invoke(event);
+    };
+    let provisioner: Provisioner | undefined;
+    // Step Functions tells EventBridge of every execution's status changes, as on AWS.
+    const events = new LocalEventBridge({
+        targets: eventTargets(() => provisioner!, invoke, iam),
+        retryIntervalMs: options.retryIntervalMs,
+        dataDir,
+        log,
+        scheduleEveryMs: options.scheduleEveryMs,
+    });
+    const logs = new LocalLogs({ region, account: LOCAL_ACCOUNT, dataDir, log });
+    const stepFunctions = stepFunctionsOf(options, { region, iam, dynamo, store, metrics, events, logs }, invoke, () => provisioner!, log);
+    const gateway = new ApiGatewayService({
+        accountId: LOCAL_ACCOUNT,
+        region,
+        iam,
+        invoke: (arn, event) => {
+            const fn = findFunction(provisioner!.functions, arn);
+            return fn && invoke(fn, event);
+        },
+        log: (line) => log(`api ${line}`),
+    });
+    const environment = functionEnvironment(region, host.server.url, options.functionLogLevel ?? "warn");
+    provisioner = new Provisioner({
+        stack: settings.stack,
+        arns,
+        baseUrl: host.server.url,
+        dataDir,
+        dynamo,
+        stepFunctions,
+        gateway,
+        events,
+        logs,
+        iam,
+        functionHost: {
+            projectRoot: settings.programDir,
+            serviceDoor: { port: host.server.port, path: host.server.functionDoor },
+            environment,
+            randomSeed: options.randomSeed,
+            onLog: options.onFunctionLog ?? ((name, line) => log(formatFunctionLog(name, line))),
+        },
+    });
+    const functions = provisioner.functions;
+    // Reversed when stopping: executions end first, then the functions they call, then the stores.
+    host.onStop(async () => void (await Promise.all([...functions.values()].map((fn) => fn.stop()))));
+    host.onStop(async () => void (await stepFunctions.stop()));
+    return { region, iam, dynamo, store, metrics, events, logs, stepFunctions, gateway, provisioner, environment };
+}
+
+/**
+ * Step Functions, wired as on AWS: its Tasks reach the deployed functions, queues and tables; every
+ * execution's events are counted, logged, written to its machine's log group, and its status
+ * changes sent to EventBridge.
+ */
+function stepFunctionsOf(
+    options: LocalCloudOptions,
+    { region, iam, dynamo, store, metrics, events, logs }: Pick<Services, "region" | "iam" | "dynamo" | "store" | "metrics" | "events" | "logs">,
+    invoke: (fn: LocalFunction, event: unknown) => ReturnType<LocalFunction["invoke"]>,
+    provisioner: () => Provisioner,
+    log: (line: string) => void,
+): StepFunctionsService {
+    const logSagaEvent = sagaLogger(log, (stateMachineArn) => stepFunctions.machines.get(stateMachineArn)?.tags?.[Tags.role] === REPAIR_ROLE);
+    const stepFunctions: StepFunctionsService = new StepFunctionsService({
+        region,
+        ...(options.expressDuplicates ? { expressDuplicates: { probability: options.expressDuplicates, random: draws(options.randomSeed, "express-duplicates") } } : {}),
+        onDuplicate: (execution, late) => log(`EXPRESS: ${execution.name} runs a second time (${late ? "late, after it ended" : "concurrently"}), as at-least-once allows: ${execution.executionArn}`),
+        targets: taskTargets(provisioner, invoke, iam, (operation, request) => {
+            // Billed as any DynamoDB request is.
+            metrics.countDynamoDbRequest(operation);
+            return dynamo.call(operation, request);
+        }),
+        retryIntervalMs: options.retryIntervalMs,
+        onEvent: (execution, event) => {
+            metrics.countExecutionEvent(execution, event);
+            logSagaEvent(execution, event);
+            // Status-change events are STANDARD's only: AWS sends none for EXPRESS executions.
+            if (event.type === "ExecutionStarted" && !stepFunctions.isExpress(execution.stateMachineArn)) events.put(executionStatusChange(execution, { region, account: LOCAL_ACCOUNT }));
+        },
+        onClosed: (execution) => {
+            if (!stepFunctions.isExpress(execution.stateMachineArn)) events.put(executionStatusChange(execution, { region, account: LOCAL_ACCOUNT }));
+            else metrics.countExpressExecutionClosed(execution);
+        },
+        // Step Functions writes the execution's events to its machine's log group, at its level.
+        onHistory: (machine, execution, added, run) => {
+            const group = machine.logging && logs.groupOfArn(machine.logging.logGroupArn);
+            if (!group) return;
+            const records = executionLogEvents(machine.logging!, execution, added);
+            if (records.length > 0) logs.put(group.logGroupName, executionLogStream(machine.name, execution, run), records);
+        },
+        store,
+    });
+    return stepFunctions;
+}
+
+/** What the port serves once the program is deployed, and what the cloud reports of it. */
+interface Served {
+    queues(): LocalQueue[];
+    resources: LocalCloud["resources"];
+    routes: Record<string, string[]>;
+    admission: Admission;
+}
+
+/** Every service on the one port, the inspection endpoint (/_local) beside them. */
+function serveServices(server: LocalServer, services: Services, settings: ProjectSettings, outputs: Record<string, unknown>, log: (line: string) => void): Served {
+    const { provisioner, gateway, stepFunctions, metrics, logs, events, dynamo, iam, region } = services;
+    const queues = () => [...provisioner.queues.values()];
+    const resources = {
+        provisioned: provisioner.provisioned,
+        notProvisioned: provisioner.notProvisioned,
+        components: provisioner.components,
+        warnings: provisioner.warnings,
+    };
+    const routes = routesOf(gateway, server.url);
+    const admission = new Admission(gateway, stepFunctions);
+    server.serve({
+        dynamo: metrics.countingDynamoDb(dynamo.handle),
+        iam,
+        stepFunctions,
+        gateway,
+        queues,
+        logs,
+        inspect: inspectHandler({
+            overview: () => ({ project: settings.project, stack: settings.stack, region, outputs, routes, ...resources }),
             queues,
+            metrics,
             logs,
-            inspect: inspectHandler({
-                overview: () => ({ project: settings.project, stack: settings.stack, region, outputs, routes, ...resources }),
-                queues,
-                metrics,
-                logs,
-                schedules: { list: () => events.schedules(), fire: (rule) => events.fire(rule) },
-                faults: (request, response) => serveFaults([...functions.values()], request, response, log),
-            }),
-        });
-        // Once the functions can reach the services through the port: the executions a stop or a
-        // crash left running continue.
-        const { resumed, abandoned } = stepFunctions.resume();
-        if (resumed.length > 0) log(`Resumed ${resumed.length} execution(s) left running when the local cloud last stopped: ${describePositions(resumed)}`);
-        for (const record of abandoned) log(`Could not resume the execution ${record.name}: ${record.cause}`);
-        const redelivered = events.resume();
-        if (redelivered > 0) log(`Delivering again ${redelivered} event(s) the local cloud had not finished delivering when it last stopped.`);
-        events.startSchedules();
-        let stopping: Promise<StopReport> | undefined;
-        let hurry = () => undefined as void;
-        const hurried = new Promise<void>((resolve) => (hurry = resolve));
-        const stopCloud = async (stop: StopOptions): Promise<StopReport> => {
-            // No event is delivered from now on (a repair started now would be refused): the data
-            // folder keeps the undelivered ones for the next start.
-            const eventsStopped = events.stop();
-            admission.close();
-            const before = new Set(stepFunctions.running().map((execution) => execution.executionArn));
-            const graceMs = stop.graceMs ?? 0;
-            if (graceMs > 0 && before.size > 0) {
-                const ends = Date.now() + graceMs;
-                stop.onWaiting?.(stepFunctions.running(), graceMs);
-                const report = setInterval(() => {
-                    const running = stepFunctions.running();
-                    if (running.length > 0) stop.onWaiting?.(running, Math.max(0, ends - Date.now()));
-                }, stop.reportEveryMs ?? 2000);
-                let timer: NodeJS.Timeout | undefined;
-                const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-                await Promise.race([stepFunctions.idle(), graceOver, hurried]);
-                clearInterval(report);
-                clearTimeout(timer);
-            }
-            await eventsStopped;
-            const { suspended, aborted } = await stepFunctions.stop();
-            await stopAll();
-            const left = [...suspended, ...aborted].filter((execution) => before.has(execution.executionArn)).length;
-            return { finished: before.size - left, suspended, aborted };
-        };
-        return {
-            url: server.url,
-            settings,
-            outputs,
-            resources,
-            routes,
-            functionEnvironment: environment,
-            deployMs: Date.now() - started,
-            queues: () => queues().map((queue) => queue.summary()),
-            metrics: () => metrics.snapshot(),
-            resetMetrics: () => metrics.reset(),
-            dataDir,
-            resumed,
-            running: () => stepFunctions.running(),
-            idle: () => settled(stepFunctions, events),
-            stop: (stop = {}) => (stopping ??= stopCloud(stop)),
-            hurry: () => hurry(),
-            loadFunctions: () => provisioner!.loadFunctions(),
-            stateMachine: (arn) => {
-                const machine = stepFunctions.machines.get(arn);
-                const group = machine?.logging && logs.groupOfArn(machine.logging.logGroupArn);
-                return machine && { type: machine.type, ...(group ? { logGroupName: group.logGroupName } : {}) };
-            },
-        };
-    } catch (error) {
-        await stopAll();
-        throw error;
-    }
+            schedules: { list: () => events.schedules(), fire: (rule) => events.fire(rule) },
+            faults: (request, response) => serveFaults([...provisioner.functions.values()], request, response, log),
+        }),
+    });
+    return { queues, resources, routes, admission };
+}
+
+/**
+ * Once the functions can reach the services through the port: the executions a stop or a crash
+ * left running continue, the events not yet delivered are delivered, the schedules start.
+ */
+function resumeWork({ stepFunctions, events }: Services, log: (line: string) => void): ExecutionPosition[] {
+    const { resumed, abandoned } = stepFunctions.resume();
+    if (resumed.length > 0) log(`Resumed ${resumed.length} execution(s) left running when the local cloud last stopped: ${describePositions(resumed)}`);
+    for (const record of abandoned) log(`Could not resume the execution ${record.name}: ${record.cause}`);
+    const redelivered = events.resume();
+    if (redelivered > 0) log(`Delivering again ${redelivered} event(s) the local cloud had not finished delivering when it last stopped.`);
+    events.startSchedules();
+    return resumed;
+}
+
+/** The running cloud, as its callers hold it; its stop refuses new work, gives running executions their grace, then stops everything. */
+function cloudOf(cloud: {
+    started: number;
+    settings: ProjectSettings;
+    dataDir: string | undefined;
+    outputs: Record<string, unknown>;
+    host: Host;
+    services: Services;
+    served: Served;
+    resumed: ExecutionPosition[];
+}): LocalCloud {
+    const { host, services, served } = cloud;
+    const { stepFunctions, events, metrics, provisioner, logs } = services;
+    let stopping: Promise<StopReport> | undefined;
+    let hurry = () => undefined as void;
+    const hurried = new Promise<void>((resolve) => (hurry = resolve));
+    const stopCloud = async (stop: StopOptions): Promise<StopReport> => {
+        // No event is delivered from now on (a repair started now would be refused): the data
+        // folder keeps the undelivered ones for the next start.
+        const eventsStopped = events.stop();
+        served.admission.close();
+        const before = new Set(stepFunctions.running().map((execution) => execution.executionArn));
+        const graceMs = stop.graceMs ?? 0;
+        if (graceMs > 0 && before.size > 0) {
+            const ends = Date.now() + graceMs;
+            stop.onWaiting?.(stepFunctions.running(), graceMs);
+            const report = setInterval(() => {
+                const running = stepFunctions.running();
+                if (running.length > 0) stop.onWaiting?.(running, Math.max(0, ends - Date.now()));
+            }, stop.reportEveryMs ?? 2000);
+            let timer: NodeJS.Timeout | undefined;
+            const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+            await Promise.race([stepFunctions.idle(), graceOver, hurried]);
+            clearInterval(report);
+            clearTimeout(timer);
+        }
+        await eventsStopped;
+        const { suspended, aborted } = await stepFunctions.stop();
+        await host.stopAll();
+        const left = [...suspended, ...aborted].filter((execution) => before.has(execution.executionArn)).length;
+        return { finished: before.size - left, suspended, aborted };
+    };
+    return {
+        url: host.server.url,
+        settings: cloud.settings,
+        outputs: cloud.outputs,
+        resources: served.resources,
+        routes: served.routes,
+        functionEnvironment: services.environment,
+        deployMs: Date.now() - cloud.started,
+        queues: () => served.queues().map((queue) => queue.summary()),
+        metrics: () => metrics.snapshot(),
+        resetMetrics: () => metrics.reset(),
+        dataDir: cloud.dataDir,
+        resumed: cloud.resumed,
+        running: () => stepFunctions.running(),
+        idle: () => settled(stepFunctions, events),
+        stop: (stop = {}) => (stopping ??= stopCloud(stop)),
+        hurry: () => hurry(),
+        loadFunctions: () => provisioner.loadFunctions(),
+        stateMachine: (arn) => {
+            const machine = stepFunctions.machines.get(arn);
+            const group = machine?.logging && logs.groupOfArn(machine.logging.logGroupArn);
+            return machine && { type: machine.type, ...(group ? { logGroupName: group.logGroupName } : {}) };
+        },
+    };
 }
 
 /**
