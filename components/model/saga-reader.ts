@@ -53,6 +53,16 @@ export function commentOf(state: AslState | undefined): { step: string; role: Ac
 /** Whether some Task of the definition names its saga step and role in its Comment. */
 export const hasSagaComments = (asl: Asl) => Object.values(asl.States).some((state) => commentOf(state) !== undefined);
 
+/**
+ * The one rule for whether a state machine is a saga: it is tagged as one (`tagged`), a function it
+ * invokes is tagged as a saga's (`invokesSagaFunction`: a stack policy knows the functions, a
+ * resource policy does not), its Tasks' Comments name saga steps, or its structure is one (a
+ * forward failure is caught and runs a compensation).
+ */
+export function isSagaMachine(reading: SagaReading, signs: { tagged: boolean; invokesSagaFunction?: boolean }): boolean {
+    return signs.tagged || signs.invokesSagaFunction === true || hasSagaComments(reading.asl) || reading.isSaga;
+}
+
 /** A Comment that means to name a step or role (it mentions the tags) but does not follow the convention. */
 const looksLikeSagaComment = (comment: unknown) =>
     typeof comment === "string" && (comment.includes(`${Tags.step}=`) || comment.includes(`${Tags.role}=`));

@@ -2,7 +2,7 @@
 // belongs to and the functions its Tasks invoke.
 import { Tags } from "../../components/model/conventions";
 import { Asl, invokedFunction, parseAsl } from "../../components/model/asl";
-import { hasSagaComments } from "../../components/model/saga-reader";
+import { isSagaMachine, readSaga } from "../../components/model/saga-reader";
 import { StackIndex, StackResource } from "./stack";
 import { UNKNOWN, Unknown, tagsOf } from "./values";
 import { ResourceTypes } from "../../components/model/resource-types";
@@ -13,7 +13,8 @@ export interface MachineReading {
     asl: Asl | Unknown | { error: string };
     /**
      * The saga it belongs to: its `saga:name` tag; else the saga of a tagged Lambda it invokes;
-     * else, when its Tasks' Comments name saga steps, its own name. Undefined: none of these.
+     * else, when it is a saga by its definition (the model's isSagaMachine), its own name.
+     * Undefined: it is no saga.
      */
     saga?: string;
     /** The functions its Tasks invoke (names or ARNs), when the definition is known. */
@@ -30,7 +31,7 @@ export function readMachines(stack: StackIndex): MachineReading[] {
         const saga =
             tagsOf(resource.props)[Tags.saga] ??
             invoked.map((fn) => stack.lambdaFor(fn)?.saga).find((s) => s !== undefined) ??
-            (isKnown(asl) && hasSagaComments(asl) ? resource.name : undefined);
+            (isKnown(asl) && isSagaMachine(readSaga(asl), { tagged: false }) ? resource.name : undefined);
         return { resource, asl, saga, invoked };
     });
 }

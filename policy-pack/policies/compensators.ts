@@ -34,7 +34,7 @@ export const sagaStepsHaveCompensators: StackValidationPolicy = {
                 continue;
             }
             const reading = readSaga(asl);
-            if (!reading.isSaga && saga === undefined) continue;
+            if (saga === undefined) continue;
             const { identify, messages } = identifyTasks(machine.name, asl, saga ?? machine.name, (state) => {
                 const fn = invokedFunction(asl.States[state]);
                 const lambda = fn === undefined ? undefined : stack.lambdaFor(fn);

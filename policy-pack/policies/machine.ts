@@ -1,7 +1,7 @@
 // Reading a state machine resource as a saga, shared by the definition-based policies.
 import { Tags } from "../../components/model/conventions";
 import { parseAsl } from "../../components/model/asl";
-import { SagaReading, hasSagaComments, readSaga } from "../../components/model/saga-reader";
+import { SagaReading, isSagaMachine, readSaga } from "../../components/model/saga-reader";
 import { NotKnownYet, Props, UNKNOWN, tagsOf } from "../analysis/values";
 
 /** Why a definition-based check could not run, for the advisory the policy SDK prints. */
@@ -11,8 +11,8 @@ export const definitionNotKnown = (machines: string[]) =>
 /**
  * The saga in a state machine's definition, or undefined when the machine is no saga (or its
  * definition does not parse: saga-steps-have-compensators reports that). Throws NotKnownYet
- * while the definition is unknown. A machine is a saga when it is tagged as one, when its Tasks'
- * Comments name saga steps, or when its structure is one (see readSaga).
+ * while the definition is unknown. Whether it is a saga: the model's isSagaMachine (a resource policy does not
+ * see the functions it invokes).
  */
 export function readMachine(name: string, props: Props): SagaReading | undefined {
     const definition = props.definition;
@@ -20,5 +20,5 @@ export function readMachine(name: string, props: Props): SagaReading | undefined
     const asl = parseAsl(definition);
     if ("error" in asl) return undefined;
     const reading = readSaga(asl);
-    return reading.isSaga || tagsOf(props)[Tags.saga] !== undefined || hasSagaComments(asl) ? reading : undefined;
+    return isSagaMachine(reading, { tagged: tagsOf(props)[Tags.saga] !== undefined }) ? reading : undefined;
 }
