@@ -426,6 +426,29 @@ describe("the console (npm start's page at /_console/)", function () {
             }
         });
 
+        it("says an EXPRESS machine's executions cannot be listed, as Step Functions answers for one, instead of failing", async () => {
+            const express = await page.context().newPage();
+            try {
+                // ListExecutions as AWS answers it for an EXPRESS machine (NOTES: LocalStack's recorded snapshot).
+                await express.route(`${booted.cloud.url}/`, async (route) => {
+                    if (route.request().method() !== "POST" || route.request().headers()["x-amz-target"] !== "AWSStepFunctions.ListExecutions") return route.fallback();
+                    await route.fulfill({
+                        status: 400,
+                        contentType: "application/x-amz-json-1.0",
+                        body: JSON.stringify({ __type: "com.amazonaws.swf.service.v2.model#StateMachineTypeNotSupported", message: "This operation is not supported by this type of state machine" }),
+                    });
+                });
+                await express.goto(`${booted.cloud.url}/_console/`);
+                await express.waitForSelector("body[data-ready]");
+                await until("the note", async () => (await express.locator("#list-note").innerText()).startsWith("An EXPRESS machine: Step Functions lists none of its executions"));
+                assert.equal(await express.locator("#execution-list li").count(), 0);
+                assert.doesNotMatch(await express.locator("#live").innerText(), /Cannot reach/);
+                assert.ok((await express.locator("#graph .node").count()) > 10, "its graph is drawn");
+            } finally {
+                await express.close();
+            }
+        });
+
         it("keeps its text at a contrast of 4.5:1 or more", async () => {
             // Measured in the page (these functions run there): WCAG's relative luminance of the
             // text's colour and of what is behind it (a state's shape for the graph's labels).

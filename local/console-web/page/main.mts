@@ -58,6 +58,8 @@ const page = {
     repairs: new Map<string, Related>(),
     selected: undefined as string | undefined,
     opened: undefined as number | undefined,
+    /** The machine's executions cannot be listed (EXPRESS). */
+    listless: false,
     /** The last id looked up and not found, and what the lookup said. */
     missed: undefined as { name: string; message: string } | undefined,
     /** The execution whose stop is being confirmed. */
@@ -144,8 +146,9 @@ function renderList(): void {
         const item = items.find((candidate) => candidate.name === row.dataset.name)!;
         row.querySelector(".took")!.textContent = duration((item.stopDate ?? Date.now() / 1000) * 1000 - item.startDate * 1000);
     }
-    byId("list-note").textContent =
-        page.missed && page.missed.name === find
+    byId("list-note").textContent = page.listless
+        ? "An EXPRESS machine: Step Functions lists none of its executions and keeps no history of them; they are in the machine's log group (GET /_local/logs/<group>), which the console does not read yet."
+        : page.missed && page.missed.name === find
             ? page.missed.message
             : page.executions.length === 0
             ? "No executions yet: start a saga."
@@ -285,7 +288,13 @@ function refresh(): Promise<void> {
     refreshing ??= (async () => {
         try {
             const machine = page.machine!;
-            const items = (await api.executions(machine.stateMachineArn, LIST_MAX)).map((item) => ({ ...item, stateMachineArn: machine.stateMachineArn }));
+            const listed = await api.executions(machine.stateMachineArn, LIST_MAX).catch((error: unknown) => {
+                // An EXPRESS machine: Step Functions keeps no list of its executions (nor their histories).
+                if (error instanceof ApiError && error.type === "StateMachineTypeNotSupported") return undefined;
+                throw error;
+            });
+            page.listless = listed === undefined;
+            const items = (listed ?? []).map((item) => ({ ...item, stateMachineArn: machine.stateMachineArn }));
             const unknown = items.filter((item) => item.status !== "RUNNING" && !page.closed.has(item.executionArn));
             await Promise.all(unknown.map((item) => describe(item)));
             if (page.machine !== machine) return;
