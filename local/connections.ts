@@ -9,7 +9,7 @@
 //   on Windows, that only they are told of: lambda/runtime.ts), not counted among the clients',
 //   so the sagas already running always finish, whatever the clients hold.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, unlinkSync } from "node:fs";
 import * as os from "node:os";
 import type { Socket } from "node:net";
 import * as path from "node:path";
@@ -77,6 +77,38 @@ export function overLimitAnswer(limits: ConnectionLimits): Buffer {
 export function functionDoorPath(port: number): string {
     const name = `saga-local-${process.pid}-${port}`;
     return process.platform === "win32" ? `\\\\?\\pipe\\${name}` : path.join(os.tmpdir(), `${name}.sock`);
+}
+
+const DOOR_FILE = /^saga-local-(\d+)-\d+\.sock$/;
+
+/** Removes the socket files of local clouds that are gone (killed before they could remove their own). */
+export function removeAbandonedDoors(directory = os.tmpdir()): void {
+    if (process.platform === "win32") return;
+    let names: string[];
+    try {
+        names = readdirSync(directory);
+    } catch {
+        return;
+    }
+    for (const name of names) {
+        const pid = Number(DOOR_FILE.exec(name)?.[1]);
+        if (!pid || pid === process.pid || processExists(pid)) continue;
+        try {
+            unlinkSync(path.join(directory, name));
+        } catch {
+            // Removed meanwhile, or not ours to remove.
+        }
+    }
+}
+
+function processExists(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (error) {
+        // EPERM: it exists, as another user's.
+        return (error as NodeJS.ErrnoException).code === "EPERM";
+    }
 }
 
 /**

@@ -7,7 +7,7 @@ import { createServer, IncomingMessage, RequestListener, Server, ServerResponse 
 import { unlinkSync } from "node:fs";
 import { AddressInfo, createServer as createNetServer, Server as NetServer, Socket } from "node:net";
 import { ApiGatewayService, GATEWAY_SHAPE } from "./apigateway/gateway";
-import { ConnectionGate, ConnectionLimits, defaultConnectionLimits, functionDoorPath } from "./connections";
+import { ConnectionGate, ConnectionLimits, defaultConnectionLimits, functionDoorPath, removeAbandonedDoors } from "./connections";
 import { isConsoleRequest, serveConsole } from "./console-web/route";
 import { DYNAMODB_SHAPE } from "./dynamodb/service";
 import { awsJson, currentRequest, failRequest, jsonAnswer, LOCAL_SHAPE, RequestScope, send, sendJson, ServiceShape, STEP_FUNCTIONS_SHAPE, withinRequest } from "./http";
@@ -200,6 +200,7 @@ export class LocalServer {
 
 /** Listens on a socket file (removing one a crashed process left) or a named pipe. */
 function listenOn(door: NetServer, doorPath: string): Promise<void> {
+    removeAbandonedDoors();
     removeSocketFile(doorPath);
     return new Promise<void>((resolve, reject) => {
         door.once("error", reject);

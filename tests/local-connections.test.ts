@@ -4,9 +4,12 @@
 // own and limits small enough to watch; the whole cloud under a lowered `ulimit -n` is
 // tests/system/connection-limits.test.ts.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect, Socket } from "node:net";
-import { clientConnectionLimit, ConnectionLimits } from "../local/connections";
+import * as os from "node:os";
+import * as path from "node:path";
+import { clientConnectionLimit, ConnectionLimits, removeAbandonedDoors } from "../local/connections";
 import { LocalServer } from "../local/server";
 
 const LIMITS: ConnectionLimits = { maxClientConnections: 3, headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 200, openFiles: 12 };
@@ -73,6 +76,20 @@ describe("the local cloud's connections (local/connections.ts)", () => {
         await kept.closed;
         assert.match(kept.received(), /still deploying/);
         await until("the idle connection uncounted", () => server.clientConnections === 0);
+    });
+
+    it("removes the socket files of clouds that are gone, and only those", () => {
+        if (process.platform === "win32") return;
+        const directory = mkdtempSync(path.join(os.tmpdir(), "doors-"));
+        try {
+            const gone = spawnSync(process.execPath, ["-e", ""]).pid;
+            const files = { gone: `saga-local-${gone}-3000.sock`, mine: `saga-local-${process.pid}-3001.sock`, living: `saga-local-${process.ppid}-3002.sock`, other: "other.sock" };
+            for (const file of Object.values(files)) writeFileSync(path.join(directory, file), "");
+            removeAbandonedDoors(directory);
+            assert.deepEqual(readdirSync(directory).sort(), [files.living, files.mine, files.other].sort());
+        } finally {
+            rmSync(directory, { recursive: true, force: true });
+        }
     });
 
     it("removes the door's socket file when it stops", async () => {
