@@ -66,7 +66,7 @@ describe("the local cloud's connections (local/connections.ts)", () => {
         const silent = [open({ port: server.port }), open({ port: server.port }), open({ port: server.port })];
         const started = Date.now();
         await Promise.all(silent.map((c) => c.closed));
-        assert.ok(Date.now() - started < 2000, `closed after ${Date.now() - started} ms`);
+        assert.ok(Date.now() - started < 5000, `closed after ${Date.now() - started} ms`);
         assert.match(silent[0].received(), /^HTTP\/1\.1 408 Request Timeout\r\n/);
         await until("no connection counted", () => server.clientConnections === 0);
 
