@@ -25,6 +25,8 @@ const WARNINGS_SHOWN = 3;
 export interface BannerOptions {
     /** What retries wait locally, in ms; undefined: the definition's own intervals. */
     retryIntervalMs?: number;
+    /** What a repair's retries wait locally, in ms (with retryIntervalMs); default retryIntervalMs. */
+    repairRetryIntervalMs?: number;
     dataDir?: string;
     /** How long a stop waits for running sagas; default 10. */
     graceSeconds?: number;
@@ -74,9 +76,7 @@ export function banner(cloud: LocalCloud, options: BannerOptions): string {
         "",
         ...(options.verbose ? verboseLines(cloud) : summaryLines(cloud)),
         `Config: ${Object.entries(printableConfig(settings)).map(([key, value]) => `${key}=${value}`).join(", ")}`,
-        options.retryIntervalMs === undefined
-            ? "Retries wait as the definition says."
-            : `Retries wait ${options.retryIntervalMs} ms here, not the definition's intervals (--retry-interval <ms>, or --retry-interval definition).`,
+        retryLine(cloud, options),
         dataLine(cloud),
         iamLine(iam),
         "",
@@ -262,4 +262,17 @@ function aligned(requests: [string, string][]): string[] {
 function expressLogs(cloud: LocalCloud, machineArn: string): { logGroupName?: string } | undefined {
     const machine = cloud.stateMachine(machineArn);
     return machine?.type === "EXPRESS" ? { ...(machine.logGroupName ? { logGroupName: machine.logGroupName } : {}) } : undefined;
+}
+
+/** What retries wait here, and how long a repair keeps retrying each compensation (its local horizon). */
+function retryLine(cloud: LocalCloud, options: BannerOptions): string {
+    if (options.retryIntervalMs === undefined) return "Retries wait as the definition says (a repair's up to its horizon).";
+    const repairMs = options.repairRetryIntervalMs ?? options.retryIntervalMs;
+    const attempts = Math.max(0, ...cloud.repairs().map((repair) => repair.maxAttempts));
+    const repair = attempts > 0 ? `; a repair's ${repairMs} ms, so it retries each compensation ${attempts} times over about ${duration((attempts * repairMs) / 1000)} (on AWS, up to its horizon)` : "";
+    return `Retries wait ${options.retryIntervalMs} ms here, not the definition's intervals${repair} (--retry-interval, --repair-retry-interval).`;
+}
+
+function duration(seconds: number): string {
+    return seconds < 120 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`;
 }

@@ -36,6 +36,8 @@ export interface CloudProcessOptions {
     config?: Record<string, string>;
     /** --retry-interval; default 0. */
     retryIntervalMs?: number;
+    /** --repair-retry-interval; default retryIntervalMs (npm start's own default, 15 s, is for people watching). */
+    repairRetryIntervalMs?: number;
     /** --grace, in seconds; default main.ts's. */
     graceSeconds?: number;
     /** --function-logs; default "off". */
@@ -79,6 +81,8 @@ export async function spawnCloud(options: CloudProcessOptions = {}): Promise<Clo
         String(options.port ?? 0),
         "--retry-interval",
         String(options.retryIntervalMs ?? 0),
+        "--repair-retry-interval",
+        String(options.repairRetryIntervalMs ?? options.retryIntervalMs ?? 0),
         "--function-logs",
         options.functionLogs ?? "off",
         ...(options.dataDir ? ["--data", options.dataDir] : []),

@@ -48,6 +48,13 @@ export interface LocalCloudOptions {
     config?: Record<string, string>;
     /** Milliseconds between retries of a state, instead of the definition's intervals. Default: keep them. */
     retryIntervalMs?: number;
+    /**
+     * With retryIntervalMs, the milliseconds between retries of a repair machine's states instead:
+     * its compensations retry up to the repair horizon (35 times for 24 hours), so `npm start`
+     * spaces them 15 s apart, and a repair keeps retrying long enough to end a fault by hand.
+     * Default: retryIntervalMs.
+     */
+    repairRetryIntervalMs?: number;
     /** AWS_LAMBDA_LOG_LEVEL of every function: which of their log lines are shown. Default "warn". */
     functionLogLevel?: string;
     /** Where the local cloud's lines go. Default: console.log. */
@@ -91,6 +98,8 @@ export interface LocalCloud {
     functionEnvironment: Record<string, string>;
     deployMs: number;
     queues(): QueueSummary[];
+    /** Each repair machine (tag saga:role=repair) and the most retries any of its states makes. */
+    repairs(): { machine: string; maxAttempts: number }[];
     /** What the services have done since start-up or the last reset (also GET /_local/metrics). */
     metrics(): MetricsSnapshot;
     /** Starts counting afresh; answers the counts until now (also DELETE /_local/metrics). */
@@ -299,6 +308,7 @@ function stepFunctionsOf(
             return dynamo.call(operation, request);
         }),
         retryIntervalMs: options.retryIntervalMs,
+        repairRetryIntervalMs: options.repairRetryIntervalMs,
         onEvent: (execution, event) => {
             metrics.countExecutionEvent(execution, event);
             logSagaEvent(execution, event);
@@ -425,6 +435,13 @@ function cloudOf(cloud: {
         functionEnvironment: services.environment,
         deployMs: Date.now() - cloud.started,
         queues: () => served.queues().map((queue) => queue.summary()),
+        repairs: () =>
+            [...stepFunctions.machines.values()]
+                .filter((machine) => machine.tags?.[Tags.role] === REPAIR_ROLE)
+                .map((machine) => ({
+                    machine: machine.name,
+                    maxAttempts: Math.max(0, ...Object.values(machine.host.definition.States).flatMap((state) => ((state as { Retry?: { MaxAttempts?: number }[] }).Retry ?? []).map((r) => r.MaxAttempts ?? 3))),
+                })),
         metrics: () => metrics.snapshot(),
         resetMetrics: () => metrics.reset(),
         dataDir: cloud.dataDir,

@@ -15,13 +15,45 @@ const OUTCOMES: Record<string, string> = {
     [SagaErrors.NeedsAttention]: "NEEDS ATTENTION: a compensation still failed at the repair horizon, on the needs-attention queue (GET /_local/queues)",
 };
 
-/** The lines of each execution's events; `isRepair` tells a repair machine's (it ends a saga late) from a saga's. */
+/**
+ * The lines of each execution's events; `isRepair` tells a repair machine's (it ends a saga late)
+ * from a saga's. A repair retries each compensation up to its horizon (35 times for 24 hours):
+ * its first failure is shown, then one line when the compensation ends (succeeded after n failed
+ * attempts, or still failing past the horizon), not one per retry.
+ */
 export function sagaLogger(log: (line: string) => void, isRepair: (stateMachineArn: string) => boolean): (execution: ExecutionRecord, event: EngineEvent) => void {
+    // A repair's failed attempts so far, per execution and state.
+    const failures = new Map<string, Map<string, { count: number; error: string }>>();
     return (execution, event) => {
         const repair = isRepair(execution.stateMachineArn);
         const saga = `${repair ? "repair of saga" : "saga"} ${execution.name}`;
         const elapsed = () => `${Date.now() - execution.startDate.getTime()} ms`;
         const stateName = event.state?.name ?? "";
+        if (repair) {
+            const states = failures.get(execution.executionArn) ?? failures.set(execution.executionArn, new Map()).get(execution.executionArn)!;
+            const failed = states.get(stateName);
+            switch (event.type) {
+                case "StateFailed":
+                    if (event.state?.type !== "Task") return;
+                    states.set(stateName, { count: (failed?.count ?? 0) + 1, error: String(event.Error) });
+                    return failed ? undefined : log(`${saga}   x  ${stateName} failed: ${event.Error}; retrying until it succeeds or its horizon ends (one line when it does)`);
+                case "StateRetried":
+                    return;
+                case "StateExited":
+                    if (!failed) return;
+                    states.delete(stateName);
+                    return log(`${saga}   ~  ${stateName} succeeded after ${failed.count} failed attempt${failed.count === 1 ? "" : "s"}`);
+                case "StateCaught":
+                    if (!failed) return;
+                    states.delete(stateName);
+                    return log(`${saga}   x  ${stateName} still failed after ${failed.count} attempts (${failed.error}): past the horizon, a person must act`);
+                case "ExecutionSucceeded":
+                case "ExecutionFailed":
+                case "ExecutionAborted":
+                case "ExecutionTimeout":
+                    failures.delete(execution.executionArn);
+            }
+        }
         switch (event.type) {
             case "ExecutionStarted":
                 return log(`${saga} started on ${execution.stateMachineArn.split(":").pop()}`);

@@ -29,6 +29,8 @@ const USAGE = `Usage: npm start -- [options]
                           secrets, which the local cloud cannot decrypt from a stack file
   --retry-interval <ms>   wait between retries locally, repairs' and asynchronous invocations' too (default 250),
                           or "definition" for the definition's intervals
+  --repair-retry-interval <ms>  wait between a repair's retries locally (default 15000): a repair retries each
+                          compensation up to its horizon (35 times for 24 hours), so it keeps going for minutes
   --schedules-every <ms>  fire every EventBridge schedule rule (rate(...), cron(...)) every <ms> instead of on its own
                           schedule (default: on its schedule, as EventBridge); POST /_local/schedules/<rule> fires one now
   --express-duplicates <p>  run an EXPRESS execution a second time with probability p (0 to 1; default 0), at once or
@@ -63,6 +65,7 @@ function options() {
             stack: { type: "string" },
             config: { type: "string", multiple: true },
             "retry-interval": { type: "string" },
+            "repair-retry-interval": { type: "string" },
             "schedules-every": { type: "string" },
             "express-duplicates": { type: "string" },
             "function-logs": { type: "string" },
@@ -83,6 +86,11 @@ function options() {
     const retryIntervalMs = retry === "definition" ? undefined : Number(retry);
     if (retryIntervalMs !== undefined && !(Number.isInteger(retryIntervalMs) && retryIntervalMs >= 0)) {
         throw new UsageError(`--retry-interval takes milliseconds (0 or more) or "definition", not "${retry}".`);
+    }
+    const repairRetry = values["repair-retry-interval"] ?? "15000";
+    const repairRetryIntervalMs = Number(repairRetry);
+    if (!(Number.isInteger(repairRetryIntervalMs) && repairRetryIntervalMs >= 0 && repairRetry.trim() !== "")) {
+        throw new UsageError(`--repair-retry-interval takes milliseconds (0 or more), not "${repairRetry}".`);
     }
     const every = values["schedules-every"];
     const scheduleEveryMs = every === undefined ? undefined : Number(every);
@@ -107,7 +115,7 @@ function options() {
     const config = parseConfigOverrides(values.config ?? []);
     const iam = (values.iam ?? "enforce") as IamMode;
     if (!IAM_MODES.includes(iam)) throw new UsageError(`--iam takes ${IAM_MODES.join(", ")}, not "${values.iam}".`);
-    return { programDir, port, dataDir: values.data, stack: values.stack, config, retryIntervalMs, scheduleEveryMs, expressDuplicates, functionLogLevel, onFunctionLog, graceSeconds, iam, verbose: values.verbose === true };
+    return { programDir, port, dataDir: values.data, stack: values.stack, config, retryIntervalMs, repairRetryIntervalMs, scheduleEveryMs, expressDuplicates, functionLogLevel, onFunctionLog, graceSeconds, iam, verbose: values.verbose === true };
 }
 
 /**

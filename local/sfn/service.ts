@@ -12,6 +12,7 @@ import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { executionArnOf, expressExecutionArnOf, isExpressExecutionArn, isStateMachineArn, parseExecutionArn } from "../../components/model/arns";
+import { REPAIR_ROLE, Tags } from "../../components/model/conventions";
 import { ExecutionHost, ExecutionPosition, LocalExecution } from "./execution";
 import type { ExecutionRecord, ExecutionStatus } from "./record";
 import { jsonDepthPast } from "../json-depth";
@@ -78,6 +79,11 @@ export interface StepFunctionsOptions {
     expressMaxSeconds?: number;
     targets: TaskTargets;
     retryIntervalMs?: number;
+    /**
+     * Milliseconds between retries of a repair machine's states (tag saga:role=repair), whose
+     * compensations retry up to the repair horizon; default retryIntervalMs.
+     */
+    repairRetryIntervalMs?: number;
     onEvent?(execution: ExecutionRecord, event: EngineEvent): void;
     /**
      * The history events an execution just added (what its machine's log group may receive);
@@ -187,7 +193,10 @@ export class StepFunctionsService {
                 roleArn: spec.roleArn,
                 region: this.options.region,
                 targets: this.options.targets,
-                retryIntervalMs: this.options.retryIntervalMs,
+                retryIntervalMs:
+                    spec.tags?.[Tags.role] === REPAIR_ROLE && this.options.retryIntervalMs !== undefined
+                        ? (this.options.repairRetryIntervalMs ?? this.options.retryIntervalMs)
+                        : this.options.retryIntervalMs,
                 maxSeconds,
                 onEvent: (execution, event) => this.options.onEvent?.(execution, event),
                 onHistory: (execution, events) => this.options.onHistory?.(machine, execution, events, this.keys.get(execution) ?? execution.executionArn),

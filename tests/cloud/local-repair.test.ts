@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { banner } from "../../local/banner";
 import { bootCloud, Booted } from "../../local/client";
 import { until } from "../support/until";
 import { LIVE_STATUSES } from "../../chaos/model";
@@ -104,6 +105,17 @@ describe("the repair on the local cloud", function () {
             assert.match(booted.lines.find((line) => line.startsWith(`repair of saga ${tripId} ROLLED BACK`)) ?? "", /^repair of saga \S+ ROLLED BACK, late: every compensation repaired in \d+ ms$/, tripId);
             assert.ok(!booted.lines.some((line) => line.startsWith(`saga ${tripId} SUCCEEDED`)), `${tripId}'s repair is not logged as the saga's success`);
         }
+        // A repair's retries: its first failure, then one summary line per compensation, never a line per retry.
+        const repairLines = booted.lines.filter((line) => line.startsWith("repair of saga repair-b "));
+        assert.deepEqual(repairLines.filter((line) => line.includes("retrying ") && !line.includes("retrying until")), [], "no line per retry");
+        const failedStates = repairLines.map((line) => / x {2}(.+) failed: /.exec(line)?.[1]).filter((state): state is string => state !== undefined);
+        assert.ok(failedStates.length > 0, repairLines.join("\n"));
+        assert.equal(new Set(failedStates).size, failedStates.length, `one failure line per compensation: ${failedStates.join(", ")}`);
+        for (const state of failedStates) {
+            const summaries = repairLines.filter((line) => line.includes(`~  ${state} succeeded after `));
+            assert.equal(summaries.length, 1, `${state}: ${repairLines.join("\n")}`);
+            assert.match(summaries[0], /succeeded after \d+ failed attempts?$/);
+        }
     });
 
     it("starts no repair for a clean rollback or a success", async () => {
@@ -161,6 +173,41 @@ describe("the repair on the local cloud", function () {
 
         it("needed no permission the stack does not grant: IAM, enforced, refused nothing", () => {
             assert.deepEqual([...firstLines, ...booted.lines].filter((line) => /^iam\b/.test(line)), []);
+        });
+    });
+
+    describe("with npm start's spacing of a repair's retries (repairRetryIntervalMs)", function () {
+        const REPAIR_MS = 250;
+        let spaced: Booted;
+        before(async () => {
+            spaced = await bootCloud({ config: FAULT_ON, retryIntervalMs: 0, repairRetryIntervalMs: REPAIR_MS });
+        });
+        after(() => spaced?.cloud.stop());
+
+        it("spaces a repair's retries as asked, while the saga's own retries keep retryIntervalMs, and the banner says how long a repair retries", async () => {
+            assert.equal((await spaced.client.start({ tripID: "spaced-a", runType: "failPayment" })).status, 202);
+            const repair = await until("the repair retrying", async () => {
+                const found = (await repairs(spaced)).get("spaced-a");
+                return found && (await failedAttempts(spaced, found.executionArn)) >= 3 && found;
+            }, 15_000);
+            const failedAt = async (executionArn: string) => {
+                const { body } = await spaced.client.stepFunctions("GetExecutionHistory", { executionArn, maxResults: 1000 });
+                return (body.events as { type: string; timestamp: number }[]).filter((e) => e.type === "TaskFailed").map((e) => e.timestamp * 1000);
+            };
+            const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]);
+            const repairGaps = gaps((await failedAt(repair.executionArn)).slice(0, 3));
+            assert.ok(repairGaps.every((gap) => gap >= REPAIR_MS - 5), `the repair's retries ${repairGaps.join(", ")} ms apart`);
+            const saga = await status(spaced, "spaced-a");
+            const sagaGaps = gaps((await failedAt(saga.executionArn)).slice(0, 3));
+            assert.ok(sagaGaps.some((gap) => gap < REPAIR_MS - 5), `the saga's own retries ${sagaGaps.join(", ")} ms apart`);
+            assert.equal((await spaced.client.setCompensationFailureRate(0)).status, 200);
+            await spaced.cloud.idle();
+            assert.equal((await status(spaced, "spaced-a")).outcome, "rolled_back");
+            // The reference program's 24-hour horizon: 35 retries, at npm start's 15 s, about 9 minutes.
+            assert.match(
+                banner(spaced.cloud, { retryIntervalMs: 250, repairRetryIntervalMs: 15_000 }),
+                /^Retries wait 250 ms here, not the definition's intervals; a repair's 15000 ms, so it retries each compensation 35 times over about 9 min \(on AWS, up to its horizon\) \(--retry-interval, --repair-retry-interval\)\.$/m,
+            );
         });
     });
 });
