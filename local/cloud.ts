@@ -365,6 +365,7 @@ function serveServices(server: LocalServer, services: Services, settings: Projec
             logs,
             schedules: { list: () => events.schedules(), fire: (rule) => events.fire(rule) },
             faults: (request, response) => serveFaults([...provisioner.functions.values()], request, response, log),
+            invocations: (name) => [...provisioner.functions.values()].find((fn) => fn.spec.name === name)?.invocations,
         }),
     });
     return { queues, resources, routes, admission };

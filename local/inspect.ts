@@ -14,8 +14,12 @@
 //   GET    /_local/logs/<group>   a group's events, oldest first, JSON messages parsed (`json`); the group
 //                                 name percent-encoded or not (/_local/logs//aws/vendedlogs/states/x);
 //                                 ?stream=<name or prefix*>&since=<epoch ms>&limit=<n> (the newest n)
+//   GET    /_local/functions/<name>/invocations  the function's newest invocations (at most 500), each
+//                                 with its request id, times, the SHA-256 of its event and the lines its
+//                                 code wrote; ?since=<epoch ms>&until=<epoch ms> keeps those that ran then
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson } from "./http";
+import type { InvocationRecord } from "./lambda/function";
 import type { LocalLogs } from "./logs/service";
 import type { CloudMetrics } from "./metrics";
 import type { LocalQueue } from "./sqs/queue";
@@ -28,6 +32,8 @@ export interface CloudView {
     faults(request: IncomingMessage, response: ServerResponse): Promise<void> | void;
     /** The log groups; none when absent. */
     logs?: LocalLogs;
+    /** Each function's remembered invocations, by the function's name; none when absent. */
+    invocations?(functionName: string): InvocationRecord[] | undefined;
     /** The EventBridge schedule rules; none when absent. */
     schedules?: {
         list(): { name: string; expression: string; nextFiring?: number }[];
@@ -61,6 +67,7 @@ export function inspectHandler(view: CloudView) {
         if (collection === "queues" && name === undefined && method === "GET") {
             return sendJson(response, 200, { queues: view.queues().map((queue) => queue.summary()) });
         }
+        if (collection === "functions" && name !== undefined && rest.length === 1 && rest[0] === "invocations" && method === "GET") return serveInvocations(view, name, response, url);
         if (collection === "queues" && name !== undefined && rest.length === 0) {
             let decoded: string;
             try {
@@ -74,9 +81,31 @@ export function inspectHandler(view: CloudView) {
             if (method === "DELETE") return sendJson(response, 200, { purged: queue.purge() });
         }
         sendJson(response, 404, {
-            message: "The local endpoints are GET /_local, GET /_local/queues, GET and DELETE /_local/queues/<name>, GET and DELETE /_local/metrics, GET and PUT /_local/faults, GET /_local/schedules, POST /_local/schedules/<rule>, GET /_local/logs, GET /_local/logs/<group>.",
+            message: "The local endpoints are GET /_local, GET /_local/queues, GET and DELETE /_local/queues/<name>, GET and DELETE /_local/metrics, GET and PUT /_local/faults, GET /_local/schedules, POST /_local/schedules/<rule>, GET /_local/logs, GET /_local/logs/<group>, GET /_local/functions/<name>/invocations.",
         });
     };
+}
+
+/** GET /_local/functions/<name>/invocations (see the top of this file). */
+function serveInvocations(view: CloudView, name: string, response: ServerResponse, url: URL): void {
+    let decoded: string;
+    try {
+        decoded = decodeURIComponent(name);
+    } catch {
+        return sendJson(response, 400, { message: `The function name in ${url.pathname} is not valid percent-encoding.` });
+    }
+    const invocations = view.invocations?.(decoded);
+    if (!invocations) return sendJson(response, 404, { message: `No function named ${decoded} runs here.` });
+    const bounds: Record<string, number> = {};
+    for (const key of ["since", "until"]) {
+        const value = url.searchParams.get(key);
+        if (value === null) continue;
+        if (!/^\d+$/.test(value)) return sendJson(response, 400, { message: `?${key} takes a whole number of epoch milliseconds, not "${value}".` });
+        bounds[key] = Number(value);
+    }
+    // Those that ran at some moment between since and until.
+    const selected = invocations.filter((record) => (bounds.since === undefined || (record.endedAt ?? Infinity) >= bounds.since) && (bounds.until === undefined || record.startedAt <= bounds.until));
+    sendJson(response, 200, { functionName: decoded, invocations: selected });
 }
 
 /** GET /_local/logs and GET /_local/logs/<group> (see the top of this file). */

@@ -50,6 +50,16 @@ export interface Overview {
     routes: Record<string, string[]>;
 }
 
+/** An invocation of a function, as GET /_local/functions/<name>/invocations answers it. */
+export interface Invocation {
+    requestId: string;
+    startedAt: number;
+    endedAt?: number;
+    eventSha256: string;
+    error?: string;
+    lines: { at: number; text: string }[];
+}
+
 export interface QueueMessage {
     messageId: string;
     sentAt: string;
@@ -115,6 +125,12 @@ export class ConsoleApi {
 
     async overview(): Promise<Overview> {
         return (await this.get<Overview>("/_local")).body;
+    }
+
+    /** A function's invocations that ran between two moments (epoch ms), with the lines their code wrote (the local cloud keeps them). */
+    async invocations(functionName: string, since: number, until: number): Promise<Invocation[] | undefined> {
+        const { status, body } = await this.get<{ invocations: Invocation[] }>(`/_local/functions/${encodeURIComponent(functionName)}/invocations?since=${Math.floor(since)}&until=${Math.ceil(until)}`);
+        return status === 200 ? body.invocations : undefined;
     }
 
     /** Every message of every queue: failure records among them. */

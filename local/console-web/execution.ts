@@ -55,6 +55,9 @@ export interface Attempt {
     endedAt?: number;
     error?: string;
     cause?: string;
+    /** The Lambda function a lambda:invoke Task called, and the event it sent it (JSON text). */
+    functionName?: string;
+    event?: string;
 }
 
 /**
@@ -121,7 +124,7 @@ export function visitsOf(events: HistoryEvent[]): Visit[] {
             const { output } = details(event, "stateExitedEventDetails");
             if (visit) Object.assign(visit, { exitedAt: at, result: lastAttempt()?.error !== undefined ? "caught" : "succeeded" }, typeof output === "string" ? { output } : {});
         } else if (event.type === "TaskScheduled") {
-            current()?.attempts.push({ startedAt: at });
+            current()?.attempts.push({ startedAt: at, ...invokedBy(details(event, "taskScheduledEventDetails")) });
         } else if (event.type === "TaskSucceeded") {
             endAttempt(event, "taskSucceededEventDetails");
         } else if (event.type === "TaskFailed") {
@@ -139,6 +142,16 @@ export function visitsOf(events: HistoryEvent[]): Visit[] {
         }
     }
     return visits;
+}
+
+/** The function and event of a lambda:invoke Task's attempt, from its TaskScheduled parameters. */
+function invokedBy(scheduled: Record<string, unknown>): Pick<Attempt, "functionName" | "event"> {
+    if (scheduled.resourceType !== "lambda" || scheduled.resource !== "invoke" || typeof scheduled.parameters !== "string") return {};
+    const parameters = parsed(scheduled.parameters) as { FunctionName?: unknown; Payload?: unknown };
+    if (typeof parameters !== "object" || parameters === null || typeof parameters.FunctionName !== "string") return {};
+    // A name, a partial ARN or an ARN, maybe with a version or alias: the function's name.
+    const name = /(?:^|:function:)([\w-]+)(?::[^:]+)?$/.exec(parameters.FunctionName)?.[1] ?? parameters.FunctionName;
+    return { functionName: name, event: JSON.stringify(parameters.Payload ?? null) };
 }
 
 const TRACE_KEYS = new Set(["trace", "stackTrace", "stack"]);

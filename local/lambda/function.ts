@@ -3,7 +3,7 @@
 // first invocation unless loaded before), and is invoked by message. Errors come back as Lambda
 // reports them: errorType, errorMessage, trace.
 import * as esbuild from "esbuild";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
@@ -51,6 +51,7 @@ export interface RuntimeError {
 
 export type FromRuntime =
     | { type: "ready" }
+    | { type: "log"; requestId: string; text: string }
     | ({ type: "init-error" } & RuntimeError)
     | { type: "result"; id: number; payload: string }
     | ({ type: "error"; id: number } & RuntimeError);
@@ -93,6 +94,24 @@ export interface FunctionHost {
 
 export type InvokeResult = { ok: true; payload: unknown } | { ok: false; error: RuntimeError };
 
+/** One invocation as the local cloud remembers it: when, for which event, what its code wrote. */
+export interface InvocationRecord {
+    requestId: string;
+    /** Epoch ms. */
+    startedAt: number;
+    endedAt?: number;
+    /** SHA-256 (hex) of the event as sent (JSON): tells apart invocations that overlap in time. */
+    eventSha256: string;
+    /** errorType of a failed invocation. */
+    error?: string;
+    /** Each line the code wrote while answering it, in order (at most MAX_RECORDED_LINES). */
+    lines: { at: number; text: string }[];
+}
+
+/** The newest invocations remembered per function, and lines per invocation: enough to read a saga's, bounded for a long run. */
+export const MAX_RECORDED_INVOCATIONS = 500;
+export const MAX_RECORDED_LINES = 200;
+
 type Pending = { resolve(result: InvokeResult): void; timer: NodeJS.Timeout };
 
 const STOPPED: RuntimeError = { errorType: "Runtime.ExitError", errorMessage: "The local cloud stopped.", trace: [] };
@@ -118,6 +137,9 @@ export class LocalFunction {
     private readonly pending = new Map<number, Pending>();
     private nextId = 0;
     private isStopped = false;
+    /** The newest invocations, oldest first (see InvocationRecord). */
+    readonly invocations: InvocationRecord[] = [];
+    private readonly byRequest = new Map<string, InvocationRecord>();
 
     constructor(
         readonly spec: FunctionSpec,
@@ -175,6 +197,7 @@ export class LocalFunction {
         this.forwardLines(worker.stderr);
         this.ready = new Promise((resolve) => {
             worker.on("message", (message: FromRuntime) => {
+                if (message.type === "log") return this.record(message.requestId, message.text);
                 if (message.type === "ready") resolve(undefined);
                 else if (message.type === "init-error") resolve(message);
                 else this.settle(message.id, message.type === "result" ? { ok: true, payload: JSON.parse(message.payload) } : { ok: false, error: message });
@@ -199,14 +222,25 @@ export class LocalFunction {
         if (initError) return { ok: false, error: initError };
         const id = this.nextId++;
         const requestId = randomUUID();
+        const eventText = JSON.stringify(event ?? null);
+        const record: InvocationRecord = { requestId, startedAt: Date.now(), eventSha256: createHash("sha256").update(eventText).digest("hex"), lines: [] };
+        this.invocations.push(record);
+        this.byRequest.set(requestId, record);
+        if (this.invocations.length > MAX_RECORDED_INVOCATIONS) this.byRequest.delete(this.invocations.shift()!.requestId);
         return new Promise<InvokeResult>((resolve) => {
             // A timed-out invocation is answered as Lambda answers it; its code is not interrupted.
             const timer = setTimeout(() => {
                 const message = `${requestId} Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`;
                 this.settle(id, { ok: false, error: { errorType: "Sandbox.Timedout", errorMessage: message, trace: [] } });
             }, this.spec.timeoutSeconds * 1000);
-            this.pending.set(id, { resolve, timer });
-            this.worker!.postMessage({ type: "invoke", id, requestId, event: JSON.stringify(event ?? null) });
+            this.pending.set(id, {
+                resolve: (result) => {
+                    Object.assign(record, { endedAt: Date.now() }, result.ok ? {} : { error: result.error.errorType });
+                    resolve(result);
+                },
+                timer,
+            });
+            this.worker!.postMessage({ type: "invoke", id, requestId, event: eventText });
         });
     }
 
@@ -235,6 +269,16 @@ export class LocalFunction {
         this.pending.delete(id);
         clearTimeout(pending.timer);
         pending.resolve(result);
+    }
+
+    /** Keeps what an invocation's code wrote, line by line. */
+    private record(requestId: string, text: string): void {
+        const record = this.byRequest.get(requestId);
+        if (!record) return;
+        const at = Date.now();
+        for (const line of text.split("\n")) {
+            if (line !== "" && record.lines.length < MAX_RECORDED_LINES) record.lines.push({ at, text: line });
+        }
     }
 
     private forwardLines(stream: Readable): void {

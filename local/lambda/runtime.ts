@@ -2,6 +2,7 @@
 // module-scope clients): loads the function's code archive from memory, then answers invocations
 // posted by LocalFunction. Bundled by esbuild at start-up and run as an `eval` worker, so it must
 // import nothing but Node's own modules (and types).
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import * as http from "node:http";
 import { createRequire } from "node:module";
@@ -79,6 +80,21 @@ function describeError(thrown: unknown): { errorType: string; errorMessage: stri
 
 const post = (message: FromRuntime) => parentPort!.postMessage(message);
 
+/**
+ * The invocation each write belongs to: what the code writes to stdout or stderr while it answers
+ * one (console.log included) is also posted with its request id, so the local cloud keeps each
+ * invocation's own lines, even when invocations overlap. The streams themselves are unchanged.
+ */
+const invocation = new AsyncLocalStorage<string>();
+for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+        const requestId = invocation.getStore();
+        if (requestId !== undefined) post({ type: "log", requestId, text: typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8") });
+        return write(chunk, ...rest);
+    }) as typeof stream.write;
+}
+
 function call(handler: Handler, event: unknown, context: object): Promise<unknown> {
     // A handler with three parameters answers through its callback, as on Lambda.
     if (handler.length >= 3) {
@@ -104,7 +120,7 @@ async function invoke(handler: Handler, message: Extract<ToRuntime, { type: "inv
         getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };
     try {
-        const result = await call(handler, JSON.parse(message.event), context);
+        const result = await invocation.run(message.requestId, () => call(handler, JSON.parse(message.event), context));
         post({ type: "result", id: message.id, payload: JSON.stringify(result ?? null) });
     } catch (error) {
         post({ type: "error", id: message.id, ...describeError(error) });

@@ -4,7 +4,7 @@
 // Chromium the browser tests are skipped, saying so; SAGA_REQUIRE_BROWSER=1 (CI) fails them instead.
 import "../support/aws-env";
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -84,6 +84,22 @@ describe("the console (npm start's page at /_console/)", function () {
             const overview = await new ConsoleApi(booted.cloud.url).overview();
             assert.deepEqual(programApiOf(overview), { apiPath: "/v1/", statusPath: "/v1/trips/{tripId}" });
             assert.deepEqual(startFormOf(overview), { idParameter: "tripID", runTypes: RUN_TYPES, described: true });
+        });
+
+        it("keeps each invocation's own log lines, by request id, for the function's attempt in the history", async () => {
+            const api = new ConsoleApi(booted.cloud.url);
+            const execution = (await api.executions(machineArn, 100)).find((e) => e.name === sagas.rolledBack)!;
+            const payment = visitsOf(await api.history<HistoryEvent>(execution.executionArn)).find((visit) => visit.name === "Take Payment")!;
+            const [attempt] = payment.attempts;
+            assert.match(attempt.functionName!, /^booking-payment-reserve/);
+            const invocations = await api.invocations(attempt.functionName!, attempt.startedAt - 1000, attempt.endedAt! + 1000);
+            const digest = createHash("sha256").update(attempt.event!).digest("hex");
+            const mine = invocations!.filter((invocation) => invocation.eventSha256 === digest);
+            assert.equal(mine.length, 1, "one invocation with this attempt's event");
+            assert.equal(mine[0].error, "PaymentFailed");
+            assert.match(mine[0].lines.map((line) => line.text).join("\n"), /"message":"Injecting a failure".*"runType":"failPayment"/);
+            assert.equal((await fetch(`${booted.cloud.url}/_local/functions/no-such-function/invocations`)).status, 404);
+            assert.equal((await fetch(`${booted.cloud.url}/_local/functions/${attempt.functionName}/invocations?since=yesterday`)).status, 400);
         });
 
         it("reads the path of a rolled-back saga from its execution history", async () => {
@@ -256,6 +272,9 @@ describe("the console (npm start's page at /_console/)", function () {
             await until("Take Payment opened", async () => (await page.locator("#state-details .state-view").getAttribute("data-state")) === "Take Payment");
             assert.equal(page.url(), `${booted.cloud.url}/_console/#/${machine}/${sagas.rolledBack}/3`);
             assert.match(await page.locator("#state-details .attempts").innerText(), /Attempt 1 .*: PaymentFailed: Failure injected on purpose by run type "failPayment"\./);
+            // Beside it, the lines the payment function wrote while it answered that attempt.
+            await until("the attempt's log", async () => (await page.locator("#state-details .attempts .log pre").count()) === 1);
+            assert.match(await page.locator("#state-details .attempts .log pre").innerText(), /"message":"Injecting a failure"/);
             assert.equal(JSON.parse(await page.locator('#state-details .value[data-label="State input"] pre').innerText()).trip_id, sagas.rolledBack);
             assert.match(await page.locator('#state-details .value[data-label="State output"] summary').innerText(), /State output \d+ fields/);
             assert.equal(await page.locator('#timeline tr[data-state="Take Payment"] a').getAttribute("aria-current"), "true");

@@ -2,7 +2,7 @@
 // repair and what it repairs), what went in and out, the state opened (from the graph or the
 // timeline), the timeline of the states it entered, the saga's records in the table (from the
 // status route) and its failure records (the queues' messages about this saga).
-import type { ExecutionItem, QueueMessage } from "../api";
+import type { ExecutionItem, Invocation, QueueMessage } from "../api";
 import { Attempt, causeLines, errorLine, OUTCOME_LABELS, reportLabel, retriesOf, SagaOutcome, StatusReport, Visit, VISIT_RESULT_LABELS } from "../execution";
 import { duration, h, table, valueView, when } from "./dom.mjs";
 
@@ -33,6 +33,8 @@ export interface ExecutionDetails {
     awaitingRepair: boolean;
     /** The order of the visit opened; none: no state opened. */
     opened?: number;
+    /** For each attempt of the opened visit, its function's invocation and the lines its code wrote; null: not found. */
+    attemptLogs?: (Invocation | null | undefined)[];
 }
 
 export interface DetailsActions {
@@ -92,6 +94,20 @@ function timeline(details: ExecutionDetails, actions: DetailsActions, now: numbe
 }
 
 /** What went in and out of one state entered, and each of its attempts. */
+/** The lines a function's code wrote while it answered one attempt (the local cloud keeps them per invocation). */
+function attemptLog(attempt: Attempt, invocation: Invocation | null | undefined): HTMLElement | undefined {
+    if (!attempt.functionName || invocation === undefined) return undefined;
+    if (invocation === null) return h("p", { class: "muted log-none" }, `No invocation of ${attempt.functionName} found for it.`);
+    const label = `Log of ${attempt.functionName}, request ${invocation.requestId}`;
+    if (invocation.lines.length === 0) return h("p", { class: "muted log-none", "data-request": invocation.requestId }, `${attempt.functionName} (request ${invocation.requestId}) wrote no line at the function's log level.`);
+    return h(
+        "details",
+        { class: "log", open: true, "data-request": invocation.requestId },
+        h("summary", {}, `${invocation.lines.length} ${invocation.lines.length === 1 ? "line" : "lines"} its code wrote (${attempt.functionName}, request ${invocation.requestId})`),
+        h("pre", { tabindex: "0", "aria-label": label }, invocation.lines.map((line) => line.text).join("\n")),
+    );
+}
+
 function stateView(details: ExecutionDetails, visit: Visit | undefined): HTMLElement {
     if (!visit) return h("p", { class: "muted" }, "Select a state in the graph or the timeline to see what went in and out of it.");
     const start = details.execution.startDate * 1000;
@@ -101,6 +117,7 @@ function stateView(details: ExecutionDetails, visit: Visit | undefined): HTMLEle
             { "data-attempt": i + 1, class: attempt.error !== undefined ? "failed" : undefined },
             h("span", { class: "attempt-head" }, `Attempt ${i + 1}`, ` at +${duration(attempt.startedAt - start)}`, attempt.endedAt !== undefined ? `, took ${duration(attempt.endedAt - attempt.startedAt)}` : ", running"),
             attempt.error !== undefined ? h("span", { class: "error attempt-error" }, ": ", errorLine(attempt.error, attempt.cause)) : h("span", { class: "result result-succeeded" }, ": succeeded"),
+            attemptLog(attempt, details.attemptLogs?.[i]),
         ),
     );
     return h(

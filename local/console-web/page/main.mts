@@ -5,9 +5,9 @@
 // (#/<machine>/<execution>/<state entered, by its order>), so the back button and a link work.
 import { executionArnOf } from "../../../components/model/arns";
 import { parseAsl } from "../../../components/model/asl";
-import { ApiError, ConsoleApi, ExecutionItem, StateMachineItem } from "../api";
+import { ApiError, ConsoleApi, ExecutionItem, Invocation, StateMachineItem } from "../api";
 import { outcomeOf } from "../../../components/model/outcomes";
-import { HistoryEvent, isFinal, OUTCOME_LABELS, SagaOutcome, StatusReport, visitsOf } from "../execution";
+import { HistoryEvent, isFinal, OUTCOME_LABELS, SagaOutcome, StatusReport, Visit, visitsOf } from "../execution";
 import { layoutMachine } from "../graph";
 import { ProgramApi, programApiOf, StartForm, startFormOf, statusPathOf } from "../program";
 import { ExecutionDetails, Related, renderDetails, sagaBadge } from "./details.mjs";
@@ -207,6 +207,26 @@ async function relatedOf(item: ExecutionItem, described: Described): Promise<Rel
     return related;
 }
 
+/** SHA-256 (hex) of a text, as the local cloud digests an invocation's event. */
+async function sha256(text: string): Promise<string> {
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+    return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** Each attempt's invocation: of its function, with its event, the one that started nearest the attempt. */
+async function attemptLogs(visit: Visit | undefined): Promise<(Invocation | null | undefined)[] | undefined> {
+    if (!visit || !visit.attempts.some((attempt) => attempt.functionName)) return undefined;
+    return Promise.all(
+        visit.attempts.map(async (attempt) => {
+            if (!attempt.functionName || attempt.event === undefined) return undefined;
+            const [found, digest] = await Promise.all([api.invocations(attempt.functionName, attempt.startedAt - 1000, (attempt.endedAt ?? Date.now()) + 1000), sha256(attempt.event)]);
+            const mine = (found ?? []).filter((invocation) => invocation.eventSha256 === digest);
+            mine.sort((a, b) => Math.abs(a.startedAt - attempt.startedAt) - Math.abs(b.startedAt - attempt.startedAt));
+            return found === undefined ? undefined : (mine[0] ?? null);
+        }),
+    );
+}
+
 async function describe(item: ExecutionItem): Promise<Described> {
     const known = page.closed.get(item.executionArn);
     if (known) return known;
@@ -236,6 +256,8 @@ async function loadDetails(): Promise<void> {
     if (page.selected !== item.name) return;
     if (status) page.reports.set(item.name, { answer: status, at: Date.now() });
     const visits = visitsOf(events);
+    const logs = await attemptLogs(visits.find((visit) => visit.order === page.opened));
+    if (page.selected !== item.name) return;
     const report = status?.report;
     const details: ExecutionDetails = {
         execution: { ...item, status: described.status },
@@ -251,8 +273,9 @@ async function loadDetails(): Promise<void> {
         // The saga has not had its last word, and no repair has taken it up yet.
         awaitingRepair: item.stateMachineArn === page.sagaMachine && page.repairMachine !== undefined && described.status !== "RUNNING" && report !== undefined && !isFinal(report) && related === undefined,
         opened: page.opened,
+        attemptLogs: logs,
     };
-    const key = JSON.stringify([item.executionArn, described.status, events.length, report, related, details.failures.length, page.opened]);
+    const key = JSON.stringify([item.executionArn, described.status, events.length, report, related, details.failures.length, page.opened, logs?.map((log) => log?.lines.length ?? String(log))]);
     if (key === page.shown) return;
     const focusedId = document.activeElement?.id;
     byId("execution-heading").textContent = `Execution ${item.name}`;
