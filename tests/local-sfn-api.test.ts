@@ -17,12 +17,12 @@ import {
     StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import assert from "node:assert/strict";
-import { ApiGatewayService } from "../local/apigateway/gateway";
-import { LocalServer } from "../local/server";
+import type { LocalServer } from "../local/server";
 import { StepFunctionsService } from "../local/sfn/service";
 import { lambdaTaskError } from "../local/sfn/tasks";
 import { operatorFetch } from "../local/client";
-import { allowEveryCall, iamGate } from "./support/iam";
+import { allowEveryCall } from "./support/iam";
+import { serveStepFunctions, ServedStepFunctions } from "./support/sfn-server";
 
 const MACHINE = "arn:aws:states:us-east-1:000000000000:stateMachine:probe";
 const DEFINITION = {
@@ -43,6 +43,7 @@ const DEFINITION = {
 };
 
 describe("the local Step Functions API (AWS JSON 1.0 over HTTP)", () => {
+    let served: ServedStepFunctions;
     let server: LocalServer;
     let sfn: SFNClient;
     /** Tasks whose input says `{ "hold": "<key>" }` wait until the test releases that key. */
@@ -75,22 +76,10 @@ describe("the local Step Functions API (AWS JSON 1.0 over HTTP)", () => {
         });
         service.createStateMachine({ name: "probe", arn: MACHINE, definition: JSON.stringify(DEFINITION), roleArn: "arn:aws:iam::000000000000:role/probe", type: "STANDARD" });
         service.validateDefinitions();
-        server = await LocalServer.listen(0, () => undefined);
-        server.serve({
-            dynamo: (_request, response) => response.writeHead(501).end(),
-            // Enforced: the SDK's signatures, by the operator's credentials, are verified.
-            iam: iamGate("enforce"),
-            stepFunctions: service,
-            gateway: new ApiGatewayService({ accountId: "000000000000", region: "us-east-1", iam: iamGate(), invoke: () => undefined, log: () => undefined }),
-            inspect: (_request, response) => void response.writeHead(404).end(),
-        });
-        sfn = new SFNClient({ endpoint: server.url });
+        served = await serveStepFunctions(service);
+        ({ server, sfn } = served);
     });
-    after(async () => {
-        sfn.destroy();
-        await service.stop();
-        await server.close();
-    });
+    after(async () => served?.close());
 
     it("starts an execution named by the caller, RUNNING while its task runs; the same name and input again is the same execution", async () => {
         const first = await start("same", { hold: "same" });

@@ -16,10 +16,9 @@ import {
     StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import assert from "node:assert/strict";
-import { ApiGatewayService } from "../local/apigateway/gateway";
-import { LocalServer } from "../local/server";
 import { SfnError, StepFunctionsService } from "../local/sfn/service";
-import { allowEveryCall, iamGate } from "./support/iam";
+import { allowEveryCall } from "./support/iam";
+import { serveStepFunctions, ServedStepFunctions } from "./support/sfn-server";
 
 const PREFIX = "arn:aws:states:us-east-1:000000000000";
 const ROLE = "arn:aws:iam::000000000000:role/probe";
@@ -27,7 +26,7 @@ const task = (extra: object = {}) => ({ StartAt: "Work", States: { Work: { Type:
 const INVALID_ARN = "Invalid Arn: 'Resource type not valid in this context: express'";
 
 describe("an EXPRESS state machine on the local Step Functions, answering as AWS does", () => {
-    let server: LocalServer;
+    let served: ServedStepFunctions;
     let sfn: SFNClient;
     let service: StepFunctionsService;
     /** Tasks whose input says `{ "hold": "<key>" }` wait until the test releases that key. */
@@ -60,21 +59,12 @@ describe("an EXPRESS state machine on the local Step Functions, answering as AWS
         });
         machine("fast", task());
         service.validateDefinitions();
-        server = await LocalServer.listen(0, () => undefined);
-        server.serve({
-            dynamo: (_request, response) => response.writeHead(501).end(),
-            iam: iamGate("enforce"),
-            stepFunctions: service,
-            gateway: new ApiGatewayService({ accountId: "000000000000", region: "us-east-1", iam: iamGate(), invoke: () => undefined, log: () => undefined }),
-            inspect: (_request, response) => void response.writeHead(404).end(),
-        });
-        sfn = new SFNClient({ endpoint: server.url });
+        served = await serveStepFunctions(service);
+        sfn = served.sfn;
     });
     after(async () => {
         for (const release of held.values()) release();
-        sfn.destroy();
-        await service.stop();
-        await server.close();
+        await served?.close();
     });
 
     it("starts a new execution for every StartExecution, a taken name included, each with an express ARN of its own", async () => {
