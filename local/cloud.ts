@@ -5,6 +5,7 @@
 // across restarts and crashes; a stop refuses new work and gives running executions a grace period.
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { ApiGatewayService } from "./apigateway/gateway";
 import { LOCAL_ACCOUNT } from "../components/model/arns";
@@ -12,6 +13,7 @@ import { ConfigError, loadProjectSettings, missingConfigMessage, ProjectSettings
 import { REPAIR_ROLE, Tags } from "../components/model/conventions";
 import type { ConnectionLimits } from "./connections";
 import { formatFunctionLog, sagaLogger } from "./console";
+import { DataFolder, readTableStore } from "./data-folder";
 import { DataLock } from "./data-lock";
 import { deployProgram } from "./deploy";
 import { LocalDynamoDb } from "./dynamodb/service";
@@ -21,7 +23,7 @@ import { sendJson } from "./http";
 import { inspectHandler } from "./inspect";
 import { IamGate, IamMode } from "./iam/gate";
 import { LocalFunction } from "./lambda/function";
-import { LocalLogs } from "./logs/service";
+import { LocalLogs, readKeptLog } from "./logs/service";
 import { executionLogEvents, executionLogStream } from "./logs/states";
 import { CloudMetrics, MetricsSnapshot } from "./metrics";
 import { Provisioner, ResourceEntry } from "./provision";
@@ -30,7 +32,7 @@ import type { ExecutionPosition } from "./sfn/execution";
 import { StepFunctionsService } from "./sfn/service";
 import { ExecutionStore } from "./sfn/store";
 import { lambdaTaskError, TaskTargets } from "./sfn/tasks";
-import type { LocalQueue, QueueSummary } from "./sqs/queue";
+import { LocalQueue, QueueSummary } from "./sqs/queue";
 
 export interface LocalCloudOptions {
     /** Default 3000; 0 picks a free port. */
@@ -156,12 +158,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const log = options.log ?? ((line: string) => console.log(line));
     const settings = readStack(options);
     const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
-    const host = await openPort(options.port ?? 3000, dataDir, log, options.connectionLimits);
+    // Before anything opens the folder's stores: its shape, whether it can be written (one line if not).
+    const folder = dataDir ? DataFolder.open(dataDir) : undefined;
+    const host = await openPort(options.port ?? 3000, folder, log, options.connectionLimits);
     try {
-        const services = await startServices(options, settings, dataDir, host, log);
+        const services = await startServices(options, settings, folder, host, log);
         const outputs = await deployProgram(settings, (args) => services.provisioner.newResource(args));
         services.stepFunctions.validateDefinitions();
-        services.stepFunctions.restore(services.store?.load() ?? { closed: [] });
+        services.stepFunctions.restore(services.kept);
         const served = serveServices(host.server, services, settings, outputs, log);
         const resumed = resumeWork(services, log);
         return cloudOf({ started, settings, dataDir, outputs, host, services, served, resumed });
@@ -183,13 +187,27 @@ function readStack(options: LocalCloudOptions): ProjectSettings {
 interface Host {
     server: LocalServer;
     onStop(step: () => Promise<void>): void;
-    stopAll(): Promise<void>;
+    /** Stops everything; `clean`: a stop the cloud was asked for, which seals the data folder (data-folder.ts). */
+    stopAll(options?: { clean?: boolean }): Promise<void>;
 }
 
-/** The data folder's lock (taken before anything opens its stores: a second cloud on it stops here, with who holds it), then the port. */
-async function openPort(port: number, dataDir: string | undefined, log: (line: string) => void, connectionLimits?: ConnectionLimits): Promise<Host> {
-    const lock = dataDir ? DataLock.acquire(dataDir) : undefined;
-    const cleanup: (() => Promise<void>)[] = [async () => lock?.release()];
+/**
+ * The data folder's lock (taken before anything opens its stores: a second cloud on it stops here,
+ * with who holds it), then the port. A clean stop seals the folder once the port is closed, before
+ * letting the folder go.
+ */
+async function openPort(port: number, folder: DataFolder | undefined, log: (line: string) => void, connectionLimits?: ConnectionLimits): Promise<Host> {
+    const lock = folder ? DataLock.acquire(folder.dir) : undefined;
+    let clean = false;
+    const seal = async () => {
+        if (!clean || !folder) return;
+        try {
+            folder.seal(await readTableStore(folder.dir));
+        } catch (error) {
+            log(`Could not seal the data folder ${folder.dir} (${(error as Error).message}): the next start cannot check it against this stop.`);
+        }
+    };
+    const cleanup: (() => Promise<void>)[] = [async () => lock?.release(), seal];
     let server: LocalServer;
     try {
         server = await LocalServer.listen(port, log, connectionLimits);
@@ -202,7 +220,8 @@ async function openPort(port: number, dataDir: string | undefined, log: (line: s
     return {
         server,
         onStop: (step) => void cleanup.push(step),
-        stopAll: async () => {
+        stopAll: async (options = {}) => {
+            clean = options.clean ?? false;
             for (const step of cleanup.splice(0).reverse()) await step().catch((error) => log(`While stopping: ${(error as Error).message}`));
         },
     };
@@ -214,6 +233,9 @@ interface Services {
     iam: IamGate;
     dynamo: LocalDynamoDb;
     store?: ExecutionStore;
+    /** What the data folder kept of Step Functions, read before the program deploys. */
+    kept: ReturnType<ExecutionStore["load"]>;
+    folder?: DataFolder;
     metrics: CloudMetrics;
     events: LocalEventBridge;
     logs: LocalLogs;
@@ -224,13 +246,15 @@ interface Services {
 }
 
 /** Every local service, started in the order they depend on one another (the provisioner last: it deploys onto all of them). */
-async function startServices(options: LocalCloudOptions, settings: ProjectSettings, dataDir: string | undefined, host: Host, log: (line: string) => void): Promise<Services> {
+async function startServices(options: LocalCloudOptions, settings: ProjectSettings, folder: DataFolder | undefined, host: Host, log: (line: string) => void): Promise<Services> {
+    const dataDir = folder?.dir;
     const region = settings.config["aws:region"] ?? "us-east-1";
     const arns = { region, account: LOCAL_ACCOUNT };
     const iam = new IamGate({ mode: options.iam ?? "enforce", account: LOCAL_ACCOUNT, region, log });
+    const { store, kept, onWriteFailed, dropped } = openDataFolder(folder, log);
+    if (folder) folder.verifySeal(await readTableStore(folder.dir));
     const dynamo = await LocalDynamoDb.start(iam, dataDir);
     host.onStop(() => dynamo.close());
-    const store = dataDir ? new ExecutionStore(dataDir, (line) => log(`Step Functions data: ${line}`)) : undefined;
     const metrics = new CloudMetrics();
     // Every Lambda request goes through here, whoever makes it: a state machine or the API.
     const invoke = (fn: LocalFunction, event: unknown) => {
@@ -243,6 +267,7 @@ async function startServices(options: LocalCloudOptions, settings: ProjectSettin
         targets: eventTargets(() => provisioner!, invoke, iam),
         retryIntervalMs: options.retryIntervalMs,
         dataDir,
+        onWriteFailed,
         log,
         scheduleEveryMs: options.scheduleEveryMs,
     });
@@ -264,6 +289,7 @@ async function startServices(options: LocalCloudOptions, settings: ProjectSettin
         arns,
         baseUrl: host.server.url,
         dataDir,
+        ...(folder ? { queueSettings: { warn: dropped("SQS"), onWriteFailed }, onTable: (name: string) => folder.tableCreated(name) } : {}),
         dynamo,
         stepFunctions,
         gateway,
@@ -282,7 +308,47 @@ async function startServices(options: LocalCloudOptions, settings: ProjectSettin
     // Reversed when stopping: executions end first, then the functions they call, then the stores.
     host.onStop(async () => void (await Promise.all([...functions.values()].map((fn) => fn.stop()))));
     host.onStop(async () => void (await stepFunctions.stop()));
-    return { region, iam, dynamo, store, metrics, events, logs, stepFunctions, gateway, provisioner, environment };
+    return { region, iam, dynamo, store, kept, folder, metrics, events, logs, stepFunctions, gateway, provisioner, environment };
+}
+
+/**
+ * The data folder's stores checked and read before anything is served (data-folder.ts): a damaged
+ * one stops the start here, named in one line; the Step Functions store is read now, restored once
+ * the program has deployed its machines. What a start drops (a write cut short by a crash, never
+ * acknowledged) is logged and listed in GET /_local/data; a write that fails is told once, and new
+ * work gets 503 until the folder can be written again.
+ */
+function openDataFolder(folder: DataFolder | undefined, log: (line: string) => void) {
+    const onWriteFailed = (error: unknown) => {
+        if (folder?.failedWrite(error)) {
+            log(
+                `The data folder ${folder.dir} cannot be written (${folder.status().unwritable?.reason}): new requests get 503 until it can; ` +
+                    "executions stop where their journals end and resume from there at the next start.",
+            );
+        }
+    };
+    const dropped = (service: string) => (line: string) => {
+        log(`${service} data: ${line}`);
+        folder?.droppedAtStart(`${service}: ${line}`);
+    };
+    if (!folder) return { store: undefined, kept: { closed: [], running: [] }, onWriteFailed, dropped };
+    const store = new ExecutionStore(folder.dir, dropped("Step Functions"), {
+        get closedExecutions() {
+            return folder.closedExecutions;
+        },
+        countClosed: (count) => folder.countClosed(count),
+        failedWrite: onWriteFailed,
+    });
+    const kept = store.load();
+    for (const file of keptFiles(folder.dir, "sqs")) new LocalQueue(path.basename(file, ".jsonl"), "", "", { file, warn: dropped("SQS") });
+    for (const file of keptFiles(folder.dir, "logs")) readKeptLog(file, dropped("CloudWatch Logs"));
+    return { store, kept, onWriteFailed, dropped };
+}
+
+/** The files of records of a store of the data folder (sqs, logs). */
+function keptFiles(dataDir: string, store: string): string[] {
+    const dir = path.join(dataDir, store);
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith(".jsonl")).map((name) => path.join(dir, name)) : [];
 }
 
 /**
@@ -341,7 +407,7 @@ interface Served {
 
 /** Every service on the one port, the inspection endpoint (/_local) beside them. */
 function serveServices(server: LocalServer, services: Services, settings: ProjectSettings, outputs: Record<string, unknown>, log: (line: string) => void): Served {
-    const { provisioner, gateway, stepFunctions, metrics, logs, events, dynamo, iam, region } = services;
+    const { provisioner, gateway, stepFunctions, metrics, logs, events, dynamo, iam, region, folder } = services;
     const queues = () => [...provisioner.queues.values()];
     const resources = {
         provisioned: provisioner.provisioned,
@@ -350,7 +416,7 @@ function serveServices(server: LocalServer, services: Services, settings: Projec
         warnings: provisioner.warnings,
     };
     const routes = routesOf(gateway, server.url);
-    const admission = new Admission(gateway, stepFunctions);
+    const admission = new Admission(gateway, stepFunctions, () => folder?.unwritableReason());
     server.serve({
         dynamo: metrics.countingDynamoDb(dynamo.handle),
         iam,
@@ -359,7 +425,8 @@ function serveServices(server: LocalServer, services: Services, settings: Projec
         queues,
         logs,
         inspect: inspectHandler({
-            overview: () => ({ project: settings.project, stack: settings.stack, region, outputs, routes, ...resources }),
+            overview: () => ({ project: settings.project, stack: settings.stack, region, outputs, routes, ...resources, data: folder?.status() ?? null }),
+            data: () => folder?.status(),
             queues,
             metrics,
             logs,
@@ -423,7 +490,7 @@ function cloudOf(cloud: {
         }
         await eventsStopped;
         const { suspended, aborted } = await stepFunctions.stop();
-        await host.stopAll();
+        await host.stopAll({ clean: true });
         const left = [...suspended, ...aborted].filter((execution) => before.has(execution.executionArn)).length;
         return { finished: before.size - left, suspended, aborted };
     };
@@ -473,12 +540,19 @@ class Admission {
     constructor(
         gateway: ApiGatewayService,
         private readonly stepFunctions: StepFunctionsService,
+        /** Why the data folder cannot be written now, or undefined. */
+        unwritable: () => string | undefined,
     ) {
         // The gateway is this cloud's own instance; its requests are counted and, once closed, refused here.
         const handle = gateway.handle.bind(gateway);
         gateway.handle = async (request: IncomingMessage, response: ServerResponse, url: URL) => {
             if (this.closed) {
                 return sendJson(response, 503, { message: STOPPING_MESSAGE }, { "x-amzn-errortype": "ServiceUnavailableException", connection: "close" });
+            }
+            const cannotWrite = unwritable();
+            if (cannotWrite !== undefined) {
+                const message = `The local cloud cannot write its data folder (${cannotWrite}): it takes no new requests until it can, so that none is acknowledged and then lost.`;
+                return sendJson(response, 503, { message }, { "x-amzn-errortype": "ServiceUnavailableException" });
             }
             this.apiRequests += 1;
             try {

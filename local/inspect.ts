@@ -1,5 +1,8 @@
 // The endpoints for people and tests looking inside the local cloud:
-//   GET    /_local                what was deployed: outputs, routes, provisioned and acknowledged resources
+//   GET    /_local                what was deployed: outputs, routes, provisioned and acknowledged resources;
+//                                 `data`: the data folder's status (data-folder.ts), null without one
+//   GET    /_local/data           the data folder's status alone: what its start dropped, whether it
+//                                 can be written now, whether the last stop's seal was verified
 //   GET    /_local/queues         every queue with its messages (the saga's failure records, what
 //                                 the functions sent through the SQS API)
 //   GET    /_local/queues/<name>  one queue (its `url` output points here)
@@ -18,6 +21,8 @@
 //                                 with its request id, times, the SHA-256 of its event and the lines its
 //                                 code wrote; ?since=<epoch ms>&until=<epoch ms> keeps those that ran then
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { UnpersistedWrite } from "./data-folder";
+import type { DataFolderStatus } from "./data-folder";
 import { sendJson } from "./http";
 import type { InvocationRecord } from "./lambda/function";
 import type { LocalLogs } from "./logs/service";
@@ -28,6 +33,8 @@ export interface CloudView {
     overview(): object;
     queues(): LocalQueue[];
     metrics: CloudMetrics;
+    /** The data folder's status; undefined: in memory. */
+    data(): DataFolderStatus | undefined;
     /** GET and PUT /_local/faults. */
     faults(request: IncomingMessage, response: ServerResponse): Promise<void> | void;
     /** The log groups; none when absent. */
@@ -51,6 +58,7 @@ export function inspectHandler(view: CloudView) {
         if (collection === "metrics" && name === undefined && method === "DELETE") return sendJson(response, 200, view.metrics.reset());
         if (collection === "faults" && name === undefined) return view.faults(request, response);
         if (collection === "logs" && method === "GET") return serveLogs(view.logs, response, url);
+        if (collection === "data" && name === undefined && method === "GET") return sendJson(response, 200, view.data() ?? null);
         if (collection === "schedules" && name === undefined && method === "GET") {
             return sendJson(response, 200, { schedules: (view.schedules?.list() ?? []).map((s) => ({ ...s, nextFiring: s.nextFiring && new Date(s.nextFiring).toISOString() })) });
         }
@@ -78,10 +86,17 @@ export function inspectHandler(view: CloudView) {
             const queue = view.queues().find((candidate) => candidate.name === decoded);
             if (!queue) return sendJson(response, 404, { message: `No queue named ${name}; GET /_local/queues lists them.` });
             if (method === "GET") return sendJson(response, 200, queue.summary());
-            if (method === "DELETE") return sendJson(response, 200, { purged: queue.purge() });
+            if (method === "DELETE") {
+                try {
+                    return sendJson(response, 200, { purged: queue.purge() });
+                } catch (error) {
+                    if (error instanceof UnpersistedWrite) return sendJson(response, 503, { message: error.message });
+                    throw error;
+                }
+            }
         }
         sendJson(response, 404, {
-            message: "The local endpoints are GET /_local, GET /_local/queues, GET and DELETE /_local/queues/<name>, GET and DELETE /_local/metrics, GET and PUT /_local/faults, GET /_local/schedules, POST /_local/schedules/<rule>, GET /_local/logs, GET /_local/logs/<group>, GET /_local/functions/<name>/invocations.",
+            message: "The local endpoints are GET /_local, GET /_local/data, GET /_local/queues, GET and DELETE /_local/queues/<name>, GET and DELETE /_local/metrics, GET and PUT /_local/faults, GET /_local/schedules, POST /_local/schedules/<rule>, GET /_local/logs, GET /_local/logs/<group>, GET /_local/functions/<name>/invocations.",
         });
     };
 }

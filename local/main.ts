@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { banner } from "./banner";
 import { describePositions, LocalCloud, startLocalCloud } from "./cloud";
 import { ConfigError, parseConfigOverrides } from "../harness/config";
+import { DataFolderError } from "./data-folder";
 import { DataDirInUseError } from "./data-lock";
 import { DeploymentError } from "./deploy";
 import { IAM_MODES, IamMode } from "./iam/gate";
@@ -179,8 +180,11 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
     const usage = error instanceof UsageError || String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS");
-    const known = usage || error instanceof PortInUseError || error instanceof ConfigError || error instanceof DeploymentError || error instanceof DataDirInUseError;
-    console.error(known ? (error as Error).message : error);
+    const known =
+        usage || error instanceof PortInUseError || error instanceof ConfigError || error instanceof DeploymentError || error instanceof DataDirInUseError || error instanceof DataFolderError;
+    // A file the system refused (a permission, a full disk): what and where, in one line; its stack says nothing more.
+    const systemRefusal = typeof (error as NodeJS.ErrnoException).code === "string" && typeof (error as NodeJS.ErrnoException).syscall === "string";
+    console.error(known ? (error as Error).message : systemRefusal ? `The local cloud could not start: ${(error as Error).message}` : error);
     if (usage) console.error(USAGE);
     process.exit(1);
 });

@@ -22,7 +22,7 @@ import type { LocalLogs } from "./logs/service";
 import { stateMachineLogging } from "./logs/states";
 import type { StepFunctionsService } from "./sfn/service";
 import { idOf } from "../harness/harness";
-import { LocalQueue } from "./sqs/queue";
+import { LocalQueue, QueueSettings } from "./sqs/queue";
 
 export interface ProvisionContext {
     stack: string;
@@ -31,6 +31,10 @@ export interface ProvisionContext {
     baseUrl: string;
     /** Where queues keep their messages across restarts; in memory when absent. */
     dataDir?: string;
+    /** With a data folder: how its queues report what they drop at start and writes that fail. */
+    queueSettings?: Pick<QueueSettings, "warn" | "onWriteFailed">;
+    /** With a data folder: told of each table it holds from now on (its manifest, local/data-folder.ts). */
+    onTable?(name: string): void;
     dynamo: LocalDynamoDb;
     stepFunctions: StepFunctionsService;
     gateway: ApiGatewayService;
@@ -158,6 +162,7 @@ export class Provisioner {
 
     private async table({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const { created } = await this.ctx.dynamo.createTable(physical, inputs);
+        this.ctx.onTable?.(physical);
         const arn = tableArn(this.ctx.arns, physical);
         const local = `DynamoDB table ${physical}${created ? "" : " (kept from the data folder)"}`;
         return this.done("aws:dynamodb/table:Table", name, local, physical, { ...declared, name: physical, arn });
@@ -208,7 +213,7 @@ export class Provisioner {
         const file = this.ctx.dataDir ? path.join(this.ctx.dataDir, "sqs", `${physical}.jsonl`) : undefined;
         if (file) fs.mkdirSync(path.dirname(file), { recursive: true });
         const fifo = inputs.fifoQueue === true;
-        this.queues.set(url, new LocalQueue(physical, url, arn, { fifo, contentBasedDeduplication: inputs.contentBasedDeduplication === true, file }));
+        this.queues.set(url, new LocalQueue(physical, url, arn, { fifo, contentBasedDeduplication: inputs.contentBasedDeduplication === true, file, ...this.ctx.queueSettings }));
         // A queue's ID is its URL.
         return this.done("aws:sqs/queue:Queue", name, `${url}${fifo ? " (FIFO)" : ""}`, url, { ...declared, name: physical, url, arn });
     }

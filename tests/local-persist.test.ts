@@ -14,6 +14,8 @@ import { hostname, tmpdir } from "node:os";
 import { createInterface } from "node:readline";
 import * as path from "node:path";
 import { DataDirInUseError, DataLock } from "../local/data-lock";
+import { DataFolderDamaged } from "../local/data-folder";
+import { encodeLine } from "../local/jsonl";
 import type { ExecutionRecord } from "../local/sfn/record";
 import { SfnError, StepFunctionsService } from "../local/sfn/service";
 import { ExecutionStore } from "../local/sfn/store";
@@ -184,7 +186,8 @@ describe("the local Step Functions service with a data folder: executions resume
         fs.appendFileSync(closedFile, '{"executionArn":"arn:aws:states:us-east-1:000000000000:execution:resume-probe:torn","na');
         const third = serviceOn(dataDir, {});
         assert.deepEqual(third.service.listExecutions(MACHINE).map((e) => e.name), ["order-8"]);
-        assert.ok(fs.readFileSync(closedFile, "utf8").endsWith("}\n"));
+        assert.ok(fs.readFileSync(closedFile, "utf8").endsWith("\n"));
+        assert.ok(!fs.readFileSync(closedFile, "utf8").includes(":torn"));
 
         // And for a queue's file: a message cut short was never sent.
         const queueFile = path.join(dataDir, "queue.jsonl");
@@ -217,14 +220,86 @@ describe("the local Step Functions service with a data folder: executions resume
         // Started long ago: its 600 s have passed by the next start.
         const file = journalOf(dataDir);
         const [head, ...rest] = fs.readFileSync(file, "utf8").split("\n");
-        const started = JSON.parse(head);
+        // Each line is a record and its checksum (local/jsonl.ts): rewritten as the cloud writes one.
+        const started = JSON.parse(head.replace(/\t[0-9a-f]{8}$/, ""));
         started.execution.startDate = new Date(Date.now() - 3_600_000).toISOString();
-        fs.writeFileSync(file, [JSON.stringify(started), ...rest].join("\n"));
+        fs.writeFileSync(file, [encodeLine(started).trimEnd(), ...rest].join("\n"));
         const third = serviceOn(dataDir, { work: hold, undo: hold });
         await third.service.idle();
         const record = third.service.describeExecution(arnOf("order-9"));
         assert.deepEqual([record.status, record.error, third.calls.work.length], ["TIMED_OUT", "States.Timeout", 0]);
         assert.deepEqual(historyOf(record).slice(-1), ["ExecutionTimedOut"]);
+    });
+
+    it("refuses to load a running execution's journal that is damaged, or whose definition is, naming the file and the execution", async () => {
+        const first = serviceOn(dataDir, { work: hold, undo: hold });
+        first.service.startExecution(MACHINE, "order-11", '{"n":11}');
+        await until(() => first.calls.work.length === 1, "the first attempt");
+        await first.service.stop();
+        const file = journalOf(dataDir);
+        const whole = fs.readFileSync(file, "utf8");
+        const [head, ...rest] = whole.split("\n");
+        const definition = path.join(dataDir, "stepfunctions", "definitions", fs.readdirSync(path.join(dataDir, "stepfunctions", "definitions"))[0]);
+        const definitionText = fs.readFileSync(definition, "utf8");
+        const refused = (damage: () => void, pattern: RegExp) => {
+            damage();
+            assert.throws(
+                () => serviceOn(dataDir, {}),
+                (error: Error) => error instanceof DataFolderDamaged && pattern.test(error.message) && !error.message.includes("\n"),
+            );
+            fs.writeFileSync(file, whole);
+            fs.writeFileSync(definition, definitionText);
+        };
+        refused(() => fs.writeFileSync(file, `${head}\nnull\n${rest.join("\n")}`), /running\/\w+\.jsonl line 2 of \d+ \(of a running execution's journal\) has no checksum/);
+        refused(() => fs.appendFileSync(file, encodeLine({})), /is no record of a running execution's journal: its events is missing/);
+        refused(() => fs.appendFileSync(file, encodeLine(null)), /null, not an object/);
+        const started = JSON.parse(head.replace(/\t[0-9a-f]{8}$/, ""));
+        refused(
+            () => fs.writeFileSync(file, [encodeLine({ execution: { ...started.execution, input: '{"n":' } }).trimEnd(), ...rest].join("\n")),
+            /line 1 of \d+ .* the execution it starts with: its input is not JSON; it held executionArn .*:order-11/,
+        );
+        refused(
+            () => fs.appendFileSync(file, encodeLine({ events: [{ id: 9, type: "TaskStateEntered", timestamp: "2026-01-01T00:00:00Z", stateEnteredEventDetails: { name: "Work", input: "{not json" } }] })),
+            /the input of the state entered by event 9 is not JSON/,
+        );
+        refused(() => fs.writeFileSync(definition, definitionText.slice(0, 50)), /definitions\/\w+\.json is damaged \(it is not JSON \(cut short or overwritten\)\); it held the definition the running execution order-11 runs on/);
+        refused(() => fs.rmSync(definition), /definitions\/\w+\.json is missing; it held the definition the running execution order-11 runs on/);
+        // Undamaged, it resumes.
+        const resumed = serviceOn(dataDir, { work: hold, undo: hold });
+        stopped.push(resumed.service);
+        assert.deepEqual(resumed.resumed.map((e) => e.name), ["order-11"]);
+    });
+
+    it("refuses a new execution whose journal cannot be written (503), and suspends one whose journal stops being writable", async () => {
+        const first = serviceOn(dataDir, { work: hold, undo: hold });
+        stopped.push(first.service);
+        first.service.startExecution(MACHINE, "order-12", "{}");
+        await until(() => first.calls.work.length === 1, "the first attempt");
+        // The running folder replaced by a file: no journal can be created there, nor appended to.
+        const running = path.join(dataDir, "stepfunctions", "running");
+        const journals = fs.readdirSync(running);
+        fs.renameSync(running, `${running}.aside`);
+        fs.writeFileSync(running, "");
+        try {
+            assert.throws(
+                () => first.service.startExecution(MACHINE, "order-13", "{}"),
+                (error: SfnError) => error.type === "ServiceUnavailable" && error.statusCode === 503 && /could not keep the execution order-13 in its data folder/.test(error.message),
+            );
+            assert.throws(() => first.service.describeExecution(arnOf("order-13")), (error: SfnError) => error.type === "ExecutionDoesNotExist");
+            // order-12's Task fails: its failure cannot be written, so it stops where its journal ends.
+            releaseHolds();
+            await first.service.idle();
+            assert.equal(first.service.describeExecution(arnOf("order-12")).status, "RUNNING");
+            assert.equal(first.calls.undo.length, 0, "nothing ran past what was written");
+            assert.ok(first.warnings.some((line) => /the execution stops where its journal ends/.test(line)), first.warnings.join("\n"));
+        } finally {
+            fs.rmSync(running);
+            fs.renameSync(`${running}.aside`, running);
+        }
+        assert.deepEqual(fs.readdirSync(running), journals);
+        const second = serviceOn(dataDir, { work: hold, undo: hold });
+        stopped.push(second.service);
+        assert.deepEqual(second.resumed.map((e) => e.name), ["order-12"]);
     });
 
     it("without a data folder keeps nothing: a stop aborts what runs", async () => {

@@ -21,7 +21,7 @@ import * as path from "node:path";
 import { matchesPattern } from "../../components/model/event-pattern";
 import { statusChangeEvent } from "../../components/model/status-change";
 import type { ArnContext } from "../../components/model/arns";
-import { readJsonLines } from "../jsonl";
+import { appendRecord, encodeLine, readRecords } from "../jsonl";
 import { Schedule, scheduledEvent } from "./schedule";
 import type { InvokeResult } from "../lambda/function";
 import type { ExecutionRecord } from "../sfn/record";
@@ -95,6 +95,8 @@ export interface EventBridgeOptions {
     retryIntervalMs?: number;
     /** Where pending events are kept across restarts; in memory when absent. */
     dataDir?: string;
+    /** Told when a write to the data folder fails. */
+    onWriteFailed?(error: unknown): void;
     log(line: string): void;
     /**
      * Fire every schedule rule every this many milliseconds instead of on its own schedule (tests,
@@ -134,7 +136,7 @@ export class LocalEventBridge {
     private readonly nextFirings = new Map<string, number>();
 
     constructor(private readonly options: EventBridgeOptions) {
-        if (options.dataDir) this.journal = new EventJournal(options.dataDir, (line) => options.log(`EventBridge data: ${line}`));
+        if (options.dataDir) this.journal = new EventJournal(options.dataDir, (line) => options.log(`EventBridge data: ${line}`), options.onWriteFailed);
         this.kept = this.journal?.load() ?? [];
     }
 
@@ -392,6 +394,7 @@ class EventJournal {
     constructor(
         dataDir: string,
         private readonly warn: (line: string) => void,
+        private readonly onWriteFailed?: (error: unknown) => void,
     ) {
         this.file = path.join(dataDir, "events", "pending.jsonl");
         fs.mkdirSync(path.dirname(this.file), { recursive: true });
@@ -400,13 +403,13 @@ class EventJournal {
     /** The events taken and not delivered, oldest first; the file then holds only those. */
     load(): BusEvent[] {
         const pending = new Map<string, BusEvent>();
-        for (const line of readJsonLines(this.file, this.warn) as { event?: BusEvent; delivered?: string }[]) {
+        for (const line of readRecords(this.file, { holds: "the events not yet delivered", check: pendingLine, warn: this.warn }) as { event?: BusEvent; delivered?: string }[]) {
             if (line.event) pending.set(line.event.id, line.event);
             if (line.delivered) pending.delete(line.delivered);
         }
         const events = [...pending.values()];
         const partial = `${this.file}.${process.pid}.tmp`;
-        fs.writeFileSync(partial, events.map((event) => `${JSON.stringify({ event })}\n`).join(""));
+        fs.writeFileSync(partial, events.map((event) => encodeLine({ event })).join(""));
         fs.renameSync(partial, this.file);
         return events;
     }
@@ -421,11 +424,21 @@ class EventJournal {
 
     private append(line: object): void {
         try {
-            fs.appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+            appendRecord(this.file, line);
         } catch (error) {
+            this.onWriteFailed?.(error);
             this.warn(`Could not write ${this.file} (${(error as Error).message}): an event may be delivered again, or not after a restart.`);
         }
     }
+}
+
+/** What a line of events/pending.jsonl must be: an event taken (with its id), or the id of one delivered. */
+function pendingLine(value: unknown): string | undefined {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return `${value === null ? "null" : typeof value}, not an object`;
+    const { event, delivered } = value as { event?: { id?: unknown }; delivered?: unknown };
+    if (typeof delivered === "string") return undefined;
+    if (typeof event === "object" && event !== null && typeof event.id === "string") return undefined;
+    return "neither an event with its id nor the id of one delivered";
 }
 
 /** The "Step Functions Execution Status Change" event of a local execution, as it is now. */

@@ -99,6 +99,9 @@ export class LocalExecution {
         resume?: ResumePoint,
     ) {
         this.record = record;
+        // Its journal can no longer be written (a read-only or full folder): it stops where the
+        // journal ends, kept as RUNNING, and resumes from there at the next start.
+        if (journal) journal.onFailure = () => this.suspend();
         const recorder = new HistoryRecorder(host.region, host.roleArn, (state) => resourceOf(definition, state), record.history);
         this.position = { name: record.name, executionArn: record.executionArn, startDate: record.startDate, failedAttempts: 0 };
         if (resume?.state) Object.assign(this.position, { state: resume.state, enteredAt: new Date(), failedAttempts: (resume.retryCounts ?? []).reduce((a, b) => a + b, 0) + (resume.lastFailure ? 1 : 0) });

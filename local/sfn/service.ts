@@ -19,6 +19,7 @@ import { jsonDepthPast } from "../json-depth";
 import type { StateMachineLogging } from "../logs/states";
 import type { EngineEvent, HistoryEvent } from "./history";
 import type { ExecutionStore, KeptExecution } from "./store";
+import { UnpersistedWrite } from "../data-folder";
 import { bindTasks, DefinitionLike, TaskTargets } from "./tasks";
 
 /** An error the Step Functions API answers with (its `__type`), with its HTTP status. */
@@ -299,7 +300,14 @@ export class StepFunctionsService {
 
     /** Starts an execution under this ARN (new: the caller checked). */
     private run(machine: LocalStateMachine, executionArn: string, name: string, input: string): ExecutionRecord {
-        const running = LocalExecution.start(machine.host, executionArn, name, input);
+        let running: LocalExecution;
+        try {
+            running = LocalExecution.start(machine.host, executionArn, name, input);
+        } catch (error) {
+            // Its journal could not be written: refused, never started unkept (local/sfn/store.ts).
+            if (error instanceof UnpersistedWrite) throw new SfnError("ServiceUnavailable", error.message, 503);
+            throw error;
+        }
         this.executions.set(executionArn, { record: running.record, running });
         this.keys.set(running.record, executionArn);
         if (machine.type === StateMachineTypes.EXPRESS) this.maybeDuplicate(machine, running);

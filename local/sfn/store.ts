@@ -7,13 +7,19 @@
 //                                         execution's next Task runs; the last line closes it
 //   stepfunctions/definitions/<sha>.json  the definitions executions run on: a resumed execution
 //                                         continues on the definition it started with, as on AWS
-// Every file is append-only. A line is a whole batch: a line cut short by a crash (the last one)
-// is dropped whole at the next start, and the file is cut back to its last whole line, so a
-// resumed execution continues from the last batch that was written entirely.
+// Every file is append-only. A line is a whole batch with its checksum (../jsonl.ts): a line cut
+// short by a crash (the last one) is dropped whole at the next start, and the file is cut back to
+// its last whole line, so a resumed execution continues from the last batch that was written
+// entirely; any other line that fails its checksum, or is not what the file holds, stops the start
+// with DataFolderDamaged, as does a definition that is missing or not one. Nothing damaged is loaded.
+// A new execution whose journal cannot be written is refused (UnpersistedWrite: StartExecution's
+// 503), never started unkept; an execution whose journal stops being writable is suspended where
+// its journal ends (it resumes from there at the next start).
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readJsonLines as readLines } from "../jsonl";
+import { DataFolderDamaged, UnpersistedWrite } from "../data-folder";
+import { appendRecord, hasFields, readRecords } from "../jsonl";
 import type { ExecutionRecord } from "./record";
 import type { HistoryEvent } from "./history";
 
@@ -36,16 +42,28 @@ interface ProgressLine {
     closed?: ClosedOutcome;
 }
 
+/** What the data folder recorded of this store (local/data-folder.ts's DataFolder). */
+export interface StoreLedger {
+    /** How many closed executions executions.jsonl holds at least; -1: never counted. */
+    readonly closedExecutions: number;
+    countClosed(count: number): void;
+    /** A write failed: the folder is told, to refuse new work until it can be written. */
+    failedWrite(error: unknown): void;
+}
+
 export class ExecutionStore {
     private readonly closedFile: string;
     private readonly runningDir: string;
     private readonly definitionsDir: string;
     private readonly definitionsKept = new Set<string>();
+    /** Records in executions.jsonl. */
+    private closedCount = 0;
 
     constructor(
         dataDir: string,
-        /** Where the store says what it had to repair or could not write. */
+        /** Where the store says what it dropped at start (writes cut short by a crash) or could not write. */
         private readonly warn: (line: string) => void,
+        private readonly ledger?: StoreLedger,
     ) {
         const dir = path.join(dataDir, "stepfunctions");
         this.closedFile = path.join(dir, "executions.jsonl");
@@ -57,10 +75,20 @@ export class ExecutionStore {
     /** Every execution kept: the closed ones, and the open ones to resume. */
     load(): { closed: ExecutionRecord[]; running: KeptExecution[] } {
         const closed = new Map<string, ExecutionRecord>();
-        for (const raw of readLines(this.closedFile, this.warn)) {
+        const lines = readRecords(this.closedFile, { holds: "closed executions", check: closedRecord, warn: this.warn });
+        for (const raw of lines) {
             const record = revive(raw as ExecutionRecord);
             closed.set(record.executionArn, record);
         }
+        this.closedCount = lines.length;
+        const expected = this.ledger?.closedExecutions ?? -1;
+        if (lines.length < expected) {
+            throw new DataFolderDamaged(
+                this.closedFile,
+                `holds ${lines.length} closed execution(s), and the data folder recorded at least ${expected} written there: it was cut or emptied, and the saga ids of the missing ones would be free again`,
+            );
+        }
+        if (expected === -1) this.ledger?.countClosed(lines.length);
         const running: KeptExecution[] = [];
         for (const file of fs.readdirSync(this.runningDir).filter((name) => name.endsWith(".jsonl"))) {
             const kept = this.readJournal(path.join(this.runningDir, file), closed);
@@ -69,19 +97,21 @@ export class ExecutionStore {
         return { closed: [...closed.values()], running };
     }
 
-    /** The journal of a new execution: its first line is written before StartExecution answers. */
+    /**
+     * The journal of a new execution: its first line is written before StartExecution answers.
+     * Throws UnpersistedWrite when it cannot be: the execution is then not started.
+     */
     open(record: ExecutionRecord, definition: string): ExecutionJournal {
-        const journal = new ExecutionJournal(this.journalFile(record.executionArn), this, this.warn);
-        let key: string;
+        const file = this.journalFile(record.executionArn);
         try {
-            key = this.keepDefinition(definition);
+            const key = this.keepDefinition(definition);
+            const { executionArn, stateMachineArn, name, input, startDate } = record;
+            appendRecord(file, { execution: { executionArn, stateMachineArn, name, input, startDate, definition: key } });
         } catch (error) {
-            journal.failed(error);
-            return journal;
+            this.ledger?.failedWrite(error);
+            throw new UnpersistedWrite(`the execution ${record.name}`, error);
         }
-        const { executionArn, stateMachineArn, name, input, startDate } = record;
-        journal.write({ execution: { executionArn, stateMachineArn, name, input, startDate, definition: key } });
-        return journal;
+        return new ExecutionJournal(file, this, this.warn);
     }
 
     /** The journal of a kept execution, to append to as it resumes. */
@@ -89,9 +119,16 @@ export class ExecutionStore {
         return new ExecutionJournal(this.journalFile(record.executionArn), this, this.warn);
     }
 
-    /** Keeps a closed execution for good (executions.jsonl). */
+    /** Keeps a closed execution for good (executions.jsonl), and counts it in the data folder's manifest. */
     saveClosed(record: ExecutionRecord): void {
-        fs.appendFileSync(this.closedFile, `${JSON.stringify(record)}\n`);
+        appendRecord(this.closedFile, record);
+        this.closedCount += 1;
+        this.ledger?.countClosed(this.closedCount);
+    }
+
+    /** A journal's write failed. */
+    failedWrite(error: unknown): void {
+        this.ledger?.failedWrite(error);
     }
 
     private journalFile(executionArn: string): string {
@@ -115,7 +152,11 @@ export class ExecutionStore {
 
     /** A journal as it was left: closed (moved to `closed`, the file removed), open, or unreadable. */
     private readJournal(file: string, closed: Map<string, ExecutionRecord>): KeptExecution | undefined {
-        const [first, ...rest] = readLines(file, this.warn);
+        const [first, ...rest] = readRecords(file, { holds: "a running execution's journal", check: journalLine, warn: this.warn });
+        if (first !== undefined && !("execution" in (first as object))) {
+            throw new DataFolderDamaged(file, `does not start with the execution it journals (its first line holds ${Object.keys(first as object).join(", ") || "nothing"})`);
+        }
+        if (rest.some((line) => "execution" in (line as object))) throw new DataFolderDamaged(file, "names its execution twice");
         const started = (first as StartedLine | undefined)?.execution;
         if (!started) {
             // Cut short while StartExecution was writing it: that call never answered.
@@ -139,10 +180,20 @@ export class ExecutionStore {
         }
         const definitionFile = path.join(this.definitionsDir, `${started.definition}.json`);
         if (!fs.existsSync(definitionFile)) {
-            this.warn(`Dropped the execution ${record.name}: its definition (${path.basename(definitionFile)}) is missing from the data folder.`);
-            return undefined;
+            throw new DataFolderDamaged(definitionFile, `is missing; it held the definition the running execution ${record.name} runs on`);
         }
-        return { record, definition: fs.readFileSync(definitionFile, "utf8") };
+        const definition = fs.readFileSync(definitionFile, "utf8");
+        if (sha256(definition) !== started.definition) {
+            let wrong = "its content is not the definition its name is the digest of";
+            try {
+                const parsed = JSON.parse(definition) as { States?: unknown };
+                if (typeof parsed?.States !== "object") wrong = "it is JSON, but no state machine definition";
+            } catch {
+                wrong = "it is not JSON (cut short or overwritten)";
+            }
+            throw new DataFolderDamaged(definitionFile, `is damaged (${wrong}); it held the definition the running execution ${record.name} runs on`);
+        }
+        return { record, definition };
     }
 }
 
@@ -194,21 +245,65 @@ export class ExecutionJournal {
         this.pending = [];
     }
 
-    write(line: StartedLine | ProgressLine): void {
+    /** Told when a write fails: the execution stops where its journal ends (suspended), to resume from there. */
+    onFailure?: () => void;
+
+    write(line: ProgressLine): void {
         if (this.detached || this.broken) return;
         try {
             // One write of one whole line: the kernel has it when this returns, so a killed
             // process loses nothing written (a power failure may lose what was not yet on disk).
-            fs.appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+            appendRecord(this.file, line);
         } catch (error) {
-            this.failed(error);
+            this.broken = true;
+            this.store.failedWrite(error);
+            this.warn(`Could not write ${this.file} (${(error as Error).message}): the execution stops where its journal ends, and resumes from there at the next start.`);
+            this.onFailure?.();
         }
     }
+}
 
-    /** Writing failed: the execution goes on without its journal. */
-    failed(error: unknown): void {
-        this.broken = true;
-        this.warn(`Could not write ${this.file} (${(error as Error).message}): this execution will not resume after a restart.`);
+/** What a line of executions.jsonl must be: a closed execution, whose input is JSON. */
+function closedRecord(value: unknown): string | undefined {
+    const wrong = hasFields({ executionArn: "string", stateMachineArn: "string", name: "string", status: "string", input: "string", startDate: "string", history: "array" })(value);
+    if (wrong) return wrong;
+    const record = value as Record<string, unknown>;
+    if (!["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"].includes(record.status as string)) return `its status ${JSON.stringify(record.status)} is no closed execution's`;
+    return datesAndInput(record);
+}
+
+/** What a line of a running journal must be: the execution it journals, or a batch of its history events. */
+function journalLine(value: unknown): string | undefined {
+    if (typeof value === "object" && value !== null && "execution" in value) {
+        const started = (value as { execution: unknown }).execution;
+        const wrong = hasFields({ executionArn: "string", stateMachineArn: "string", name: "string", input: "string", startDate: "string", definition: "string" })(started);
+        const problem = wrong ?? datesAndInput(started as Record<string, unknown>);
+        return problem && `the execution it starts with: ${problem}`;
+    }
+    const wrong = hasFields({ events: "array" })(value);
+    if (wrong) return wrong;
+    for (const event of (value as ProgressLine).events) {
+        const eventWrong = hasFields({ id: "number", type: "string", timestamp: "string" })(event);
+        if (eventWrong) return `a history event: ${eventWrong}`;
+        const entered = (event as HistoryEvent).stateEnteredEventDetails as { input?: unknown } | undefined;
+        if (entered && !isJson(entered.input)) return `the input of the state entered by event ${event.id} is not JSON`;
+    }
+    return undefined;
+}
+
+function datesAndInput(record: Record<string, unknown>): string | undefined {
+    if (Number.isNaN(Date.parse(record.startDate as string))) return "its startDate is no date";
+    if (!isJson(record.input)) return "its input is not JSON";
+    return undefined;
+}
+
+function isJson(text: unknown): boolean {
+    if (typeof text !== "string") return false;
+    try {
+        JSON.parse(text);
+        return true;
+    } catch {
+        return false;
     }
 }
 

@@ -10,6 +10,7 @@ import { Answer, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBody
 import { queueArn } from "../../components/model/arns";
 import type { ActionRequest, IamGate } from "../iam/gate";
 import type { AuthProblem, AuthProblemCode } from "../iam/problems";
+import { UnpersistedWrite } from "../data-folder";
 import type { LocalQueue, MessageAttribute, SendOptions } from "./queue";
 
 export const SQS_TARGET_PREFIX = "AmazonSQS.";
@@ -59,6 +60,16 @@ export const SQS_SHAPE: ServiceShape = {
     internalFailure: () => sqsAnswer(500, "com.amazonaws.sqs#InternalError", "InternalError;Receiver", "Internal error of the local cloud; see its log."),
 };
 
+/** A message the data folder could not keep: SQS's 503, so the sender knows it was not taken. */
+function unlessUnpersisted<T>(act: () => T): T {
+    try {
+        return act();
+    } catch (error) {
+        if (error instanceof UnpersistedWrite) throw new SqsError("ServiceUnavailable", "ServiceUnavailable", error.message, 503);
+        throw error;
+    }
+}
+
 const queueDoesNotExist = () => new SqsError("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.");
 const missing = (parameter: string) => new SqsError("MissingParameter", "MissingParameter", `The request must contain the parameter ${parameter}.`);
 const invalid = (message: string) => new SqsError("InvalidParameterValue", "InvalidParameterValue", message);
@@ -74,7 +85,7 @@ const OPERATIONS: Record<string, Operation> = {
         const body = request.MessageBody;
         if (body === undefined || body === null || body === "") throw missing("MessageBody");
         if (typeof body !== "string") throw serialization("MessageBody", "a string");
-        const message = queue.send(body, sendOptions(queue, request, body));
+        const message = unlessUnpersisted(() => queue.send(body, sendOptions(queue, request, body)));
         return {
             MessageId: message.messageId,
             MD5OfMessageBody: message.md5OfBody,

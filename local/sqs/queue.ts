@@ -5,7 +5,8 @@
 // the last 5 minutes is accepted and not enqueued again.
 import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
-import { readJsonLines } from "../jsonl";
+import { UnpersistedWrite } from "../data-folder";
+import { appendRecord, hasFields, readRecords } from "../jsonl";
 
 /** A message attribute as the SQS API carries it. */
 export interface MessageAttribute {
@@ -55,6 +56,10 @@ export interface QueueSettings {
     contentBasedDeduplication?: boolean;
     /** Where the messages are kept across restarts; in memory only when absent. */
     file?: string;
+    /** Told of a message cut short by a crash, dropped at start (it was never sent). */
+    warn?(line: string): void;
+    /** Told when a write fails (the message is then refused, 503). */
+    onWriteFailed?(error: unknown): void;
 }
 
 /** How long SQS remembers a FIFO message's deduplication id. */
@@ -65,6 +70,7 @@ export class LocalQueue {
     readonly contentBasedDeduplication: boolean;
     private readonly messages: QueueMessage[] = [];
     private readonly file?: string;
+    private readonly onWriteFailed?: (error: unknown) => void;
     private sequence = 0n;
 
     constructor(
@@ -76,9 +82,11 @@ export class LocalQueue {
         this.fifo = settings.fifo ?? false;
         this.contentBasedDeduplication = settings.contentBasedDeduplication ?? false;
         this.file = settings.file;
+        this.onWriteFailed = settings.onWriteFailed;
         if (this.file && fs.existsSync(this.file)) {
-            // A message cut short by a crash while it was appended was never sent: dropped (local/jsonl.ts).
-            for (const message of readJsonLines(this.file)) this.messages.push(message as QueueMessage);
+            // A message cut short by a crash while it was appended was never sent: dropped; a damaged one stops the start (local/jsonl.ts).
+            const check = hasFields({ messageId: "string", md5OfBody: "string", sentAt: "string", body: "string" });
+            for (const message of readRecords(this.file, { holds: `the messages of the queue ${name}`, check, warn: settings.warn })) this.messages.push(message as QueueMessage);
             const last = this.messages.at(-1)?.sequenceNumber;
             if (last) this.sequence = BigInt(last);
         }
@@ -101,15 +109,25 @@ export class LocalQueue {
             ...(this.fifo ? { messageGroupId: options.messageGroupId, messageDeduplicationId: deduplicationId, sequenceNumber: this.nextSequenceNumber() } : {}),
             ...(options.delaySeconds ? { delaySeconds: options.delaySeconds } : {}),
         };
+        // Kept before it is acknowledged: a message the data folder cannot keep is refused (503).
+        if (this.file) this.write(`a message to the queue ${this.name}`, () => appendRecord(this.file!, message));
         this.messages.push(message);
-        if (this.file) fs.appendFileSync(this.file, `${JSON.stringify(message)}\n`);
         return message;
     }
 
     /** Removes every message; answers how many there were. */
     purge(): number {
-        if (this.file) fs.writeFileSync(this.file, "");
+        if (this.file) this.write(`the purge of the queue ${this.name}`, () => fs.writeFileSync(this.file!, ""));
         return this.messages.splice(0).length;
+    }
+
+    private write(what: string, write: () => void): void {
+        try {
+            write();
+        } catch (error) {
+            this.onWriteFailed?.(error);
+            throw new UnpersistedWrite(what, error);
+        }
     }
 
     summary(): QueueSummary {
