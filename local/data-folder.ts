@@ -76,6 +76,7 @@ const FOLDERS: Record<string, string> = {
     "stepfunctions/definitions": "the state machine definitions executions run on",
     events: "the events not yet delivered",
     sqs: "the queued messages",
+    logs: "the log groups' events",
 };
 /** Files kept at known places. */
 const FILES: Record<string, string> = {
@@ -83,7 +84,7 @@ const FILES: Record<string, string> = {
     "events/pending.jsonl": "the events not yet delivered",
 };
 /** The folders whose files the seal covers (the table store is covered by its entries, not its files). */
-const SEALED_FOLDERS = ["stepfunctions", "events", "sqs"];
+const SEALED_FOLDERS = ["stepfunctions", "events", "sqs", "logs"];
 
 interface TableDigest {
     items: number;
@@ -363,5 +364,6 @@ function describeFile(file: string): string {
     if (file.startsWith("stepfunctions/running/")) return "a running execution's journal";
     if (file.startsWith("stepfunctions/definitions/")) return "a definition executions run on";
     if (file.startsWith("sqs/")) return `the messages of the queue ${path.basename(file, ".jsonl")}`;
+    if (file.startsWith("logs/")) return "a log group's events";
     return "data of the local cloud";
 }

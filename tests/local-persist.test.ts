@@ -16,6 +16,7 @@ import * as path from "node:path";
 import { DataDirInUseError, DataLock } from "../local/data-lock";
 import { DataFolderDamaged } from "../local/data-folder";
 import { encodeLine } from "../local/jsonl";
+import { withoutChecksum } from "./support/data-folder";
 import type { ExecutionRecord } from "../local/sfn/record";
 import { SfnError, StepFunctionsService } from "../local/sfn/service";
 import { ExecutionStore } from "../local/sfn/store";
@@ -221,7 +222,7 @@ describe("the local Step Functions service with a data folder: executions resume
         const file = journalOf(dataDir);
         const [head, ...rest] = fs.readFileSync(file, "utf8").split("\n");
         // Each line is a record and its checksum (local/jsonl.ts): rewritten as the cloud writes one.
-        const started = JSON.parse(head.replace(/\t[0-9a-f]{8}$/, ""));
+        const started = JSON.parse(withoutChecksum(head));
         started.execution.startDate = new Date(Date.now() - 3_600_000).toISOString();
         fs.writeFileSync(file, [encodeLine(started).trimEnd(), ...rest].join("\n"));
         const third = serviceOn(dataDir, { work: hold, undo: hold });
@@ -253,7 +254,7 @@ describe("the local Step Functions service with a data folder: executions resume
         refused(() => fs.writeFileSync(file, `${head}\nnull\n${rest.join("\n")}`), /running\/\w+\.jsonl line 2 of \d+ \(of a running execution's journal\) has no checksum/);
         refused(() => fs.appendFileSync(file, encodeLine({})), /is no record of a running execution's journal: its events is missing/);
         refused(() => fs.appendFileSync(file, encodeLine(null)), /null, not an object/);
-        const started = JSON.parse(head.replace(/\t[0-9a-f]{8}$/, ""));
+        const started = JSON.parse(withoutChecksum(head));
         refused(
             () => fs.writeFileSync(file, [encodeLine({ execution: { ...started.execution, input: '{"n":' } }).trimEnd(), ...rest].join("\n")),
             /line 1 of \d+ .* the execution it starts with: its input is not JSON; it held executionArn .*:order-11/,

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readJsonLines } from "../jsonl";
+import { encodeLine, hasFields, readRecords } from "../jsonl";
 
 export interface LogEvent {
     logStreamName: string;
@@ -59,7 +59,7 @@ export interface EventQuery {
     matches?: (message: string) => boolean;
 }
 
-interface KeptLine {
+export interface KeptLine {
     stream: string;
     timestamp: number;
     ingestionTime: number;
@@ -88,7 +88,7 @@ export class LocalLogs {
         this.groups.set(name, group);
         const file = this.file(name);
         if (file) {
-            for (const line of readJsonLines(file, (warning) => this.options.log(`CloudWatch Logs data: ${warning}`)) as KeptLine[]) {
+            for (const line of readKeptLog(file, (warning) => this.options.log(`CloudWatch Logs data: ${warning}`))) {
                 this.add(group, line.stream, line.timestamp, line.message, line.ingestionTime);
             }
         }
@@ -118,7 +118,7 @@ export class LocalLogs {
         const lines: string[] = [];
         for (const { timestamp, message } of events) {
             this.add(group, streamName, timestamp, message, now);
-            if (file) lines.push(`${JSON.stringify({ stream: streamName, timestamp, ingestionTime: now, message } satisfies KeptLine)}\n`);
+            if (file) lines.push(encodeLine({ stream: streamName, timestamp, ingestionTime: now, message } satisfies KeptLine));
         }
         if (file && lines.length > 0) {
             try {
@@ -165,4 +165,13 @@ export class LocalLogs {
         fs.mkdirSync(dir, { recursive: true });
         return path.join(dir, `${createHash("sha256").update(groupName).digest("hex").slice(0, 32)}.jsonl`);
     }
+}
+
+/**
+ * The events a log group's file of the data folder keeps (one record per event, ../jsonl.ts): a
+ * damaged one stops the start (DataFolderDamaged), an event cut short by a crash is dropped.
+ */
+export function readKeptLog(file: string, warn: (line: string) => void): KeptLine[] {
+    const check = hasFields({ stream: "string", timestamp: "number", ingestionTime: "number", message: "string" });
+    return readRecords(file, { holds: "a log group's events", check, warn }) as KeptLine[];
 }

@@ -20,8 +20,9 @@ import * as path from "node:path";
 import { bootCloud, PROJECT_ROOT, summaryOf } from "../../local/client";
 import { startLocalCloud } from "../../local/cloud";
 import { DataFolderError } from "../../local/data-folder";
-import { atLowestPriority } from "../../local/pulumi/plugin-process";
+import { atLowestPriority } from "../../harness/plugin-process";
 import { encodeLine } from "../../local/jsonl";
+import { unseal, withoutChecksum } from "../support/data-folder";
 
 /**
  * Makes the folder read-only (a read-only bind mount over it as root, where permissions do not
@@ -144,11 +145,7 @@ describe("the local cloud with a data folder", function () {
             const dir = mkdtempSync(path.join(tmpdir(), "saga-damaged-"));
             copies.push(dir);
             fs.cpSync(dataDir, dir, { recursive: true });
-            if (options.unsealed) {
-                const manifest = JSON.parse(fs.readFileSync(path.join(dir, "data-folder.json"), "utf8"));
-                delete manifest.sealed;
-                fs.writeFileSync(path.join(dir, "data-folder.json"), JSON.stringify(manifest));
-            }
+            if (options.unsealed) unseal(dir);
             return dir;
         }
         const at = (dir: string, ...parts: string[]) => path.join(dir, ...parts);
@@ -250,7 +247,7 @@ describe("the local cloud with a data folder", function () {
         it("left by a crash by an older cloud (no manifest, no checksums) with writes cut short: comes up, reads it, says what it dropped; read-only while running: 503, not acknowledged", async () => {
             const dir = copy({ unsealed: true });
             fs.rmSync(at(dir, "data-folder.json"));
-            const withoutChecksums = (file: string) => lines(file).map((line) => line.replace(/\t[0-9a-f]{8}$/, ""));
+            const withoutChecksums = (file: string) => lines(file).map(withoutChecksum);
             const closedFile = at(dir, "stepfunctions", "executions.jsonl");
             const closed = withoutChecksums(closedFile);
             fs.writeFileSync(closedFile, `${closed.join("\n")}\n{"executionArn":"arn:aws:states:us-east-1:000000000000:execution:x:torn","na`);

@@ -13,6 +13,8 @@ import * as path from "node:path";
 import { banner } from "../../local/banner";
 import { bootCloud, Booted } from "../../local/client";
 import { until } from "../support/until";
+import { encodeLine } from "../../local/jsonl";
+import { unseal, withoutChecksum } from "../support/data-folder";
 import { LIVE_STATUSES } from "../../chaos/model";
 
 const RETRY_MS = 20;
@@ -133,10 +135,12 @@ describe("the repair on the local cloud", function () {
             await booted.cloud.stop();
             firstLines = booted.lines;
             // A crash between delivering B's status change and marking it delivered: it is delivered again.
+            // Each line is a record and its checksum (local/jsonl.ts); a crash leaves no seal (local/data-folder.ts).
             const journal = path.join(dataDir, "events", "pending.jsonl");
-            const taken = fs.readFileSync(journal, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+            const taken = fs.readFileSync(journal, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(withoutChecksum(line)));
             const changeOfB = taken.find((line) => line.event?.detail.name === "repair-b" && line.event.detail.status === "FAILED").event;
-            fs.appendFileSync(journal, `${JSON.stringify({ event: changeOfB })}\n`);
+            fs.appendFileSync(journal, encodeLine({ event: changeOfB }));
+            unseal(dataDir);
             booted = await bootCloud({ dataDir, config: { ...FAULT_ON, "saga:repairHorizonSeconds": "60" }, retryIntervalMs: RETRY_MS });
         });
 
