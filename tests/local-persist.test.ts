@@ -235,7 +235,7 @@ describe("the local Step Functions service with a data folder: executions resume
     it("refuses to load a running execution's journal that is damaged, or whose definition is, naming the file and the execution", async () => {
         const first = serviceOn(dataDir, { work: hold, undo: hold });
         first.service.startExecution(MACHINE, "order-11", '{"n":11}');
-        await until(() => first.calls.work.length === 1, "the first attempt");
+        await until("the first attempt", () => first.calls.work.length === 1);
         await first.service.stop();
         const file = journalOf(dataDir);
         const whole = fs.readFileSync(file, "utf8");
@@ -275,7 +275,7 @@ describe("the local Step Functions service with a data folder: executions resume
         const first = serviceOn(dataDir, { work: hold, undo: hold });
         stopped.push(first.service);
         first.service.startExecution(MACHINE, "order-12", "{}");
-        await until(() => first.calls.work.length === 1, "the first attempt");
+        await until("the first attempt", () => first.calls.work.length === 1);
         // The running folder replaced by a file: no journal can be created there, nor appended to.
         const running = path.join(dataDir, "stepfunctions", "running");
         const journals = fs.readdirSync(running);
