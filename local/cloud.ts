@@ -251,8 +251,9 @@ async function startServices(options: LocalCloudOptions, settings: ProjectSettin
     const region = settings.config["aws:region"] ?? "us-east-1";
     const arns = { region, account: LOCAL_ACCOUNT };
     const iam = new IamGate({ mode: options.iam ?? "enforce", account: LOCAL_ACCOUNT, region, log });
-    const { store, kept, onWriteFailed, dropped } = openDataFolder(folder, log);
+    // Checked against the last clean stop's seal before anything reads (and so may repair) a file of it.
     if (folder) folder.verifySeal(await readTableStore(folder.dir));
+    const { store, kept, onWriteFailed, dropped } = openDataFolder(folder, log);
     const dynamo = await LocalDynamoDb.start(iam, dataDir);
     host.onStop(() => dynamo.close());
     const metrics = new CloudMetrics();
