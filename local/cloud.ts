@@ -260,7 +260,9 @@ async function startServices(options: LocalCloudOptions, settings: ProjectSettin
     // Every Lambda request goes through here, whoever makes it: a state machine or the API.
     const invoke = (fn: LocalFunction, event: unknown) => {
         metrics.countInvocation(fn.spec.name);
-        return fn.invoke(event);
+        const started = performance.now();
+        const { name, memorySize, architecture } = fn.spec;
+        return fn.invoke(event).finally(() => metrics.countLambdaDuration(name, memorySize, architecture, performance.now() - started));
     };
     let provisioner: Provisioner | undefined;
     // Step Functions tells EventBridge of every execution's status changes, as on AWS.
@@ -284,6 +286,11 @@ async function startServices(options: LocalCloudOptions, settings: ProjectSettin
         },
         log: (line) => log(`api ${line}`),
     });
+    const handleApiRequest = gateway.handle.bind(gateway);
+    gateway.handle = (request, response, url) => {
+        metrics.countApiRequest();
+        return handleApiRequest(request, response, url);
+    };
     const environment = functionEnvironment(region, host.server.url, options.functionLogLevel ?? "warn");
     provisioner = new Provisioner({
         stack: settings.stack,
@@ -302,7 +309,10 @@ async function startServices(options: LocalCloudOptions, settings: ProjectSettin
             serviceDoor: { port: host.server.port, path: host.server.functionDoor },
             environment,
             randomSeed: options.randomSeed,
-            onLog: options.onFunctionLog ?? ((name, line) => log(formatFunctionLog(name, line))),
+            onLog: (name, line) => {
+                metrics.countFunctionLogLine(line);
+                (options.onFunctionLog ?? ((name, line) => log(formatFunctionLog(name, line))))(name, line);
+            },
         },
     });
     const functions = provisioner.functions;
@@ -391,7 +401,9 @@ function stepFunctionsOf(
             const group = machine.logging && logs.groupOfArn(machine.logging.logGroupArn);
             if (!group) return;
             const records = executionLogEvents(machine.logging!, execution, added);
-            if (records.length > 0) logs.put(group.logGroupName, executionLogStream(machine.name, execution, run), records);
+            if (records.length > 0 && logs.put(group.logGroupName, executionLogStream(machine.name, execution, run), records)) {
+                metrics.countLogEvents(group.logGroupName, records.map((record) => record.message));
+            }
         },
         store,
     });

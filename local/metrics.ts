@@ -4,6 +4,9 @@
 // every state entered and every retry; an EXPRESS one per execution and for its duration, counted
 // as it closes, rounded up to 100 ms each). Counted at the services themselves, whoever calls them:
 // the state machines, the API, the functions' SDK clients, the AWS CLI.
+// Besides: API Gateway requests, each Lambda request's duration (rounded up to 1 ms, as Lambda bills
+// it) at its function's memory and architecture, and the bytes written to CloudWatch Logs (the
+// machines' execution events, the functions' own lines), so that bench/bill.ts prices the whole bill.
 // Read with GET /_local/metrics or LocalCloud.metrics(); DELETE /_local/metrics starts afresh.
 import type { RequestListener } from "node:http";
 import type { ExecutionRecord } from "./sfn/record";
@@ -33,10 +36,33 @@ export interface StateMachineMetrics extends StateTransitions {
     express?: ExpressUsage;
 }
 
+/** What Lambda bills a function for its duration: its requests' durations, each rounded up to 1 ms, at its memory and architecture. */
+export interface LambdaDuration {
+    memoryMb: number;
+    architecture: "x86_64" | "arm64";
+    /** Requests that ended (with a result or an error). */
+    requests: number;
+    /** Their durations, added up. */
+    durationMs: number;
+    /** Each rounded up to 1 ms, added up. */
+    billedDurationMs: number;
+}
+
 export interface MetricsSnapshot {
     /** When counting started (start-up, or the last reset). */
     since: string;
-    lambda: { invocations: number; byFunction: Record<string, number> };
+    /** Requests the API stages received, refused ones too. */
+    apiGateway: { requests: number };
+    lambda: {
+        invocations: number;
+        byFunction: Record<string, number>;
+        /** By function. */
+        durations: Record<string, LambdaDuration>;
+        /** Bytes of the lines the functions' code wrote (each line and its newline, UTF-8): CloudWatch Logs ingests them. */
+        logBytes: number;
+    };
+    /** Bytes of the log events written to log groups here (each message, UTF-8), by group. */
+    logs: { bytesIngested: number; byGroup: Record<string, number> };
     /** Requests received, failed ones too (a failed conditional write is billed as well). */
     dynamodb: { requests: number; byOperation: Record<string, number> };
     stepFunctions: StateTransitions & { byStateMachine: Record<string, StateMachineMetrics> };
@@ -74,6 +100,34 @@ export class CloudMetrics {
     private lambda = new Tally();
     private dynamodb = new Tally();
     private machines = new Map<string, MachineTally>();
+    private apiRequests = 0;
+    private durations = new Map<string, LambdaDuration>();
+    private functionLogBytes = 0;
+    private logGroups = new Tally();
+
+    /** One request to an API stage. */
+    countApiRequest(): void {
+        this.apiRequests += 1;
+    }
+
+    /** One Lambda request ended after `durationMs`, billed at the function's memory and architecture. */
+    countLambdaDuration(functionName: string, memoryMb: number, architecture: LambdaDuration["architecture"], durationMs: number): void {
+        let usage = this.durations.get(functionName);
+        if (!usage) this.durations.set(functionName, (usage = { memoryMb, architecture, requests: 0, durationMs: 0, billedDurationMs: 0 }));
+        usage.requests += 1;
+        usage.durationMs += durationMs;
+        usage.billedDurationMs += Math.max(1, Math.ceil(durationMs));
+    }
+
+    /** One line a function's code wrote (CloudWatch Logs ingests it, with its newline). */
+    countFunctionLogLine(line: string): void {
+        this.functionLogBytes += Buffer.byteLength(line) + 1;
+    }
+
+    /** Log events written to a log group. */
+    countLogEvents(groupName: string, messages: string[]): void {
+        this.logGroups.add(groupName, messages.reduce((sum, message) => sum + Buffer.byteLength(message), 0));
+    }
 
     /** One Lambda request (an invocation by a state machine, the API or anyone else). */
     countInvocation(functionName: string): void {
@@ -121,7 +175,14 @@ export class CloudMetrics {
         );
         return {
             since: this.since.toISOString(),
-            lambda: { invocations: this.lambda.total, byFunction: this.lambda.toJSON() },
+            apiGateway: { requests: this.apiRequests },
+            lambda: {
+                invocations: this.lambda.total,
+                byFunction: this.lambda.toJSON(),
+                durations: Object.fromEntries([...this.durations].sort(([a], [b]) => a.localeCompare(b)).map(([name, usage]) => [name, { ...usage }])),
+                logBytes: this.functionLogBytes,
+            },
+            logs: { bytesIngested: this.logGroups.total, byGroup: this.logGroups.toJSON() },
             dynamodb: { requests: this.dynamodb.total, byOperation: this.dynamodb.toJSON() },
             stepFunctions: { ...transitionsOf([...this.machines.values()]), byStateMachine },
         };
@@ -131,6 +192,7 @@ export class CloudMetrics {
     reset(): MetricsSnapshot {
         const before = this.snapshot();
         [this.since, this.lambda, this.dynamodb, this.machines] = [new Date(), new Tally(), new Tally(), new Map()];
+        [this.apiRequests, this.durations, this.functionLogBytes, this.logGroups] = [0, new Map(), 0, new Tally()];
         return before;
     }
 

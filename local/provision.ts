@@ -193,6 +193,7 @@ export class Provisioner {
                 environment: Object.fromEntries(Object.entries(inputs.environment?.variables ?? {}).map(([key, value]) => [key, String(value)])),
                 timeoutSeconds: inputs.timeout ?? 3,
                 memorySize: inputs.memorySize ?? 128,
+                architecture: Array.isArray(inputs.architectures) && inputs.architectures[0] === "arm64" ? "arm64" : "x86_64",
                 unrunnable,
                 credentials: this.ctx.iam.credentials.issueForFunction(physical, String(inputs.role ?? "")),
             },

@@ -67,6 +67,8 @@ export interface FunctionSpec {
     environment: Record<string, string>;
     timeoutSeconds: number;
     memorySize: number;
+    /** Lambda's `architectures[0]`: what its duration is billed at (local/metrics.ts). */
+    architecture: "x86_64" | "arm64";
     /** Why this machine cannot run the function (e.g. a Python runtime); then every invocation fails with it. */
     unrunnable?: Unrunnable;
     /** Its role's credentials, which Lambda puts in the environment (AWS_ACCESS_KEY_ID, ...). */

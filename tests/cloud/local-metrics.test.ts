@@ -1,6 +1,6 @@
 // What the local cloud counts (GET /_local/metrics, LocalCloud.metrics()): Lambda requests,
 // DynamoDB requests by operation, Step Functions transitions as STANDARD workflows bill them
-// (states entered plus retries); and its seeded Math.random, which makes runs with random
+// (states entered plus retries), API requests, Lambda durations and log bytes; and its seeded Math.random, which makes runs with random
 // failures repeat. `npm run bench` costs each saga path from these counts.
 import "../support/aws-env";
 import assert from "node:assert/strict";
@@ -54,6 +54,16 @@ describe("the local cloud's metrics", function () {
         assert.equal(metrics.lambda.invocations, 6);
         assert.deepEqual(Object.values(metrics.lambda.byFunction), [1, 1, 1, 1, 1, 1]);
         assert.deepEqual(metrics.dynamodb, { requests: 5, byOperation: { PutItem: 3, UpdateItem: 2 } });
+        // What the rest of the bill needs: the one API request, each request's duration at its
+        // function's memory and architecture (the component's default: 256 MB, arm64), and no
+        // execution log on success (the STANDARD machine logs at level ERROR).
+        assert.deepEqual(metrics.apiGateway, { requests: 1 });
+        assert.deepEqual(Object.keys(metrics.lambda.durations), Object.keys(metrics.lambda.byFunction));
+        for (const usage of Object.values(metrics.lambda.durations)) {
+            assert.deepEqual([usage.memoryMb, usage.architecture, usage.requests], [256, "arm64", 1]);
+            assert.ok(usage.durationMs > 0 && usage.billedDurationMs === Math.max(1, Math.ceil(usage.durationMs)), JSON.stringify(usage));
+        }
+        assert.deepEqual(metrics.logs, { bytesIngested: 0, byGroup: {} });
     });
 
     it("counts every retry of a failing compensation as a transition and a Lambda request", async () => {
@@ -79,6 +89,10 @@ describe("the local cloud's metrics", function () {
         // The payment failed before its write, and every compensation before touching the table; the
         // repair's outcome records: repairing, then needs_attention.
         assert.deepEqual(metrics.dynamodb.byOperation, { PutItem: 2 + 2 });
+        // At level ERROR the machines log the failures, with their data: those bytes are counted by group.
+        const groups = Object.keys(metrics.logs.byGroup);
+        assert.ok(groups.length >= 1 && metrics.logs.bytesIngested > 0, JSON.stringify(metrics.logs));
+        assert.equal(Object.values(metrics.logs.byGroup).reduce((sum, bytes) => sum + bytes, 0), metrics.logs.bytesIngested);
     });
 
     it("counts whoever calls: the status route's function and its Query; DELETE answers the counts and starts afresh", async () => {
@@ -94,6 +108,7 @@ describe("the local cloud's metrics", function () {
         assert.deepEqual(await reset.json(), after);
         const fresh = booted.cloud.metrics();
         assert.deepEqual([fresh.lambda.invocations, fresh.dynamodb.requests, fresh.stepFunctions.stateTransitions], [0, 0, 0]);
+        assert.deepEqual([fresh.apiGateway.requests, fresh.lambda.durations, fresh.lambda.logBytes, fresh.logs.bytesIngested], [0, {}, 0, 0]);
         assert.ok(fresh.since >= after.since);
     });
 });
@@ -114,6 +129,7 @@ describe("the local cloud's seeded Math.random", function () {
                 environment: {},
                 timeoutSeconds: 3,
                 memorySize: 128,
+                architecture: "x86_64",
                 credentials: { accessKeyId: "test", secretAccessKey: "test" },
             },
             { projectRoot: PROJECT_ROOT, environment: {}, onLog: () => undefined, randomSeed },
