@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ApiGatewayService } from "./apigateway/gateway";
 import { parseRestApiBody } from "./apigateway/routes";
+import { ResourceTypes } from "../components/model/resource-types";
 import { ArnContext, eventRuleArn, executeApiArn, genericArn, lambdaArn, lambdaInvokeArn, queueArn, restApiArn, stateMachineArn, tableArn } from "../components/model/arns";
 import type { LocalDynamoDb } from "./dynamodb/service";
 import { parseSchedule } from "./events/schedule";
@@ -75,21 +76,21 @@ export class Provisioner {
     constructor(private readonly ctx: ProvisionContext) {
         this.iamResources = new IamResources(ctx.iam.policies, ctx.arns.account, (warning) => this.warnings.push(warning));
         this.byType = {
-            "aws:iam/role:Role": (args) => this.iamRole(args),
-            "aws:iam/rolePolicy:RolePolicy": (args) => this.iamRolePolicy(args),
-            "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (args) => this.iamRolePolicyAttachment(args),
-            "aws:iam/policy:Policy": (args) => this.iamPolicy(args),
-            "aws:dynamodb/table:Table": (args) => this.table(args),
-            "aws:lambda/function:Function": (args) => this.lambda(args),
-            "aws:sqs/queue:Queue": (args) => this.queue(args),
-            "aws:sfn/stateMachine:StateMachine": (args) => this.stateMachine(args),
-            "aws:apigateway/restApi:RestApi": (args) => this.restApi(args),
-            "aws:apigateway/stage:Stage": (args) => this.stage(args),
-            "aws:cloudwatch/eventRule:EventRule": (args) => this.eventRule(args),
-            "aws:cloudwatch/eventTarget:EventTarget": (args) => this.eventTarget(args),
-            "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (args) => this.asyncInvokeConfig(args),
-            "aws:lambda/permission:Permission": (args) => this.permission(args),
-            "aws:cloudwatch/logGroup:LogGroup": (args) => this.logGroup(args),
+            [ResourceTypes.role]: (args) => this.iamRole(args),
+            [ResourceTypes.rolePolicy]: (args) => this.iamRolePolicy(args),
+            [ResourceTypes.rolePolicyAttachment]: (args) => this.iamRolePolicyAttachment(args),
+            [ResourceTypes.policy]: (args) => this.iamPolicy(args),
+            [ResourceTypes.table]: (args) => this.table(args),
+            [ResourceTypes.function]: (args) => this.lambda(args),
+            [ResourceTypes.queue]: (args) => this.queue(args),
+            [ResourceTypes.stateMachine]: (args) => this.stateMachine(args),
+            [ResourceTypes.restApi]: (args) => this.restApi(args),
+            [ResourceTypes.restApiStage]: (args) => this.stage(args),
+            [ResourceTypes.eventRule]: (args) => this.eventRule(args),
+            [ResourceTypes.eventTarget]: (args) => this.eventTarget(args),
+            [ResourceTypes.invokeConfig]: (args) => this.asyncInvokeConfig(args),
+            [ResourceTypes.permission]: (args) => this.permission(args),
+            [ResourceTypes.logGroup]: (args) => this.logGroup(args),
         };
     }
 
@@ -98,7 +99,7 @@ export class Provisioner {
             this.components.push({ type: args.type, name: args.name });
             return { id: undefined, state: {} };
         }
-        const physical = args.type === "aws:sqs/queue:Queue" && args.inputs.fifoQueue ? `${this.physical(args)}.fifo` : this.physical(args);
+        const physical = args.type === ResourceTypes.queue && args.inputs.fifoQueue ? `${this.physical(args)}.fifo` : this.physical(args);
         const provision = this.byType[args.type];
         if (!provision) {
             this.notProvisioned.push({ type: args.type, name: args.name });
@@ -140,24 +141,24 @@ export class Provisioner {
     private async iamRole({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const { arn, local } = this.iamResources.role(physical, inputs);
         // A role's ID is its name.
-        return this.done("aws:iam/role:Role", name, local, physical, { ...declared, name: physical, arn, uniqueId: physical });
+        return this.done(ResourceTypes.role, name, local, physical, { ...declared, name: physical, arn, uniqueId: physical });
     }
 
     private async iamRolePolicy({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const role = String(await idOf(inputs.role));
         const local = this.iamResources.rolePolicy(role, physical, inputs.policy);
-        return this.done("aws:iam/rolePolicy:RolePolicy", name, local, `${role}:${physical}`, { ...declared, name: physical, role });
+        return this.done(ResourceTypes.rolePolicy, name, local, `${role}:${physical}`, { ...declared, name: physical, role });
     }
 
     private async iamRolePolicyAttachment({ name, inputs, declared }: Parameters<Provision>[0]): Promise<Result> {
         const role = String(await idOf(inputs.role));
         const local = this.iamResources.attachment(role, String(inputs.policyArn));
-        return this.done("aws:iam/rolePolicyAttachment:RolePolicyAttachment", name, local, `${role}-${name}`, { ...declared, role });
+        return this.done(ResourceTypes.rolePolicyAttachment, name, local, `${role}-${name}`, { ...declared, role });
     }
 
     private async iamPolicy({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const { arn, local } = this.iamResources.policy(physical, inputs);
-        return this.done("aws:iam/policy:Policy", name, local, arn, { ...declared, name: physical, arn });
+        return this.done(ResourceTypes.policy, name, local, arn, { ...declared, name: physical, arn });
     }
 
     private async table({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
@@ -165,7 +166,7 @@ export class Provisioner {
         this.ctx.onTable?.(physical);
         const arn = tableArn(this.ctx.arns, physical);
         const local = `DynamoDB table ${physical}${created ? "" : " (kept from the data folder)"}`;
-        return this.done("aws:dynamodb/table:Table", name, local, physical, { ...declared, name: physical, arn });
+        return this.done(ResourceTypes.table, name, local, physical, { ...declared, name: physical, arn });
     }
 
     private async lambda({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
@@ -205,7 +206,7 @@ export class Provisioner {
         const local = unrunnable
             ? `function ${physical} (${runtime ?? "no runtime"}: cannot run here, every invocation fails with ${unrunnable.errorType})`
             : `function ${physical} (${inputs.handler}, in a worker thread)`;
-        return this.done("aws:lambda/function:Function", name, local, physical, state);
+        return this.done(ResourceTypes.function, name, local, physical, state);
     }
 
     private async queue({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
@@ -216,7 +217,7 @@ export class Provisioner {
         const fifo = inputs.fifoQueue === true;
         this.queues.set(url, new LocalQueue(physical, url, arn, { fifo, contentBasedDeduplication: inputs.contentBasedDeduplication === true, file, ...this.ctx.queueSettings }));
         // A queue's ID is its URL.
-        return this.done("aws:sqs/queue:Queue", name, `${url}${fifo ? " (FIFO)" : ""}`, url, { ...declared, name: physical, url, arn });
+        return this.done(ResourceTypes.queue, name, `${url}${fifo ? " (FIFO)" : ""}`, url, { ...declared, name: physical, url, arn });
     }
 
     private async stateMachine({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
@@ -229,14 +230,14 @@ export class Provisioner {
         this.ctx.stepFunctions.createStateMachine({ name: physical, arn, definition: inputs.definition, roleArn: inputs.roleArn ?? "", type, tags: inputs.tags ?? {}, logging });
         const state = { ...declared, name: physical, arn, status: "ACTIVE", creationDate: new Date().toISOString() };
         const logs = logging ? `, logging ${logging.level}${logging.includeExecutionData ? " with execution data" : ""}` : "";
-        return this.done("aws:sfn/stateMachine:StateMachine", name, `${type} state machine ${physical}${logs}`, arn, state);
+        return this.done(ResourceTypes.stateMachine, name, `${type} state machine ${physical}${logs}`, arn, state);
     }
 
     private async logGroup({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
         const group = this.ctx.logs.createLogGroup(physical, typeof inputs.retentionInDays === "number" ? inputs.retentionInDays : undefined);
         const arn = group.arn.replace(/:\*$/, "");
         // A log group's ID is its name.
-        return this.done("aws:cloudwatch/logGroup:LogGroup", name, `log group ${physical} (GET /_local/logs/${encodeURIComponent(physical)})`, physical, { ...declared, name: physical, arn });
+        return this.done(ResourceTypes.logGroup, name, `log group ${physical} (GET /_local/logs/${encodeURIComponent(physical)})`, physical, { ...declared, name: physical, arn });
     }
 
     private async restApi({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
@@ -254,7 +255,7 @@ export class Provisioner {
             arn: restApiArn(this.ctx.arns, id),
             createdDate: new Date().toISOString(),
         };
-        return this.done("aws:apigateway/restApi:RestApi", name, `REST API ${physical} (${spec.resources.length} resources)`, id, state);
+        return this.done(ResourceTypes.restApi, name, `REST API ${physical} (${spec.resources.length} resources)`, id, state);
     }
 
     private async stage({ name, inputs, declared }: Parameters<Provision>[0]): Promise<Result> {
@@ -263,7 +264,7 @@ export class Provisioner {
         const stage = this.ctx.gateway.addStage(restApiId, inputs.stageName, inputs.variables ?? {});
         const invokeUrl = `${this.ctx.baseUrl}${stage.prefix}`;
         const state = { ...declared, invokeUrl, executionArn: executeApiArn(this.ctx.arns, restApiId, inputs.stageName) };
-        return this.done("aws:apigateway/stage:Stage", name, invokeUrl, `ags-${restApiId}-${inputs.stageName}`, state);
+        return this.done(ResourceTypes.restApiStage, name, invokeUrl, `ags-${restApiId}-${inputs.stageName}`, state);
     }
 
     private async eventRule({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
@@ -278,7 +279,7 @@ export class Provisioner {
         const local = bus
             ? `EventBridge rule ${physical} on the bus ${bus} (only the default bus receives the local services' events)`
             : `EventBridge rule ${physical}${schedule ? ` on the schedule ${schedule.expression}` : ""}${enabled ? "" : " (disabled)"}`;
-        return this.done("aws:cloudwatch/eventRule:EventRule", name, local, bus ? `${bus}/${physical}` : physical, { ...declared, name: physical, arn });
+        return this.done(ResourceTypes.eventRule, name, local, bus ? `${bus}/${physical}` : physical, { ...declared, name: physical, arn });
     }
 
     private async eventTarget({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
@@ -286,7 +287,7 @@ export class Provisioner {
         const id = `${inputs.rule}-${targetId}`;
         if (inputs.input !== undefined || inputs.inputPath !== undefined || inputs.inputTransformer !== undefined) {
             this.warnings.push(`The EventBridge target ${name} transforms the event (input, inputPath or inputTransformer), which the local cloud does not: it delivers nothing to it.`);
-            this.notProvisioned.push({ type: "aws:cloudwatch/eventTarget:EventTarget", name });
+            this.notProvisioned.push({ type: ResourceTypes.eventTarget, name });
             return { id, state: { ...declared, targetId } };
         }
         this.ctx.events.addTarget({
@@ -297,7 +298,7 @@ export class Provisioner {
             maximumEventAgeSeconds: inputs.retryPolicy?.maximumEventAgeInSeconds ?? DEFAULT_TARGET_EVENT_AGE_SECONDS,
         });
         const dlq = inputs.deadLetterConfig?.arn ? `, dead letters to ${String(inputs.deadLetterConfig.arn).split(":").pop()}` : "";
-        return this.done("aws:cloudwatch/eventTarget:EventTarget", name, `events of ${inputs.rule} -> ${inputs.arn}${dlq}`, id, { ...declared, targetId });
+        return this.done(ResourceTypes.eventTarget, name, `events of ${inputs.rule} -> ${inputs.arn}${dlq}`, id, { ...declared, targetId });
     }
 
     private async asyncInvokeConfig({ name, inputs, declared }: Parameters<Provision>[0]): Promise<Result> {
@@ -313,7 +314,7 @@ export class Provisioner {
             ...(onSuccess ? { onSuccess } : {}),
         });
         const local = `asynchronous invocations of ${functionName}: ${maximumRetryAttempts} retries${onFailure ? `, then to ${String(onFailure).split(":").pop()}` : ""}`;
-        return this.done("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", name, local, functionName, { ...declared });
+        return this.done(ResourceTypes.invokeConfig, name, local, functionName, { ...declared });
     }
 
     private async permission({ name, inputs, declared, physical }: Parameters<Provision>[0]): Promise<Result> {
@@ -322,7 +323,7 @@ export class Provisioner {
         const principal = String(inputs.principal);
         this.ctx.events.addPermission({ functionName, action: String(inputs.action), principal, ...(inputs.sourceArn ? { sourceArn: String(inputs.sourceArn) } : {}) });
         const statementId = typeof inputs.statementId === "string" ? inputs.statementId : physical;
-        return this.done("aws:lambda/permission:Permission", name, `${principal} may invoke ${functionName}`, statementId, { ...declared, statementId });
+        return this.done(ResourceTypes.permission, name, `${principal} may invoke ${functionName}`, statementId, { ...declared, statementId });
     }
 }
 
