@@ -1,18 +1,22 @@
 // The default stack: the travel booking saga of the original pattern (Hotel, Flight, Payment).
 import * as pulumi from "@pulumi/pulumi";
-import { SagaChaosOptions, SagaComponent } from "./components";
+import { SagaChaosOptions, SagaComponent, WorkflowType } from "./components";
 import { travelStart, travelStatus, travelSteps } from "./handlers/travel/steps";
 import { RUN_TYPES, TRIP_ID_PARAMETER } from "./handlers/travel/trip";
 
 const config = new pulumi.Config();
-// Test stacks may shorten the execution's time limit and the repair horizon (chaos runs do); unset, the component's defaults.
-const executionTimeoutSeconds = config.getNumber("executionTimeoutSeconds", { min: 1 });
+// STANDARD or EXPRESS (docs/express.md); the component refuses any other value.
+const workflowType = (config.get("workflowType") ?? WorkflowType.STANDARD) as WorkflowType;
+// Test stacks may shorten the execution's time limit and the repair horizon (chaos runs do); unset
+// (or 0), the component's defaults: 900 seconds on STANDARD, 300 on EXPRESS.
+const executionTimeoutSeconds = config.getNumber("executionTimeoutSeconds", { min: 0 }) || undefined;
 const repairHorizonSeconds = config.getNumber("repairHorizonSeconds", { min: 60 });
 const failureInjection = config.getBoolean("failureInjection") ?? false;
 
 const booking = new SagaComponent("booking", {
     steps: travelSteps,
     start: travelStart,
+    workflowType,
     // GET /trips/{tripId} reports a booking; GET or POST on any path outside /trips starts one.
     status: { path: "/trips/{tripId}", handler: travelStatus },
     alarmActions: config.getObject<string[]>("alarmActions") ?? [],

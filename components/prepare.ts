@@ -19,11 +19,12 @@ import {
     SagaStep,
     SagaTestingOptions,
     TableAccess,
+    WorkflowType,
 } from "./model/args";
 import { BundleError, bundleHandler } from "./bundle";
 import { ChaosSettings, resolveChaos } from "./model/chaos";
 import { ActionRole } from "./model/conventions";
-import { buildSagaDefinition, DEFAULT_DEFINITION_OPTIONS } from "./model/definition";
+import { buildSagaDefinition, definitionDefaults } from "./model/definition";
 import { AUTONAME_SUFFIX_LENGTH, limitedNames } from "./model/names";
 import { DEFAULT_REPAIR_HORIZON_SECONDS, validateRepairHorizon } from "./model/repair";
 import { actionsOf, inRange, SagaValidationError, stateNameOf, validateSteps } from "./model/steps";
@@ -103,6 +104,7 @@ const STATUS_PATH_EXAMPLE = '"/trips/{tripId}"';
 /** A SagaComponent's arguments, checked, with every default filled in. */
 export interface PreparedSaga {
     steps: SagaStep[];
+    workflowType: WorkflowType;
     /** Every step action, in flow order (each step's reserve, confirm, cancel). */
     actions: PreparedStepAction[];
     start: PreparedAction;
@@ -122,6 +124,8 @@ export interface RepairSettings {
     start: PreparedAction;
     /** Writes the saga's outcome record for the repair machine (handlers/lib/repair-outcome.ts). */
     outcome: PreparedAction;
+    /** EXPRESS only: hands open sagas past their deadline to the repair machine (handlers/lib/sweep.ts). */
+    sweep?: PreparedAction;
 }
 
 // The start and status functions get the machine's ARN and the right to use it from the saga.
@@ -141,13 +145,15 @@ export function prepareSaga(name: string, args: SagaComponentArgs): PreparedSaga
     if (args.table !== undefined && (!args.table?.name || !args.table?.arn)) {
         throw new SagaValidationError("`table` must have both `name` and `arn` of the table to share.");
     }
+    const workflowType = resolveWorkflowType(args.workflowType);
     const definition = args.definition ?? {};
-    checkDefinition(steps, definition);
-    const defaults = resolveFunctionSettings(args.lambda);
-    const taskTimeout = definition.taskTimeoutSeconds ?? DEFAULT_DEFINITION_OPTIONS.taskTimeoutSeconds;
+    checkDefinition(steps, definition, workflowType);
+    const defaults = resolveFunctionSettings(args.lambda, workflowType);
+    const taskTimeout = definition.taskTimeoutSeconds ?? definitionDefaults(workflowType).taskTimeoutSeconds;
     const prepare = actionPreparer(defaults, taskTimeout, handlerRootOf(args.handlerRoot));
     return {
         steps,
+        workflowType,
         actions: steps.flatMap((step) =>
             actionsOf(step).map(({ role, action }) => ({
                 ...prepare(`Step "${step.name}" \`${role}\``, action),
@@ -162,7 +168,7 @@ export function prepareSaga(name: string, args: SagaComponentArgs): PreparedSaga
         logRetentionDays: defaults.logRetentionDays,
         api: resolveApiSettings(args.api),
         testing: resolveTesting(args.testing),
-        repair: resolveRepair(args.repair, steps.length, taskTimeout, defaults),
+        repair: resolveRepair(args.repair, steps.length, taskTimeout, defaults, workflowType),
     };
 }
 
@@ -170,22 +176,31 @@ export function prepareSaga(name: string, args: SagaComponentArgs): PreparedSaga
 export const REPAIR_HANDLERS = {
     start: "handlers/lib/repair-start.ts",
     outcome: "handlers/lib/repair-outcome.ts",
+    sweep: "handlers/lib/sweep.ts",
 } as const;
 
-function resolveRepair(options: SagaRepairOptions | undefined, stepCount: number, taskTimeout: number, defaults: FunctionSettings): RepairSettings {
+/** The sweep's own timeout: it pages through the open sagas, under a minute so that two sweeps seldom overlap. */
+export const SWEEP_TIMEOUT_SECONDS = 50;
+
+function resolveRepair(options: SagaRepairOptions | undefined, stepCount: number, taskTimeout: number, defaults: FunctionSettings, workflowType: WorkflowType): RepairSettings {
     if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
         throw new SagaValidationError("`repair` must be an object: { horizonSeconds }.");
     }
     const horizonSeconds = options?.horizonSeconds ?? DEFAULT_REPAIR_HORIZON_SECONDS;
     validateRepairHorizon("repair.horizonSeconds", horizonSeconds, stepCount, taskTimeout);
-    const builtin = (label: string, relative: string, tableAccess: TableAccess[]) => {
+    const builtin = (label: string, relative: string, tableAccess: TableAccess[], own: Partial<SagaAction> = {}) => {
         const { root, file } = packageFile(relative);
-        return actionPreparer(defaults, taskTimeout, { root, mustBeAbsolute: false })(label, { module: file, export: "handler", tableAccess });
+        // The sweep is no Task of a machine: the rule that a function's timeout stays under the task's is not its.
+        return actionPreparer(defaults, Math.max(taskTimeout, (own.timeoutSeconds ?? 0) + 1), { root, mustBeAbsolute: false })(label, { module: file, export: "handler", tableAccess, ...own });
     };
     return {
         horizonSeconds,
         start: builtin("The repair's start function", REPAIR_HANDLERS.start, []),
         outcome: builtin("The repair's outcome function", REPAIR_HANDLERS.outcome, ["PutItem"]),
+        ...(workflowType === WorkflowType.EXPRESS
+            ? // Its grants on the table are the sweep's own (an index Query, one update): see components/sweep.ts.
+              { sweep: builtin("The sweep of open sagas", REPAIR_HANDLERS.sweep, [], { timeoutSeconds: SWEEP_TIMEOUT_SECONDS }) }
+            : {}),
     };
 }
 
@@ -352,9 +367,21 @@ function bundledCode(label: string, action: SagaAction, roots: HandlerRoot): Fun
     return { archive, handler: `index.${exportName}`, runtime: BUNDLED_RUNTIME };
 }
 
+/** The functions' default timeout on EXPRESS: under its 4-second task timeout (definition.ts). */
+export const EXPRESS_FUNCTION_TIMEOUT_SECONDS = 3;
+
+function resolveWorkflowType(workflowType: unknown): WorkflowType {
+    if (workflowType === undefined) return WorkflowType.STANDARD;
+    if (!(Object.values(WorkflowType) as unknown[]).includes(workflowType)) {
+        throw new SagaValidationError(`\`workflowType\` must be "STANDARD" or "EXPRESS"; got ${JSON.stringify(workflowType) ?? String(workflowType)}.`);
+    }
+    return workflowType as WorkflowType;
+}
+
 /** Resolves the saga-wide `lambda` defaults. */
-function resolveFunctionSettings(options: SagaLambdaOptions | undefined): FunctionSettings {
-    const settings = { ...DEFAULT_FUNCTION_SETTINGS, ...options };
+function resolveFunctionSettings(options: SagaLambdaOptions | undefined, workflowType: WorkflowType): FunctionSettings {
+    const base = workflowType === WorkflowType.EXPRESS ? { ...DEFAULT_FUNCTION_SETTINGS, timeoutSeconds: EXPRESS_FUNCTION_TIMEOUT_SECONDS } : DEFAULT_FUNCTION_SETTINGS;
+    const settings = { ...base, ...options };
     checkFunctionSettings("lambda.", settings);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(settings.logRetentionDays)) {
         throw new SagaValidationError(`\`lambda.logRetentionDays\` must be one of ${LOG_RETENTION_DAYS.join(", ")}.`);
@@ -406,15 +433,16 @@ function resolveTesting(testing: SagaTestingOptions | undefined): TestingSetting
     };
 }
 
-/** Renders the definition once with placeholder ARNs: the builder checks the options. */
-function checkDefinition(steps: SagaStep[], options: SagaDefinitionOptions): void {
+/** Renders the definition once with placeholder ARNs: the builder checks the options (on EXPRESS, its 5 minutes too). */
+function checkDefinition(steps: SagaStep[], options: SagaDefinitionOptions, workflowType: WorkflowType): void {
     const placeholders = Object.fromEntries(
         steps.flatMap((step) => actionsOf(step).map(({ role }) => [stateNameOf(step, role), "arn:placeholder"])),
     );
     try {
-        buildSagaDefinition({ steps, functionArns: placeholders, failureQueueUrl: "placeholder", options });
+        buildSagaDefinition({ steps, functionArns: placeholders, failureQueueUrl: "placeholder", options, workflowType, tableName: "placeholder" });
     } catch (error) {
-        throw new SagaValidationError(`\`definition\` is invalid: ${(error as Error).message}`);
+        const express = workflowType === WorkflowType.EXPRESS ? " for the EXPRESS workflow type" : "";
+        throw new SagaValidationError(`\`definition\` is invalid${express}: ${(error as Error).message}`);
     }
 }
 

@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { apiEnvironment, createApi } from "./api";
 import { createFailureQueue } from "./failureQueue";
 import { createFunction, SagaFunction } from "./functions";
-import { SagaComponentArgs } from "./model/args";
-import { DEFAULT_DEFINITION_OPTIONS } from "./model/definition";
+import { SagaComponentArgs, WorkflowType } from "./model/args";
+import { definitionDefaults } from "./model/definition";
 import { Env, START_ROLE, STATUS_ROLE, Tags } from "./model/conventions";
 import { describeExecutionsStatement, startExecutionStatement } from "./model/iam";
 import { sagaNames } from "./model/names";
@@ -16,6 +16,7 @@ import { PreparedSaga, prepareSaga } from "./prepare";
 import { ChildContext, childContext } from "./naming";
 import { createRepair } from "./repair";
 import { createStateMachine } from "./stateMachine";
+import { createSweep, SagaSweep } from "./sweep";
 import { createTable, SagaTable } from "./table";
 
 export const SAGA_COMPONENT_TYPE = "saga:index:SagaComponent";
@@ -98,13 +99,24 @@ export class SagaComponent extends pulumi.ComponentResource {
     public readonly statusChangeRule: aws.cloudwatch.EventRule;
     /** The EventBridge rule on the repair machine's unexpected endings, sent to the needs-attention queue. */
     public readonly repairFailureRule: aws.cloudwatch.EventRule;
+    /** The workflow type of the saga's machine. */
+    public readonly workflowType: pulumi.Output<string>;
+    /**
+     * EXPRESS only: the function that, every minute, hands each open saga past its deadline (or
+     * that recorded a failed compensation) to the repair machine. EXPRESS sends no status-change events.
+     */
+    public readonly sweepFunction?: aws.lambda.Function;
+    /** Its role: it may Query the open-saga index, update the saga's record and start the repair machine. */
+    public readonly sweepRole?: aws.iam.Role;
+    /** EXPRESS only: the EventBridge schedule (every minute) that runs the sweep. */
+    public readonly sweepRule?: aws.cloudwatch.EventRule;
 
     constructor(name: string, args: SagaComponentArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SAGA_COMPONENT_TYPE, name, {}, opts);
         const saga = prepareOrThrow(name, args, this);
         const ctx = childContext(name, this, args.tags);
         const apiEnv = apiEnvironment(ctx, saga.status?.path, args.api?.cors);
-        const table = args.table ? undefined : createTable(ctx);
+        const table = args.table ? undefined : createTable(ctx, saga.workflowType);
         const tableRef = table ?? { name: pulumi.output(args.table!.name), arn: pulumi.output(args.table!.arn) };
         const failureQueue = createFailureQueue(ctx);
         const steps = createStepFunctions(ctx, saga, tableRef);
@@ -117,6 +129,8 @@ export class SagaComponent extends pulumi.ComponentResource {
             failureQueue,
             options: saga.definition,
             logRetentionDays: saga.logRetentionDays,
+            workflowType: saga.workflowType,
+            table: tableRef,
         });
         const repair = createRepair(ctx, {
             steps: saga.steps,
@@ -124,10 +138,11 @@ export class SagaComponent extends pulumi.ComponentResource {
             stateMachine: machine.machine,
             table: tableRef,
             settings: saga.repair,
-            taskTimeoutSeconds: saga.definition.taskTimeoutSeconds ?? DEFAULT_DEFINITION_OPTIONS.taskTimeoutSeconds,
+            taskTimeoutSeconds: saga.definition.taskTimeoutSeconds ?? definitionDefaults(saga.workflowType).taskTimeoutSeconds,
             logRetentionDays: saga.logRetentionDays,
             alarmActions: args.alarmActions,
         });
+        const sweep: SagaSweep | undefined = saga.repair.sweep && createSweep(ctx, { action: saga.repair.sweep, table: tableRef, repairMachine: repair.machine, logRetentionDays: saga.logRetentionDays });
         const start = createStartFunction(ctx, saga, tableRef, machine.machine, apiEnv.start);
         const status = saga.status && createStatusFunction(ctx, saga, tableRef, machine.machine, apiEnv.status);
         const { api } = createApi(ctx, { start: start.function, status: status && { path: saga.status!.path, handler: status.function } }, saga.api, args.api?.cors);
@@ -165,6 +180,10 @@ export class SagaComponent extends pulumi.ComponentResource {
         this.needsAttentionAlarm = repair.needsAttention.alarm;
         this.statusChangeRule = repair.statusChangeRule;
         this.repairFailureRule = repair.repairFailureRule;
+        this.workflowType = pulumi.output(saga.workflowType);
+        this.sweepFunction = sweep?.function.function;
+        this.sweepRole = sweep?.function.role;
+        this.sweepRule = sweep?.rule;
         this.registerOutputs({
             apiUrl: this.apiUrl,
             stateMachineArn: this.stateMachineArn,
@@ -199,6 +218,10 @@ export class SagaComponent extends pulumi.ComponentResource {
             needsAttentionAlarm: this.needsAttentionAlarm,
             statusChangeRule: this.statusChangeRule,
             repairFailureRule: this.repairFailureRule,
+            workflowType: this.workflowType,
+            sweepFunction: this.sweepFunction,
+            sweepRole: this.sweepRole,
+            sweepRule: this.sweepRule,
         });
     }
 }
@@ -248,15 +271,22 @@ function createStepFunctions(ctx: ChildContext, saga: PreparedSaga, table: SagaT
     );
 }
 
-/** The function behind the API: it may start executions of this saga's machine, nothing more. */
+/**
+ * The function behind the API: it may start executions of this saga's machine, nothing more; on
+ * EXPRESS it also writes (PutItem) and reads back (GetItem) the saga's record, which decides one saga per id.
+ */
 function createStartFunction(ctx: ChildContext, saga: PreparedSaga, table: SagaTable, machine: aws.sfn.StateMachine, apiEnv: Record<string, string>): SagaFunction {
+    const express = saga.workflowType === WorkflowType.EXPRESS;
+    const tableAccess = express ? [...new Set([...saga.start.tableAccess, "GetItem" as const, "PutItem" as const])] : saga.start.tableAccess;
+    const timeoutSeconds = saga.definition.timeoutSeconds ?? definitionDefaults(saga.workflowType).timeoutSeconds;
     return createFunction(ctx, {
         name: sagaNames(ctx.saga).start,
-        action: saga.start,
+        action: { ...saga.start, tableAccess },
         environment: {
             [Env.stateMachineArn]: machine.arn,
             [Env.failureInjection]: testingEnvironment(saga).failureInjection,
-            ...(saga.start.tableAccess.length > 0 ? { [Env.tableName]: table.name } : {}),
+            ...(tableAccess.length > 0 ? { [Env.tableName]: table.name } : {}),
+            ...(express ? { [Env.workflowType]: saga.workflowType, [Env.executionTimeoutSeconds]: String(timeoutSeconds) } : {}),
             ...apiEnv,
         },
         grants: machine.arn.apply((arn) => [startExecutionStatement(arn)]),
@@ -268,15 +298,17 @@ function createStartFunction(ctx: ChildContext, saga: PreparedSaga, table: SagaT
 
 /**
  * The function behind the status route: it may Query the saga's table and describe executions of
- * this saga's machine, nothing more (no writes, no other machine's executions).
+ * this saga's machine, nothing more (no writes, no other machine's executions). On EXPRESS, whose
+ * executions cannot be described, the table alone answers: it may only Query.
  */
 function createStatusFunction(ctx: ChildContext, saga: PreparedSaga, table: SagaTable, machine: aws.sfn.StateMachine, apiEnv: Record<string, string>): SagaFunction {
+    const express = saga.workflowType === WorkflowType.EXPRESS;
     return createFunction(ctx, {
         name: sagaNames(ctx.saga).status,
         // Validation allows it no other table access.
         action: { ...saga.status!.handler, tableAccess: ["Query"] },
-        environment: { [Env.tableName]: table.name, [Env.stateMachineArn]: machine.arn, ...apiEnv },
-        grants: machine.arn.apply((arn) => [describeExecutionsStatement(arn)]),
+        environment: { [Env.tableName]: table.name, [Env.stateMachineArn]: machine.arn, ...(express ? { [Env.workflowType]: saga.workflowType } : {}), ...apiEnv },
+        grants: express ? [] : machine.arn.apply((arn) => [describeExecutionsStatement(arn)]),
         tableArn: table.arn,
         logRetentionDays: saga.logRetentionDays,
         tags: { [Tags.role]: STATUS_ROLE },

@@ -3,7 +3,7 @@
 // any machine of the saga with its role, policy and log group, such as the repair machine.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SagaDefinitionOptions, SagaStep } from "./model/args";
+import { SagaDefinitionOptions, SagaStep, WorkflowType } from "./model/args";
 import { buildSagaDefinition } from "./model/definition";
 import { createLogGroup, createServiceRole } from "./functions";
 import { stateMachinePolicy } from "./model/iam";
@@ -17,6 +17,9 @@ export interface StateMachineSpec {
     failureQueue: aws.sqs.Queue;
     options: SagaDefinitionOptions;
     logRetentionDays: number;
+    workflowType: WorkflowType;
+    /** Where an EXPRESS machine records the saga's outcome. */
+    table: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
 }
 
 /**
@@ -28,24 +31,38 @@ export interface StateMachineSpec {
  */
 export const STATE_MACHINE_LOGGING = { level: "ERROR", includeExecutionData: true } as const;
 
+/**
+ * Logs of an EXPRESS machine: ALL, with the execution data. An EXPRESS execution has no history in
+ * Step Functions; its log is the only account of what it did (the AWS console reads its path and
+ * timeline from there), so every event goes there. Billed per GB ingested: docs/express.md.
+ */
+export const EXPRESS_MACHINE_LOGGING = { level: "ALL", includeExecutionData: true } as const;
+
 export interface SagaStateMachine {
     machine: aws.sfn.StateMachine;
     role: aws.iam.Role;
 }
 
 export function createStateMachine(ctx: ChildContext, spec: StateMachineSpec): SagaStateMachine {
+    const express = spec.workflowType === WorkflowType.EXPRESS;
     const arnsByState = pulumi.all(spec.functionArns);
     const policy = pulumi
-        .all([arnsByState.apply((arns) => Object.values(arns)), spec.failureQueue.arn])
-        .apply(([arns, queueArn]) => JSON.stringify(stateMachinePolicy(arns, queueArn)));
+        .all([arnsByState.apply((arns) => Object.values(arns)), spec.failureQueue.arn, spec.table.arn])
+        .apply(([arns, queueArn, tableArn]) => JSON.stringify(stateMachinePolicy(arns, queueArn, express ? tableArn : undefined)));
     const definition = pulumi
-        .all([arnsByState, spec.failureQueue.url])
-        .apply(([arns, queueUrl]) =>
+        .all([arnsByState, spec.failureQueue.url, spec.table.name])
+        .apply(([arns, queueUrl, tableName]) =>
             JSON.stringify(
-                buildSagaDefinition({ steps: spec.steps, functionArns: arns, failureQueueUrl: queueUrl, options: spec.options }),
+                buildSagaDefinition({
+                    steps: spec.steps,
+                    functionArns: arns,
+                    failureQueueUrl: queueUrl,
+                    options: spec.options,
+                    ...(express ? { workflowType: spec.workflowType, tableName } : {}),
+                }),
             ),
         );
-    return createMachine(ctx, { name: sagaNames(ctx.saga).stateMachine, definition, policy, logRetentionDays: spec.logRetentionDays });
+    return createMachine(ctx, { name: sagaNames(ctx.saga).stateMachine, definition, policy, logRetentionDays: spec.logRetentionDays, type: spec.workflowType });
 }
 
 export interface MachineSpec {
@@ -59,9 +76,11 @@ export interface MachineSpec {
     tags?: Record<string, string>;
     /** Resources to create first. */
     dependsOn?: pulumi.Resource[];
+    /** Default STANDARD. */
+    type?: WorkflowType;
 }
 
-/** A STANDARD state machine with its own role and log group, logging errors and tracing. */
+/** A state machine with its own role and log group, logging (errors; EXPRESS: everything) and tracing. */
 export function createMachine(ctx: ChildContext, spec: MachineSpec): SagaStateMachine {
     const { name } = spec;
     // Step Functions delivers logs through a CloudWatch Logs resource policy whose size is
@@ -72,11 +91,15 @@ export function createMachine(ctx: ChildContext, spec: MachineSpec): SagaStateMa
         name,
         {
             // STANDARD: exactly-once steps, 90 days of history, and StartExecution idempotent
-            // by execution name, which the start handler relies on.
-            type: "STANDARD",
+            // by execution name, which the start handler relies on. EXPRESS: the saga's record
+            // in the table stands in for all three (docs/express.md).
+            type: spec.type ?? WorkflowType.STANDARD,
             roleArn: access.role.arn,
             definition: spec.definition,
-            loggingConfiguration: { ...STATE_MACHINE_LOGGING, logDestination: pulumi.interpolate`${logGroup.arn}:*` },
+            loggingConfiguration: {
+                ...(spec.type === WorkflowType.EXPRESS ? EXPRESS_MACHINE_LOGGING : STATE_MACHINE_LOGGING),
+                logDestination: pulumi.interpolate`${logGroup.arn}:*`,
+            },
             tracingConfiguration: { enabled: true },
             tags: ctx.tags(spec.tags),
         },

@@ -60,3 +60,19 @@ describe("the policy pack over the travel stack (index.ts under Pulumi mocks)", 
         });
     }
 });
+
+describe("the policy pack over the travel stack on EXPRESS (saga:workflowType)", function () {
+    this.timeout(60_000);
+    let stack: CapturedResource[];
+
+    before(async () => {
+        stack = await captureIndexStack({ "saga:workflowType": "EXPRESS" });
+    });
+
+    for (const policy of policies) {
+        it(`has no violation of ${policy.name} (${policy.enforcementLevel})`, async () => {
+            const resources = "validateStack" in policy ? asOutputs(stack) : asInputs(stack);
+            assert.deepEqual(await violations(policy, resources), []);
+        });
+    }
+});

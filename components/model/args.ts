@@ -20,6 +20,15 @@ export const TableAccess = {
 export type TableAccess = (typeof TableAccess)[keyof typeof TableAccess];
 export const TABLE_ACCESS: readonly TableAccess[] = Object.values(TableAccess);
 
+/**
+ * The kind of Step Functions workflow the saga's machine is. STANDARD: exactly-once steps, a year
+ * per execution, 90 days of history, billed per state transition. EXPRESS: at-least-once steps,
+ * at most 5 minutes, no history but its CloudWatch log, billed per request and duration (about a
+ * hundredth of STANDARD's price for a short saga). See docs/express.md.
+ */
+export const WorkflowType = { STANDARD: "STANDARD", EXPRESS: "EXPRESS" } as const;
+export type WorkflowType = (typeof WorkflowType)[keyof typeof WorkflowType];
+
 /** The instruction set of a function. arm64 is cheaper per GB-second for the same work. */
 export const Architecture = { arm64: "arm64", x86_64: "x86_64" } as const;
 export type Architecture = (typeof Architecture)[keyof typeof Architecture];
@@ -98,9 +107,9 @@ export interface SagaDefinitionOptions {
     compensationRetry?: RetryPolicy;
     /** Retries of a forward action on transient Lambda service errors (never on the action's own errors). Default 2, from 1 s, doubling. */
     forwardRetry?: RetryPolicy;
-    /** Upper bound of one task (one Lambda invocation), in seconds. Default 30. */
+    /** Upper bound of one task (one Lambda invocation), in seconds. Default 30 (EXPRESS: 4). */
     taskTimeoutSeconds?: number;
-    /** Upper bound of a whole execution, in seconds. Default 900. */
+    /** Upper bound of a whole execution, in seconds. Default 900 (EXPRESS: 300, its most). */
     timeoutSeconds?: number;
     /** The machine's Comment. */
     comment?: string;
@@ -113,7 +122,7 @@ export type DefinitionOptions = Required<SagaDefinitionOptions>;
 export interface SagaLambdaOptions {
     /** Memory in MB (128 to 10240). Default 256. */
     memorySize?: number;
-    /** Timeout in seconds; less than `definition.taskTimeoutSeconds`. Default 10. */
+    /** Timeout in seconds; less than `definition.taskTimeoutSeconds`. Default 10 (EXPRESS: 3). */
     timeoutSeconds?: number;
     /** How long the functions' and the state machine's logs are kept, in days. Default 14. */
     logRetentionDays?: number;
@@ -226,6 +235,13 @@ export interface SagaComponentArgs {
     steps: SagaStep[];
     /** The handler behind the API: it reads the request and starts an execution. */
     start: SagaAction;
+    /**
+     * The kind of workflow the saga's machine is. Default STANDARD. EXPRESS costs far less per
+     * saga but runs steps at least once and at most 5 minutes: the saga's record in the table then
+     * decides one saga per id, says its outcome, and a sweep every minute repairs the sagas whose
+     * execution ended without recording one (docs/express.md). The repair machine is STANDARD either way.
+     */
+    workflowType?: WorkflowType;
     /**
      * The directory relative handler `module` paths resolve against. Default: the current
      * directory, i.e. the Pulumi program's. Programs in other languages use the component as a

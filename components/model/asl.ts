@@ -4,6 +4,8 @@
 //
 // Only the top level is read: the branches of Parallel and Map states are not entered.
 
+import { OUTCOME_RECORD_COMMENT } from "./conventions";
+
 export type AslState = Record<string, unknown>;
 export interface Asl {
     StartAt: string;
@@ -37,6 +39,15 @@ export const isTask = (state: AslState | undefined) => state?.Type === "Task";
 /** A Task that sends a message to SQS: the durable record of a failure. */
 export const isQueueRecord = (state: AslState | undefined) =>
     isTask(state) && typeof state?.Resource === "string" && state.Resource.startsWith("arn:aws:states:::sqs:sendMessage");
+
+/**
+ * A Task that records a saga's outcome in its table (an EXPRESS machine's, see
+ * components/model/definition.ts): bookkeeping, like a queue record, neither a step nor a compensation.
+ */
+export const isOutcomeRecord = (state: AslState | undefined) => isTask(state) && state?.Comment === OUTCOME_RECORD_COMMENT;
+
+/** A Task that records (a failure in a queue, an outcome in the table) rather than acts. */
+export const isRecord = (state: AslState | undefined) => isQueueRecord(state) || isOutcomeRecord(state);
 
 /** Where a state goes when it does not fail: Next, or every branch of a Choice. */
 export function normalNext(state: AslState): string[] {

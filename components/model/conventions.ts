@@ -54,6 +54,14 @@ export const Env = {
     statusPath: "SAGA_STATUS_PATH",
     /** On the API's functions, when `api.cors` is set: the origin their responses allow (`Access-Control-Allow-Origin`). */
     corsAllowOrigin: "SAGA_CORS_ALLOW_ORIGIN",
+    /**
+     * On the start and status functions of an EXPRESS saga: "EXPRESS". The start then records the
+     * saga in the table before it starts the execution, and the status reads the outcome there.
+     * Absent: STANDARD.
+     */
+    workflowType: "SAGA_WORKFLOW_TYPE",
+    /** On the start function of an EXPRESS saga: the machine's TimeoutSeconds, which dates the saga's deadline. */
+    executionTimeoutSeconds: "SAGA_EXECUTION_TIMEOUT_SECONDS",
 } as const;
 
 /** The `Tags.role` of the start Lambda behind the API: it belongs to the saga but to no step. */
@@ -83,6 +91,8 @@ export const STATUS_CHANGE_EVENT = { source: "aws.states", detailType: "Step Fun
  * Step Functions whatever a repair does later, so the saga's own outcome lives in its table.
  */
 export const OUTCOME_RECORD_SK = "SAGA#OUTCOME";
+/** The `type` of that record, whether a repair or an EXPRESS start wrote it. */
+export const OUTCOME_RECORD_TYPE = "SagaOutcome";
 
 /** What a repair records in the outcome record's `outcome`. */
 export const RepairOutcomes = {
@@ -115,3 +125,69 @@ export function parseTaskComment(comment: unknown): { step: string; role: Action
     const match = typeof comment === "string" ? TASK_COMMENT.exec(comment) : null;
     return match ? { step: match[1], role: match[2] as ActionRole } : undefined;
 }
+
+/**
+ * What an EXPRESS saga's record (pk = the saga id, sk = OUTCOME_RECORD_SK) says. The start writes
+ * it `running`, conditionally, before it starts the execution: the table, not Step Functions
+ * (which does not deduplicate EXPRESS execution names), decides that an id is one saga. The
+ * machine then records how it ended with Step Functions' own DynamoDB integration; a repair
+ * replaces the record with one of RepairOutcomes.
+ */
+export const ExpressOutcomes = {
+    running: "running",
+    succeeded: "succeeded",
+    rolledBack: "rolled_back",
+    compensationFailed: "compensation_failed",
+} as const;
+export type ExpressOutcome = (typeof ExpressOutcomes)[keyof typeof ExpressOutcomes];
+
+/** The attributes of an EXPRESS saga's record besides its key, `type` and `outcome`. */
+export const SagaRecordFields = {
+    /** "EXPRESS": the record decides the saga (a STANDARD saga's outcome record is written by a repair only). */
+    workflowType: "workflowType",
+    /** The execution input, as JSON text: what the sweep gives the repair's compensations. */
+    input: "input",
+    startedAt: "startedAt",
+    /** startedAt plus the machine's TimeoutSeconds: no execution of the saga runs past it. */
+    deadline: "deadline",
+    /** The execution that recorded the outcome ($$.Execution.Id). */
+    executionArn: "executionArn",
+    /** With compensation_failed: the saga's state (the forward failure, each failed compensation), as JSON text. */
+    sagaState: "sagaState",
+} as const;
+
+/**
+ * The sparse index of open EXPRESS sagas: only a record that still waits for an outcome, or for a
+ * repair, has its two attributes, so the index holds open sagas only and the sweep reads nothing
+ * else. `shard` spreads the writes over a few partition values (one hot key would cap the starts
+ * per second); `due` is the ISO time from which the sweep takes the saga: its deadline while it
+ * runs, the execution's start once it recorded compensation_failed (at once).
+ */
+export const OpenSagaIndex = {
+    name: "open-sagas",
+    shard: "openShard",
+    due: "openDue",
+    shards: 4,
+} as const;
+
+/** The shard of a saga id in the open-saga index: `open#0` .. `open#<shards-1>`, from an FNV-1a hash of the id. */
+export function openShardOf(sagaId: string): string {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < sagaId.length; i++) {
+        hash ^= sagaId.charCodeAt(i);
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return `open#${hash % OpenSagaIndex.shards}`;
+}
+
+/** Every shard of the open-saga index, which the sweep queries one by one. */
+export const OPEN_SHARDS: readonly string[] = Array.from({ length: OpenSagaIndex.shards }, (_, i) => `open#${i}`);
+
+/** The `Comment` of an EXPRESS machine's Tasks that record the saga's outcome: the policy pack knows them as records, not compensations. */
+export const OUTCOME_RECORD_COMMENT = "saga:record=outcome";
+
+/** The `Tags.role` of the Lambda that sweeps open EXPRESS sagas past their deadline to the repair. */
+export const SWEEP_ROLE = "sweep";
+
+/** How often the sweep runs (an EventBridge schedule expression). */
+export const SWEEP_SCHEDULE = "rate(1 minute)";

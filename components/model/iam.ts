@@ -117,16 +117,36 @@ const machineTracingStatement: PolicyStatement = {
 
 /**
  * The policy of the state machine: invoke exactly the step functions, record failed
- * compensations, deliver its logs and traces.
+ * compensations, deliver its logs and traces; an EXPRESS machine (`outcomeTableArn`) also records
+ * the saga's outcome, with UpdateItem only, on the saga's table only.
  */
-export function stateMachinePolicy(functionArns: string[], failureQueueArn: string): PolicyDocument {
+export function stateMachinePolicy(functionArns: string[], failureQueueArn: string, outcomeTableArn?: string): PolicyDocument {
     return policyDocument([
         { Sid: "InvokeSteps", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [...functionArns].sort() },
         { Sid: "RecordCompensationFailures", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: failureQueueArn },
+        ...(outcomeTableArn !== undefined ? [recordOutcomeStatement(outcomeTableArn)] : []),
         deliverLogsStatement,
         machineTracingStatement,
     ]);
 }
+
+/** An EXPRESS machine's outcome record: the one update its DynamoDB integration makes. */
+export const recordOutcomeStatement = (tableArn: string): PolicyStatement => ({
+    Sid: "RecordOutcome",
+    Effect: "Allow",
+    Action: ["dynamodb:UpdateItem"],
+    Resource: tableArn,
+});
+
+/**
+ * What the sweep of open EXPRESS sagas may do besides its logs: Query the open-saga index, read a
+ * saga's record (GetItem) and close it once handed over (UpdateItem), and start the repair machine.
+ */
+export const sweepStatements = (tableArn: string, indexName: string, repairMachineArn: string): PolicyStatement[] => [
+    { Sid: "FindOpenSagas", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${tableArn}/index/${indexName}` },
+    { Sid: "ReadAndCloseSagas", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tableArn },
+    { Sid: "StartRepair", Effect: "Allow", Action: ["states:StartExecution"], Resource: repairMachineArn },
+];
 
 /**
  * The policy of the repair machine: invoke exactly the cancel functions (created or existing)

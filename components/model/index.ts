@@ -1,6 +1,6 @@
 // The plain-data core of a saga: arguments, conventions, the definition builder and the checks.
 // No Pulumi resource here: the component, the handlers, the policy pack and the local cloud share it.
-export { Architecture, TABLE_ACCESS, TableAccess } from "./args";
+export { Architecture, TABLE_ACCESS, TableAccess, WorkflowType } from "./args";
 export type {
     DefinitionOptions,
     RetryPolicy,
@@ -24,7 +24,15 @@ export type { ChaosSettings } from "./chaos";
 export {
     ACTION_ROLES,
     Env,
+    ExpressOutcomes,
+    OPEN_SHARDS,
+    OpenSagaIndex,
+    openShardOf,
+    SagaRecordFields,
+    SWEEP_ROLE,
+    SWEEP_SCHEDULE,
     OUTCOME_RECORD_SK,
+    OUTCOME_RECORD_TYPE,
     parseTaskComment,
     REPAIR_OUTCOME_ROLE,
     REPAIR_ROLE,
@@ -39,9 +47,20 @@ export {
     taskComment,
     TRANSIENT_LAMBDA_ERRORS,
 } from "./conventions";
-export type { ActionRole, RepairOutcome } from "./conventions";
+export type { ActionRole, ExpressOutcome, RepairOutcome } from "./conventions";
 export { executionArnOf } from "./arns";
-export { afterFailedCompensation, buildSagaDefinition, DEFAULT_DEFINITION_OPTIONS, recordFailureStateName, SagaPaths } from "./definition";
+export {
+    afterFailedCompensation,
+    buildSagaDefinition,
+    CONDITIONAL_CHECK_FAILED,
+    DEFAULT_DEFINITION_OPTIONS,
+    definitionDefaults,
+    EXPRESS_DEFINITION_DEFAULTS,
+    recordFailureStateName,
+    SagaPaths,
+} from "./definition";
+export { EXPRESS_MAX_SECONDS, stateWorstCaseSeconds, worstCaseDuration } from "./duration";
+export type { WorstCase } from "./duration";
 export type { Asl, AslState } from "./asl";
 export type { AslDefinition, SagaDefinitionInput } from "./definition";
 export { SagaValidationError } from "./errors";
@@ -55,4 +74,4 @@ export {
     statusChangePattern,
 } from "./repair";
 export type { RepairDefinitionInput } from "./repair";
-export { FixedStates, RepairStates, stateNameOf, validateSteps } from "./steps";
+export { ExpressStates, FixedStates, RepairStates, stateNameOf, validateSteps } from "./steps";

@@ -4,7 +4,7 @@
 // starts empty, a new API has a new URL, a new queue loses its failure records). So names derive
 // only from the component name and the step names, never from list positions or option values,
 // and a rename must come with an `aliases` entry.
-import { ActionRole, REPAIR_OUTCOME_ROLE, REPAIR_START_ROLE, START_ROLE, STATUS_ROLE } from "./conventions";
+import { ActionRole, REPAIR_OUTCOME_ROLE, REPAIR_START_ROLE, START_ROLE, STATUS_ROLE, SWEEP_ROLE } from "./conventions";
 import { SagaStep } from "./args";
 import { actionsOf } from "./steps";
 
@@ -36,6 +36,12 @@ export function sagaNames(saga: string) {
         statusChangePermission: `${saga}-status-changes-invoke`,
         repairFailureRule: `${saga}-repair-failures`,
         repairFailureTarget: `${saga}-repair-failures-target`,
+        // The sweep of open EXPRESS sagas (components/sweep.ts). Shorter than the names above, so
+        // the component name's limit stays theirs.
+        sweep: `${saga}-${SWEEP_ROLE}`,
+        sweepRule: `${saga}-${SWEEP_ROLE}-schedule`,
+        sweepTarget: `${saga}-${SWEEP_ROLE}-schedule-target`,
+        sweepPermission: `${saga}-${SWEEP_ROLE}-schedule-invoke`,
     };
 }
 

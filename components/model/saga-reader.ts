@@ -11,7 +11,7 @@
 // A machine whose Tasks' Comments name only cancels is compensation-only (SagaComponent's repair
 // machine): it has no forward task to compensate, and its cancels are its compensations.
 import { ActionRole, Tags, parseTaskComment } from "./conventions";
-import { Asl, AslState, Path, catchAllOf, catchersOf, forwardTasks, isQueueRecord, isTask, list, pathsFrom, reachable, successStates, taskTarget } from "./asl";
+import { Asl, AslState, Path, catchAllOf, catchersOf, forwardTasks, isQueueRecord, isRecord, isTask, list, pathsFrom, reachable, successStates, taskTarget } from "./asl";
 
 export interface SagaReading {
     asl: Asl;
@@ -112,9 +112,10 @@ export function readSaga(asl: Asl): SagaReading {
         return { asl, forward: [], compensations: cancels.filter((name) => canRun.has(name)), isSaga: false, compensationOnly: true };
     }
     const compensations = Object.keys(asl.States).filter(
-        (name) => canRun.has(name) && !onSuccessPath.has(name) && isTask(asl.States[name]) && !isQueueRecord(asl.States[name]),
+        (name) => canRun.has(name) && !onSuccessPath.has(name) && isTask(asl.States[name]) && !isRecord(asl.States[name]),
     );
-    const forward = forwardTasks(asl);
+    // An outcome record on the success path is bookkeeping: its catchers are the machine's own business.
+    const forward = forwardTasks(asl).filter((name) => !isRecord(asl.States[name]));
     const isSaga = forward.some((task) =>
         catchersOf(asl.States[task]).some((c) => pathsFrom(asl, c.Next).some((p) => p.states.some((s) => compensations.includes(s)))),
     );
@@ -123,7 +124,7 @@ export function readSaga(asl: Asl): SagaReading {
 
 const errorsOf = (errors: string[]) => `[${errors.map((e) => `"${e}"`).join(", ")}]`;
 /** The tasks a path runs, records excepted. */
-const tasksOn = (asl: Asl, path: Path) => path.states.filter((s) => isTask(asl.States[s]) && !isQueueRecord(asl.States[s]));
+const tasksOn = (asl: Asl, path: Path) => path.states.filter((s) => isTask(asl.States[s]) && !isRecord(asl.States[s]));
 const unique = <T>(items: T[]) => [...new Set(items)];
 /** States in the order a run enters them: "A", then "B". */
 const sequence = (names: string[]) => names.map((n) => `"${n}"`).join(", then ");

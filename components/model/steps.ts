@@ -21,6 +21,13 @@ export const FixedStates = {
     summarizeFailures: "Summarize Compensation Failures",
 } as const;
 
+/** The states an EXPRESS saga's machine has besides FixedStates: each records how the saga ended (definition.ts). */
+export const ExpressStates = {
+    recordSucceeded: "Record Succeeded",
+    recordRolledBack: "Record Rolled Back",
+    recordCompensationFailed: "Record Compensation Failed",
+} as const;
+
 /** States of the repair machine (components/model/repair.ts); a step's state names must not collide with them either. */
 export const RepairStates = {
     recordRepairing: "Record Repairing",
@@ -53,7 +60,7 @@ export function validateSteps(steps: unknown): asserts steps is SagaStep[] {
         throw new SagaValidationError("`steps` must be a non-empty list of saga steps.");
     }
     const seenSteps = new Set<string>();
-    const seenStates = new Set<string>([...Object.values(FixedStates), ...Object.values(RepairStates)]);
+    const seenStates = new Set<string>([...Object.values(FixedStates), ...Object.values(ExpressStates), ...Object.values(RepairStates)]);
     steps.forEach((step: Partial<SagaStep> | undefined, index) => {
         const label = typeof step?.name === "string" ? `Step "${step.name}"` : `Step ${index + 1}`;
         if (typeof step?.name !== "string" || !STEP_NAME.test(step.name) || step.name.length > MAX_STEP_NAME_LENGTH) {

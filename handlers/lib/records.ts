@@ -11,7 +11,7 @@ import {
     UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { createHash } from "node:crypto";
-import { Env } from "../../components/model/conventions";
+import { Env, ExpressOutcomes, OpenSagaIndex, openShardOf, OUTCOME_RECORD_SK, OUTCOME_RECORD_TYPE, SagaRecordFields } from "../../components/model/conventions";
 import { withChaos } from "./chaos";
 import { requireEnv } from "./env";
 import type { RecordedError } from "./saga-event";
@@ -264,4 +264,42 @@ function fromAttributes(item: Record<string, AttributeValue>): RecordItem {
         return [name, value.S];
     });
     return Object.fromEntries(entries) as RecordItem;
+}
+
+/** What an EXPRESS start writes: the saga's record, open, with its input and deadline. */
+export interface SagaClaim {
+    sagaId: string;
+    /** The execution input, as JSON text. */
+    input: string;
+    startedAt: Date;
+    /** The machine's TimeoutSeconds: no execution of the saga runs past startedAt plus this. */
+    timeoutSeconds: number;
+}
+
+/**
+ * Records an EXPRESS saga before its execution starts: written only where no record has the id
+ * (the table, not Step Functions, decides one saga per id). Answers the record written, or the one
+ * that was there (read back consistently: the local DynamoDB ignores ReturnValuesOnConditionCheckFailure).
+ */
+export async function claimSaga(claim: SagaClaim): Promise<{ created: boolean; record: RecordItem | undefined }> {
+    const deadline = new Date(claim.startedAt.getTime() + claim.timeoutSeconds * 1000).toISOString();
+    const item: RecordItem = {
+        pk: claim.sagaId,
+        sk: OUTCOME_RECORD_SK,
+        type: OUTCOME_RECORD_TYPE,
+        outcome: ExpressOutcomes.running,
+        [SagaRecordFields.workflowType]: "EXPRESS",
+        [SagaRecordFields.input]: claim.input,
+        [SagaRecordFields.startedAt]: claim.startedAt.toISOString(),
+        [SagaRecordFields.deadline]: deadline,
+        [OpenSagaIndex.shard]: openShardOf(claim.sagaId),
+        [OpenSagaIndex.due]: deadline,
+    };
+    try {
+        await dynamo.send(new PutItemCommand({ TableName: tableName(), Item: toAttributes(item), ConditionExpression: "attribute_not_exists(pk)" }));
+        return { created: true, record: item };
+    } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    return { created: false, record: await getRecord({ pk: claim.sagaId, sk: OUTCOME_RECORD_SK }) };
 }

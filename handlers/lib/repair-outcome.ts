@@ -3,7 +3,7 @@
 // FAILED (or ABORTED, TIMED_OUT) in Step Functions, so the status route reads the saga's own
 // outcome here, under the saga's partition. Part of the package: the component bundles it itself.
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { Env, OUTCOME_RECORD_SK, RepairOutcome, RepairOutcomes } from "../../components/model/conventions";
+import { Env, ExpressOutcomes, OUTCOME_RECORD_SK, OUTCOME_RECORD_TYPE, RepairOutcome, RepairOutcomes } from "../../components/model/conventions";
 import { log, requireEnv } from "./env";
 import { InvalidInput } from "./saga-event";
 
@@ -14,8 +14,8 @@ const dynamo = new DynamoDBClient({});
 export interface OutcomeRequest {
     sagaId: string;
     outcome: RepairOutcome;
-    /** The execution being repaired, and how it ended. */
-    executionArn: string;
+    /** The execution being repaired, and how it ended; null when the sweep of an EXPRESS saga found none recorded. */
+    executionArn: string | null;
     cause: { status: string; error: string | null };
     repairExecutionArn: string;
     repairStartedAt: string;
@@ -23,7 +23,7 @@ export interface OutcomeRequest {
     failures?: Record<string, unknown>;
 }
 
-export const OUTCOME_RECORD_TYPE = "SagaOutcome";
+export { OUTCOME_RECORD_TYPE };
 
 export async function handler(event: unknown): Promise<{ outcome: RepairOutcome; written: boolean }> {
     const request = outcomeRequestOf(event);
@@ -33,11 +33,17 @@ export async function handler(event: unknown): Promise<{ outcome: RepairOutcome;
             new PutItemCommand({
                 TableName: requireEnv(Env.tableName),
                 Item: Object.fromEntries(Object.entries(item).map(([name, value]) => [name, { S: value }])),
-                // "repairing" never replaces a final outcome (a repair started again by hand, or a redrive).
+                // "repairing" never replaces a final outcome (a repair started again by hand, or a
+                // redrive); it does replace an EXPRESS saga's open record (running, or a failed
+                // compensation the sweep handed over), which takes it out of the open-saga index.
                 ...(request.outcome === RepairOutcomes.repairing
                     ? {
-                          ConditionExpression: "attribute_not_exists(pk) OR outcome = :repairing",
-                          ExpressionAttributeValues: { ":repairing": { S: RepairOutcomes.repairing } },
+                          ConditionExpression: "attribute_not_exists(pk) OR outcome IN (:repairing, :running, :compensationFailed)",
+                          ExpressionAttributeValues: {
+                              ":repairing": { S: RepairOutcomes.repairing },
+                              ":running": { S: ExpressOutcomes.running },
+                              ":compensationFailed": { S: ExpressOutcomes.compensationFailed },
+                          },
                       }
                     : {}),
             }),
@@ -61,7 +67,7 @@ export function outcomeRecord(request: OutcomeRequest, now: Date): Record<string
         sk: OUTCOME_RECORD_SK,
         type: OUTCOME_RECORD_TYPE,
         outcome: request.outcome,
-        executionArn: request.executionArn,
+        ...(request.executionArn !== null ? { executionArn: request.executionArn } : {}),
         executionStatus: request.cause.status,
         ...(request.cause.error !== null ? { executionError: request.cause.error } : {}),
         repairExecutionArn: request.repairExecutionArn,
@@ -76,7 +82,8 @@ const OUTCOMES: readonly string[] = Object.values(RepairOutcomes);
 function outcomeRequestOf(event: unknown): OutcomeRequest {
     const fields = (typeof event === "object" && event !== null ? event : {}) as Partial<Record<keyof OutcomeRequest, unknown>>;
     const strings = ["sagaId", "executionArn", "repairExecutionArn", "repairStartedAt"] as const;
-    const missing = strings.filter((field) => typeof fields[field] !== "string" || fields[field] === "");
+    // An EXPRESS saga's sweep may know no execution: null, never absent or empty.
+    const missing = strings.filter((field) => !(field === "executionArn" && fields[field] === null) && (typeof fields[field] !== "string" || fields[field] === ""));
     if (missing.length > 0) throw new InvalidInput(`The outcome request needs non-empty strings for: ${missing.map((f) => `\`${f}\``).join(", ")}.`);
     if (!OUTCOMES.includes(fields.outcome as string)) throw new InvalidInput(`\`outcome\` must be one of ${OUTCOMES.join(", ")}; got ${JSON.stringify(fields.outcome)}.`);
     const cause = fields.cause as Partial<OutcomeRequest["cause"]> | undefined;

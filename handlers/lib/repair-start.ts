@@ -27,8 +27,8 @@ export interface StatusChangeDetail {
 /** The repair machine's input (components/model/repair.ts reads these fields). */
 export interface RepairInput {
     sagaId: string;
-    /** The execution being repaired. */
-    executionArn: string;
+    /** The execution being repaired; null when the sweep of an EXPRESS saga found none recorded (handlers/lib/sweep.ts). */
+    executionArn: string | null;
     /** How it ended. */
     cause: { status: string; error: string | null };
     /**
@@ -98,8 +98,9 @@ export function repairInputOf(event: unknown): RepairInput {
     };
 }
 
-/** The object a JSON text holds, or undefined when it holds something else or is no JSON. */
-function parseObject(text: string): Record<string, unknown> | undefined {
+/** The object a JSON text holds, or undefined when it holds something else, is no JSON, or is absent. */
+export function parseObject(text: string | undefined): Record<string, unknown> | undefined {
+    if (text === undefined) return undefined;
     try {
         const value = JSON.parse(text) as unknown;
         return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

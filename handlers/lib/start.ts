@@ -7,11 +7,13 @@
 // how to build its execution input.
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { randomUUID } from "node:crypto";
-import { Env } from "../../components/model/conventions";
+import { WorkflowType } from "../../components/model/args";
+import { Env, ExpressOutcomes, SagaRecordFields } from "../../components/model/conventions";
 import { log, requireEnv } from "./env";
 import { failureInjectionEnabled } from "./failures";
 import { ApiGatewayProxyEvent, ApiGatewayProxyResult, hasBody, respond } from "./http";
 import { BodyInput, InputSchema, MAX_INPUT_BYTES, readJsonBody } from "./input";
+import { claimSaga } from "./records";
 import { SAGA_ID_PATTERN, SAGA_ID_RULE } from "./saga-event";
 
 // Created once per container; the SDK reads AWS_ENDPOINT_URL_SFN itself, as on Lambda.
@@ -56,6 +58,7 @@ export function createStartHandler(options: StartHandlerOptions) {
         if (Buffer.byteLength(input) > MAX_INPUT_BYTES) {
             return respond(413, { message: `The saga's input would be ${Buffer.byteLength(input)} bytes; Step Functions takes at most ${MAX_INPUT_BYTES} (256 KB).` });
         }
+        if (process.env[Env.workflowType] === WorkflowType.EXPRESS) return startExpress(event, options, id, runType, input);
         try {
             const started = await sfn.send(
                 new StartExecutionCommand({
@@ -80,9 +83,7 @@ export function createStartHandler(options: StartHandlerOptions) {
             // Step Functions returns the running execution for a repeat with the same input, and
             // refuses the name once that execution has ended, or for another input.
             if (error instanceof ExecutionAlreadyExists) {
-                return respond(409, {
-                    message: `A saga with ${options.idParameter} "${id}" already exists: it has ended, or was started with another input (e.g. another ${RUN_TYPE_PARAMETER}). Use a new ${options.idParameter} for a new saga.`,
-                });
+                return respond(409, { message: alreadyExists(options, id) });
             }
             // Details stay in the logs: they may name the account, the machine or the role.
             log("error", "Could not start the saga", { id, error: String(error), requestId: event.requestContext?.requestId });
@@ -90,6 +91,46 @@ export function createStartHandler(options: StartHandlerOptions) {
         }
     };
 }
+
+/**
+ * Starts an EXPRESS saga. Step Functions does not deduplicate EXPRESS execution names, so the
+ * saga's record decides: written only where none has this id, then the execution starts. A repeat
+ * of a saga still running answers as STANDARD's start does (202, the same id) and starts nothing;
+ * a saga that has ended, or was started with another input, is refused (409), as on STANDARD. A
+ * start that recorded the saga and died before its execution started leaves it open: the sweep
+ * hands it to the repair after its deadline (docs/express.md).
+ */
+async function startExpress(event: ApiGatewayProxyEvent, options: StartHandlerOptions, id: string, runType: string | undefined, input: string): Promise<ApiGatewayProxyResult> {
+    const answer = (fields: Record<string, unknown>) =>
+        respond(202, {
+            id,
+            ...(options.idField ? { [options.idField]: id } : {}),
+            ...(runType ? { runType } : {}),
+            ...fields,
+            hint: `Follow the saga on its status route; its execution's events are in the state machine's CloudWatch log, and every record of this saga is in the table under pk = "${id}".`,
+        });
+    try {
+        const timeoutSeconds = Number(requireEnv(Env.executionTimeoutSeconds));
+        const claim = await claimSaga({ sagaId: id, input, startedAt: new Date(), timeoutSeconds });
+        if (!claim.created) {
+            const record = claim.record;
+            if (record?.outcome === ExpressOutcomes.running && record[SagaRecordFields.input] === input) {
+                log("info", "Saga already started: nothing new started", { id, runType });
+                return answer({ executionArn: record[SagaRecordFields.executionArn] ?? null, startDate: record[SagaRecordFields.startedAt] ?? null });
+            }
+            return respond(409, { message: alreadyExists(options, id) });
+        }
+        const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: requireEnv(Env.stateMachineArn), name: id, input }));
+        log("info", "Saga started", { id, runType, executionArn: started.executionArn });
+        return answer({ executionArn: started.executionArn, startDate: started.startDate?.toISOString() });
+    } catch (error) {
+        log("error", "Could not start the saga", { id, error: String(error), requestId: event.requestContext?.requestId });
+        return respond(500, { message: "Could not start the saga; the details are in the start function's logs." });
+    }
+}
+
+const alreadyExists = (options: StartHandlerOptions, id: string) =>
+    `A saga with ${options.idParameter} "${id}" already exists: it has ended, or was started with another input (e.g. another ${RUN_TYPE_PARAMETER}). Use a new ${options.idParameter} for a new saga.`;
 
 /**
  * The answer to a request that is no start request, whatever its query string: another method,

@@ -9,9 +9,10 @@ import {
     ExecutionDoesNotExist,
     SFNClient,
 } from "@aws-sdk/client-sfn";
+import { WorkflowType } from "../../components/model/args";
 import { executionArnOf } from "../../components/model/arns";
-import { Env, OUTCOME_RECORD_SK, RepairOutcomes } from "../../components/model/conventions";
-import { outcomeOf, SagaOutcome, SagaOutcomes } from "../../components/model/outcomes";
+import { Env, ExpressOutcomes, OUTCOME_RECORD_SK, RepairOutcomes, SagaErrors, SagaRecordFields } from "../../components/model/conventions";
+import { ExecutionStatus, outcomeOf, SagaOutcome, SagaOutcomes } from "../../components/model/outcomes";
 import { log, requireEnv } from "./env";
 import { ApiGatewayProxyEvent, ApiGatewayProxyResult, respond } from "./http";
 import { queryRecords, RecordItem } from "./records";
@@ -40,10 +41,20 @@ export function createStatusHandler() {
 
         const ids = { id, [parameter]: id };
         try {
+            const express = process.env[Env.workflowType] === WorkflowType.EXPRESS;
             // The execution first, the records after: once the execution has ended, the records
-            // read next are its final ones.
-            const execution = await describeExecution(id);
+            // read next are its final ones. An EXPRESS execution cannot be described: the saga's
+            // own record, which its start wrote and its machine (or a repair) completes, stands in.
+            const execution = express ? undefined : await describeExecution(id);
             const records = await queryRecords(id);
+            if (express) {
+                const sagaRecord = records.find((record) => record.sk === OUTCOME_RECORD_SK);
+                if (sagaRecord) {
+                    const report = summarizeRecord(sagaRecord);
+                    log("info", "Saga reported", { id, outcome: report.outcome });
+                    return respond(200, { ...ids, ...report, records: records.filter((record) => record !== sagaRecord) });
+                }
+            }
             if (!execution) {
                 // Step Functions forgets an execution 90 days after it ends, while its records
                 // stay: they are listed, since they are what an operator then looks for.
@@ -106,6 +117,37 @@ export function summarize(execution: Execution, outcomeRecord?: RecordItem) {
         error: execution.error ?? null,
         cause: publicCause(execution.cause),
     };
+}
+
+/** The execution status and error an EXPRESS saga's record stands for, by its outcome (written by its machine). */
+const EXPRESS_ENDINGS: Record<string, { status: ExecutionStatus; error?: string }> = {
+    [ExpressOutcomes.running]: { status: "RUNNING" },
+    [ExpressOutcomes.succeeded]: { status: "SUCCEEDED" },
+    [ExpressOutcomes.rolledBack]: { status: "FAILED", error: SagaErrors.RolledBack },
+    [ExpressOutcomes.compensationFailed]: { status: "FAILED", error: SagaErrors.CompensationFailed },
+};
+
+/**
+ * The report of an EXPRESS saga, from its record alone, in the shape of `summarize`'s: the outcome
+ * its machine recorded (running until then), or once a repair has replaced the record, the
+ * repair's outcome with what the repaired execution was (a saga the sweep found without an outcome
+ * past its deadline counts as TIMED_OUT: its execution timed out, failed on its own, or never ran).
+ */
+export function summarizeRecord(record: RecordItem) {
+    if (record.repairExecutionArn !== undefined) {
+        const execution = { status: record.executionStatus as ExecutionStatus, error: record.executionError, executionArn: record.executionArn, startDate: undefined };
+        return summarize(execution, record);
+    }
+    const ending = EXPRESS_ENDINGS[record.outcome];
+    if (!ending) throw new Error(`The record of saga "${record.pk}" has the outcome ${JSON.stringify(record.outcome)}, which this code does not know.`);
+    const startedAt = record[SagaRecordFields.startedAt];
+    return summarize({
+        status: ending.status,
+        error: ending.error,
+        executionArn: record[SagaRecordFields.executionArn],
+        startDate: startedAt !== undefined ? new Date(startedAt) : undefined,
+        cause: record[SagaRecordFields.sagaState],
+    });
 }
 
 /** What the outcome record says; undefined when it says nothing this code knows (then the execution's own outcome stands). */
