@@ -36,6 +36,7 @@ describe("the policy pack", () => {
             "saga-compensations-retry": "mandatory",
             "saga-compensation-failures-recorded": "mandatory",
             "saga-compensation-failures-repaired": "mandatory",
+            "saga-express-machine-safe": "mandatory",
             "saga-least-privilege": "mandatory",
             "lambda-runtime-supported": "mandatory",
             "saga-stopped-executions-compensated": "advisory",

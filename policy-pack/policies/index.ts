@@ -5,6 +5,7 @@ import { apiStageThrottling } from "./api-throttling";
 import { sagaCompensationFailuresRecorded } from "./compensation-failures";
 import { sagaCompensationsRetry } from "./compensation-retries";
 import { sagaStepsHaveCompensators } from "./compensators";
+import { sagaExpressMachineSafe } from "./express";
 import { lambdaRuntimeSupported } from "./lambda-runtime";
 import { sagaExistingFunctionsInStack, sagaLeastPrivilege } from "./least-privilege";
 import { logGroupRetention } from "./log-retention";
@@ -23,6 +24,7 @@ export {
     sagaCompensationFailuresRepaired,
     sagaCompensationsRetry,
     sagaExistingFunctionsInStack,
+    sagaExpressMachineSafe,
     sagaLeastPrivilege,
     sagaStepsHaveCompensators,
     sagaStoppedExecutionsCompensated,
@@ -39,6 +41,7 @@ export const policies: Policies = [
     sagaCompensationsRetry,
     sagaCompensationFailuresRecorded,
     sagaCompensationFailuresRepaired,
+    sagaExpressMachineSafe,
     sagaLeastPrivilege,
     lambdaRuntimeSupported,
     // Advisory: the saga's reach beyond its own failures, and operational basics.

@@ -77,6 +77,8 @@ function uncovered(resources: StackResource[], endings: Ending[]): Uncovered[] {
     for (const reading of readMachines(stack)) {
         const { resource: machine, asl, saga } = reading;
         if (saga === undefined || tagsOf(machine.props)[Tags.role] === REPAIR_ROLE) continue;
+        // EXPRESS sends no status-change events: its repair path is a schedule (policies/express.ts).
+        if (machine.props.type === "EXPRESS") continue;
         // A compensation-only machine (a repair) is not repaired in turn.
         if (isKnown(asl) && readSaga(asl).compensationOnly) continue;
         const arn = str(machine.props.arn);

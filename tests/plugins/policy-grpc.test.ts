@@ -56,6 +56,7 @@ describe("the policy pack over gRPC, as the Pulumi CLI runs it", function () {
                 "saga-compensations-retry",
                 "saga-compensation-failures-recorded",
                 "saga-compensation-failures-repaired",
+                "saga-express-machine-safe",
                 "saga-least-privilege",
                 "lambda-runtime-supported",
             ],
