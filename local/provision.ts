@@ -215,7 +215,21 @@ export class Provisioner {
         const file = this.ctx.dataDir ? path.join(this.ctx.dataDir, "sqs", `${physical}.jsonl`) : undefined;
         if (file) fs.mkdirSync(path.dirname(file), { recursive: true });
         const fifo = inputs.fifoQueue === true;
-        this.queues.set(url, new LocalQueue(physical, url, arn, { fifo, contentBasedDeduplication: inputs.contentBasedDeduplication === true, file, ...this.ctx.queueSettings }));
+        const seconds = (value: unknown) => (typeof value === "number" ? value : undefined);
+        this.queues.set(
+            url,
+            new LocalQueue(physical, url, arn, {
+                fifo,
+                contentBasedDeduplication: inputs.contentBasedDeduplication === true,
+                file,
+                visibilityTimeoutSeconds: seconds(inputs.visibilityTimeoutSeconds),
+                delaySeconds: seconds(inputs.delaySeconds),
+                messageRetentionSeconds: seconds(inputs.messageRetentionSeconds),
+                maximumMessageSize: seconds(inputs.maxMessageSize),
+                receiveWaitTimeSeconds: seconds(inputs.receiveWaitTimeSeconds),
+                ...this.ctx.queueSettings,
+            }),
+        );
         // A queue's ID is its URL.
         return this.done(ResourceTypes.queue, name, `${url}${fifo ? " (FIFO)" : ""}`, url, { ...declared, name: physical, url, arn });
     }

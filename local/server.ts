@@ -17,7 +17,7 @@ import type { LocalLogs } from "./logs/service";
 import { handleSfnRequest, SFN_TARGET_PREFIX } from "./sfn/api";
 import type { StepFunctionsService } from "./sfn/service";
 import type { LocalQueue } from "./sqs/queue";
-import { handleSqsRequest, SQS_SHAPE, SQS_TARGET_PREFIX } from "./sqs/api";
+import { handleSqsQueryRequest, handleSqsRequest, isSqsQueryRequest, SQS_QUERY_SHAPE, SQS_SHAPE, SQS_TARGET_PREFIX } from "./sqs/api";
 import { foreignHostRefusal, localChangeRefusal } from "./web-guard";
 
 export const HOST = "127.0.0.1";
@@ -189,6 +189,8 @@ export class LocalServer {
         }
         const url = parseUrl(request.url, this.url);
         if (!url) return send(response, jsonAnswer(400, { message: "Bad Request: the request target is not a URL path." }));
+        // SQS's query protocol (older boto3 and AWS CLI): Action=... at / or at a queue's AWS-style URL.
+        if (isSqsQueryRequest(request.method, request.headers, url)) return await handleSqsQueryRequest(services.queues?.() ?? [], services.iam, request, response, url);
         if (isLocalPath(url.pathname)) {
             const refusal = localChangeRefusal(request.method ?? "GET", request.headers);
             return refusal ? send(response, refusal) : await services.inspect(request, response, url);
@@ -237,6 +239,8 @@ function shapeOf(target: string, request: IncomingMessage): ServiceShape {
     if (target.startsWith(SQS_TARGET_PREFIX)) return SQS_SHAPE;
     if (target.startsWith(LOGS_TARGET_PREFIX)) return LOGS_SHAPE;
     if (target !== "") return UNKNOWN_TARGET_SHAPE;
-    const path = parseUrl(request.url, "http://local")?.pathname ?? "";
+    const url = parseUrl(request.url, "http://local");
+    if (url && isSqsQueryRequest(request.method, request.headers, url)) return SQS_QUERY_SHAPE;
+    const path = url?.pathname ?? "";
     return isLocalPath(path) || isConsoleRequest(request.method, path) ? LOCAL_SHAPE : GATEWAY_SHAPE;
 }

@@ -255,12 +255,12 @@ describe("the order example on the local cloud (npm start -- --program examples/
 
             const { status, body } = await fetch(booted.cloud.url, {
                 method: "POST",
-                headers: { "x-amz-target": "AmazonSQS.PurgeQueue", "content-type": "application/x-amz-json-1.0" },
+                headers: { "x-amz-target": "AmazonSQS.CreateQueue", "content-type": "application/x-amz-json-1.0" },
                 body: JSON.stringify({ QueueUrl: standard }),
             }).then(async (response) => ({ status: response.status, body: (await response.json()) as { __type: string; message: string } }));
             assert.equal(status, 400);
             assert.equal(body.__type, "com.amazonaws.sqs#UnsupportedOperation");
-            assert.match(body.message, /does not serve PurgeQueue; it serves SendMessage, GetQueueUrl, ListQueues/);
+            assert.match(body.message, /does not serve CreateQueue; it serves SendMessage, GetQueueUrl, ReceiveMessage, DeleteMessage/);
             // None of these reached a queue.
             assert.equal((await booted.client.get(standard)).body.count, 0);
         });
