@@ -5,16 +5,22 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { measureBundles } from "./bundles";
 import { measureCompensationFailures } from "./compensation-failures";
-import { LIST_PRICES, measurePathCosts } from "./cost";
+import { PRICES } from "./bill";
+import { measurePathCosts, PathCost } from "./cost";
 import { measureLocalThroughput } from "./local-throughput";
 import { parseBenchOptions, USAGE, UsageError } from "./options";
 import { measureRepairCosts } from "./repairs";
-import { bundlesTable, compensationFailureTable, pathCostTable, repairCostTable, scaleTable, throughputTables } from "./report";
+import { billTable, bundlesTable, compensationFailureTable, pathCostTable, repairCostTable, scaleTable, throughputTables } from "./report";
 import { measureScale } from "./scale";
 import { round } from "./stats";
 import { progress } from "./table";
 
 const RESULTS = path.join(__dirname, "results.json");
+
+/** Whether the program declares `saga:workflowType` (issue 19's EXPRESS sagas): then the bench runs the stack once per type. */
+function declaresWorkflowType(): boolean {
+    return /^ {2}workflowType:/m.test(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+}
 
 function machine() {
     return {
@@ -44,14 +50,18 @@ async function main() {
         print(scaleTable((results.scale = measureScale())));
     }
     if (sections.has("cost")) {
-        const pathCosts = await measurePathCosts(options.costRuns);
-        print(pathCostTable(pathCosts));
+        const standard = await measurePathCosts(options.costRuns, "STANDARD");
+        print(pathCostTable(standard));
+        const pathCosts: PathCost[] = [...standard];
+        if (declaresWorkflowType()) pathCosts.push(...(await measurePathCosts(options.costRuns, "EXPRESS", standard)));
+        else progress("cost: EXPRESS not priced: this program does not declare saga:workflowType");
+        print(billTable(pathCosts));
         const repairCosts = await measureRepairCosts(options.costRuns);
         print(repairCostTable(repairCosts));
         const failureOptions = { runs: options.failureRuns, rate: options.failureRate, seed: options.seed };
-        const compensationFailures = await measureCompensationFailures(pathCosts, failureOptions);
+        const compensationFailures = await measureCompensationFailures(standard, failureOptions);
         print(compensationFailureTable(compensationFailures, failureOptions));
-        Object.assign(results, { listPrices: LIST_PRICES, pathCosts, repairCosts, compensationFailures });
+        Object.assign(results, { listPrices: PRICES, pathCosts, repairCosts, compensationFailures });
     }
     if (sections.has("throughput")) {
         const throughput = await measureLocalThroughput(options.sagas, options.concurrency);

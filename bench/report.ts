@@ -1,6 +1,7 @@
 // The report's tables, one per section, from the figures the sections measure.
 import type { BundleFigure } from "./bundles";
 import type { CompensationFailureCost, CompensationFailureOptions } from "./compensation-failures";
+import { SERVICES } from "./bill";
 import type { PathCost } from "./cost";
 import type { LocalThroughput } from "./local-throughput";
 import type { RepairCost } from "./repairs";
@@ -41,6 +42,23 @@ export function pathCostTable(costs: PathCost[]): string {
             round(c.dynamoDbReads, 2),
             round(c.dynamoDbWrites, 2),
             dollars(c.dollarsPerMillion),
+        ]),
+    );
+}
+
+/** The whole bill of each path and workflow type, by service, beside the original's. */
+export function billTable(costs: PathCost[]): string {
+    const cents = (value: number) => `$${value.toFixed(3)}`;
+    return formatTable(
+        `The whole bill per million sagas (us-east-1 list prices; counted on the local cloud, ${costs[0]?.runs} runs per path)`,
+        ["path", "type", ...SERVICES, "whole bill", "original's", "original / this"],
+        costs.map((c) => [
+            c.path,
+            c.workflowType,
+            ...SERVICES.map((service) => cents(c.billByService[service])),
+            dollars(c.billPerMillion),
+            dollars(c.originalBillPerMillion),
+            `${round(c.billRatioToOriginal, 2)}x`,
         ]),
     );
 }
