@@ -180,10 +180,8 @@ export class LocalServer {
         const services = this.services;
         if (!services) return sendJson(response, 503, { message: "The local cloud is still deploying the program; try again in a moment." });
         // The AWS JSON services ignore the path; only the local endpoints and the APIs route by it.
-        if (target.startsWith("DynamoDB_")) return services.dynamo(request, response);
-        if (target.startsWith(SFN_TARGET_PREFIX)) return await handleSfnRequest(services.stepFunctions, services.iam, request, response);
-        if (target.startsWith(SQS_TARGET_PREFIX)) return await handleSqsRequest(services.queues?.() ?? [], services.iam, request, response);
-        if (target.startsWith(LOGS_TARGET_PREFIX) && services.logs) return await handleLogsRequest(services.logs, services.iam, request, response);
+        const service = jsonServiceOf(target);
+        if (service?.served(services)) return await service.serve(services, request, response);
         if (target !== "") {
             return send(response, awsJson(400, "UnknownOperationException", "message", `The local cloud serves DynamoDB, Step Functions, SQS and CloudWatch Logs, not ${target}.`));
         }
@@ -232,12 +230,43 @@ function parseUrl(target: string | undefined, base: string): URL | undefined {
     }
 }
 
+/** An AWS JSON service on the port: the X-Amz-Target prefix of the API it serves, its own answers for what is not an operation's error, and its handler. */
+interface JsonService {
+    targetPrefix: string;
+    shape: ServiceShape;
+    /** Whether this cloud serves it (absent: requests to it get UnknownOperationException). */
+    served(services: Services): boolean;
+    serve(services: Services, request: IncomingMessage, response: ServerResponse): Promise<void> | void;
+}
+
+const JSON_SERVICES: readonly JsonService[] = [
+    { targetPrefix: "DynamoDB_", shape: DYNAMODB_SHAPE, served: () => true, serve: (services, request, response) => services.dynamo(request, response) },
+    {
+        targetPrefix: SFN_TARGET_PREFIX,
+        shape: STEP_FUNCTIONS_SHAPE,
+        served: () => true,
+        serve: (services, request, response) => handleSfnRequest(services.stepFunctions, services.iam, request, response),
+    },
+    {
+        targetPrefix: SQS_TARGET_PREFIX,
+        shape: SQS_SHAPE,
+        served: () => true,
+        serve: (services, request, response) => handleSqsRequest(services.queues?.() ?? [], services.iam, request, response),
+    },
+    {
+        targetPrefix: LOGS_TARGET_PREFIX,
+        shape: LOGS_SHAPE,
+        served: (services) => services.logs !== undefined,
+        serve: (services, request, response) => handleLogsRequest(services.logs!, services.iam, request, response),
+    },
+];
+
+const jsonServiceOf = (target: string) => JSON_SERVICES.find((service) => target.startsWith(service.targetPrefix));
+
 /** Whose answers a request gets when it is refused or fails: the service it is addressed to. */
 function shapeOf(target: string, request: IncomingMessage): ServiceShape {
-    if (target.startsWith("DynamoDB_")) return DYNAMODB_SHAPE;
-    if (target.startsWith(SFN_TARGET_PREFIX)) return STEP_FUNCTIONS_SHAPE;
-    if (target.startsWith(SQS_TARGET_PREFIX)) return SQS_SHAPE;
-    if (target.startsWith(LOGS_TARGET_PREFIX)) return LOGS_SHAPE;
+    const service = jsonServiceOf(target);
+    if (service) return service.shape;
     if (target !== "") return UNKNOWN_TARGET_SHAPE;
     const url = parseUrl(request.url, "http://local");
     if (url && isSqsQueryRequest(request.method, request.headers, url)) return SQS_QUERY_SHAPE;
