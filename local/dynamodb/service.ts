@@ -19,6 +19,7 @@ import * as vm from "node:vm";
 import { tableArn } from "../../components/model/arns";
 import type { ActionRequest, IamGate } from "../iam/gate";
 import { jsonDepthPast } from "../json-depth";
+import { StoreLock, Transactions } from "./transactions";
 import { Answer, awsJson, awsJsonAuthError, failRequest, readBody, RequestAborted, RequestTooLarge, send, sendBeforeBodyEnds, ServiceShape, STEP_FUNCTIONS_SHAPE } from "../http";
 
 // dynalite ships no type declarations.
@@ -46,6 +47,8 @@ export class LocalDynamoDb {
         readonly handle: RequestListener,
         /** dynalite's own endpoint, which only the local cloud knows. */
         private readonly endpoint: string,
+        /** Held by each request while a transaction is not running (local/dynamodb/transactions.ts). */
+        private readonly lock: StoreLock,
     ) {}
 
     /** In memory, or under `<dataDir>/dynamodb` when a data folder is given; `iam` admits each request. */
@@ -61,7 +64,15 @@ export class LocalDynamoDb {
         });
         const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         const client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-        return new LocalDynamoDb(server, client, guardDynalite(server.listeners("request")[0] as RequestListener, iam), endpoint);
+        const lock = new StoreLock();
+        const call = (operation: string, request: object) => callDynalite(endpoint, operation, request);
+        const keyOf = async (table: string) => {
+            const described = await call("DescribeTable", { TableName: table });
+            const schema = (described.body.Table as { KeySchema?: Array<{ AttributeName: string }> } | undefined)?.KeySchema;
+            return schema?.map((key) => key.AttributeName);
+        };
+        const guarded = guardDynalite(server.listeners("request")[0] as RequestListener, iam, { lock, transactions: new Transactions(call, lock, keyOf) });
+        return new LocalDynamoDb(server, client, guarded, endpoint, lock);
     }
 
     /**
@@ -70,20 +81,8 @@ export class LocalDynamoDb {
      * machine's DynamoDB Task, authorized as its role): sent straight to dynalite, not through the
      * port's gate. dynalite checks that a request is signed, not its signature.
      */
-    async call(operation: string, request: object): Promise<{ statusCode: number; body: Record<string, unknown>; requestId: string }> {
-        const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
-        const response = await fetch(this.endpoint, {
-            method: "POST",
-            headers: {
-                "content-type": "application/x-amz-json-1.0",
-                "x-amz-target": `DynamoDB_20120810.${operation}`,
-                "x-amz-date": amzDate,
-                authorization: `AWS4-HMAC-SHA256 Credential=local/${amzDate.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`,
-            },
-            body: JSON.stringify(request),
-        });
-        const text = await response.text();
-        return { statusCode: response.status, body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>), requestId: response.headers.get("x-amzn-requestid") ?? "" };
+    call(operation: string, request: object): Promise<{ statusCode: number; body: Record<string, unknown>; requestId: string }> {
+        return this.lock.shared(() => callDynalite(this.endpoint, operation, request));
     }
 
     /** Creates the table, or checks that the one kept in the data folder has the same keys. */
@@ -112,6 +111,29 @@ export class LocalDynamoDb {
     }
 }
 
+/** One operation sent straight to dynalite, signed as it checks (present, not verified). */
+async function callDynalite(endpoint: string, operation: string, request: object): Promise<{ statusCode: number; body: Record<string, unknown>; requestId: string }> {
+    const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
+    const response = await fetch(endpoint, {
+        method: "POST",
+        headers: {
+            "content-type": "application/x-amz-json-1.0",
+            "x-amz-target": `DynamoDB_20120810.${operation}`,
+            "x-amz-date": amzDate,
+            authorization: `AWS4-HMAC-SHA256 Credential=local/${amzDate.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`,
+        },
+        body: JSON.stringify(request),
+    });
+    const text = await response.text();
+    return { statusCode: response.status, body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>), requestId: response.headers.get("x-amzn-requestid") ?? "" };
+}
+
+/** What the guard serves itself, before dynalite: the transactions, and the lock they take. */
+export interface GuardExtras {
+    lock: StoreLock;
+    transactions: Transactions;
+}
+
 /**
  * dynalite's request listener behind a guard, so that no request can take the process down:
  * - the body is read here, within DynamoDB's limit (413 past it), and a client that leaves
@@ -128,12 +150,18 @@ export class LocalDynamoDb {
  *   store's callbacks (`if (err) throw err`), reach the local server's last resort, which answers
  *   them on the same request (local/server.ts).
  */
-export function guardDynalite(listener: RequestListener, iam: IamGate): RequestListener {
+export function guardDynalite(listener: RequestListener, iam: IamGate, extras?: GuardExtras): RequestListener {
     return (request, response) => {
         readBody(request, MAX_REQUEST_BYTES).then(
             async (body) => {
                 const refusal = refusalOf(request, body) ?? (await authorizationRefusal(iam, request, body)) ?? expressionRefusal(body);
                 if (refusal) return send(response, refusal);
+                const operation = String(request.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
+                const own = await servedHere(operation, body, extras);
+                if (own) return send(response, own);
+                // Held until dynalite has answered: a transaction waits for it, and it for a transaction.
+                const release = extras ? await extras.lock.acquireShared() : () => undefined;
+                response.once("close", release);
                 // What dynalite reads of a request: its headers, method and URL, and the body as events.
                 const replayed = Object.assign(new EventEmitter(), { headers: request.headers, method: request.method, url: request.url, socket: request.socket });
                 listener(replayed as unknown as IncomingMessage, response);
@@ -148,6 +176,15 @@ export function guardDynalite(listener: RequestListener, iam: IamGate): RequestL
             },
         ).catch((error) => failRequest(error));
     };
+}
+
+/** The answer to an operation dynalite does not serve and the local cloud does; undefined for dynalite's. */
+async function servedHere(operation: string, body: Buffer, extras: GuardExtras | undefined): Promise<Answer | undefined> {
+    const parsed = jsonObject(body);
+    if (!parsed || !extras) return undefined;
+    if (operation === "TransactWriteItems") return extras.transactions.write(parsed);
+    if (operation === "TransactGetItems") return extras.transactions.get(parsed);
+    return undefined;
 }
 
 /** DynamoDB's answer to a request its caller may not make (AccessDenied, or no valid signature); undefined when admitted. */
@@ -168,6 +205,15 @@ async function authorizationRefusal(iam: IamGate, request: IncomingMessage, body
 export function dynamoDbRequests(operation: string, request: Record<string, unknown>, { account, region }: { account: string; region: string }): ActionRequest[] {
     const action = `dynamodb:${operation}`;
     const arnOf = (name: string) => (name.startsWith("arn:") ? name : tableArn({ region, account }, name));
+    // A transaction asks for each of its actions on its table, as DynamoDB authorizes it.
+    if ((operation === "TransactWriteItems" || operation === "TransactGetItems") && Array.isArray(request.TransactItems)) {
+        const requests = request.TransactItems.flatMap((entry: unknown) =>
+            Object.entries(typeof entry === "object" && entry !== null ? entry : {})
+                .filter(([kind, spec]) => Object.hasOwn(TRANSACTION_ACTIONS, kind) && typeof (spec as { TableName?: unknown } | null)?.TableName === "string")
+                .map(([kind, spec]) => ({ action: `dynamodb:${TRANSACTION_ACTIONS[kind]}`, resource: arnOf((spec as { TableName: string }).TableName) })),
+        );
+        if (requests.length > 0) return requests;
+    }
     if (typeof request.TableName === "string") {
         const index = typeof request.IndexName === "string" ? `/index/${request.IndexName}` : "";
         return [{ action, resource: `${arnOf(request.TableName)}${index}` }];
@@ -179,6 +225,9 @@ export function dynamoDbRequests(operation: string, request: Record<string, unkn
     }
     return [{ action, resource: "*" }];
 }
+
+/** The action IAM checks for each kind of a transaction's items. */
+const TRANSACTION_ACTIONS: Record<string, string> = { Put: "PutItem", Update: "UpdateItem", Delete: "DeleteItem", ConditionCheck: "ConditionCheckItem", Get: "GetItem" };
 
 function jsonObject(body: Buffer): Record<string, unknown> | undefined {
     try {
