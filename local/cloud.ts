@@ -348,6 +348,10 @@ function openDataFolder(folder: DataFolder | undefined, log: (line: string) => v
             return folder.closedExecutions;
         },
         countClosed: (count) => folder.countClosed(count),
+        get startedExecutions() {
+            return folder.startedExecutions;
+        },
+        countStarted: (count) => folder.countStarted(count),
         failedWrite: onWriteFailed,
     });
     const kept = store.load();

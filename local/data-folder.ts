@@ -11,6 +11,9 @@
 //       closedExecutions  how many closed executions stepfunctions/executions.jsonl holds at least
 //                         (counted after each is written): a file cut or emptied is detected, and the
 //                         saga ids it held are not given out again;
+//       startedExecutions how many executions were started at least (counted after each journal's
+//                         first line is written): every one is closed or has its running journal, so
+//                         a journal removed after a crash is detected too;
 //       sealed            written when the cloud stops cleanly, removed when the next one starts: a
 //                         digest of every file and of every table's items. Anything changed while no
 //                         cloud ran (a cut or overwritten table log, a file emptied, removed or
@@ -101,6 +104,8 @@ interface Manifest {
     note: string;
     tables: string[];
     closedExecutions: number;
+    /** Absent in manifests written before it was counted: counted from the next start. */
+    startedExecutions?: number;
     sealed?: { at: string; files: Record<string, FileDigest>; tables: Record<string, TableDigest> };
 }
 
@@ -155,7 +160,7 @@ export class DataFolder {
             }
         } else {
             // A new folder, or one of a local cloud before manifests: what it holds now is its start.
-            manifest = { format: 1, note: "What this data folder holds; the local cloud checks it at every start. Do not edit.", tables: [], closedExecutions: -1 };
+            manifest = { format: 1, note: "What this data folder holds; the local cloud checks it at every start. Do not edit.", tables: [], closedExecutions: -1, startedExecutions: -1 };
         }
         return new DataFolder(dir, manifest);
     }
@@ -217,10 +222,25 @@ export class DataFolder {
         return this.manifest.closedExecutions;
     }
 
+    /** How many executions the data folder recorded started at least; -1 when it never counted. */
+    get startedExecutions(): number {
+        return this.manifest.startedExecutions ?? -1;
+    }
+
     /** The count of closed executions written so far (never lowered: a crash between the two writes leaves it one behind). */
     countClosed(count: number): void {
-        if (count <= this.manifest.closedExecutions) return;
-        this.manifest = { ...this.manifest, closedExecutions: count };
+        this.count({ closedExecutions: count });
+    }
+
+    /** The count of executions started so far (as countClosed). */
+    countStarted(count: number): void {
+        this.count({ startedExecutions: count });
+    }
+
+    private count(counts: { closedExecutions?: number; startedExecutions?: number }): void {
+        const [[field, count]] = Object.entries(counts) as [["closedExecutions" | "startedExecutions", number]];
+        if (count <= (this.manifest[field] ?? -1)) return;
+        this.manifest = { ...this.manifest, [field]: count };
         try {
             this.write();
         } catch (error) {

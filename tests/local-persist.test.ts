@@ -19,7 +19,7 @@ import { encodeLine } from "../local/jsonl";
 import { withoutChecksum } from "./support/data-folder";
 import type { ExecutionRecord } from "../local/sfn/record";
 import { SfnError, StepFunctionsService } from "../local/sfn/service";
-import { ExecutionStore } from "../local/sfn/store";
+import { ExecutionStore, StoreLedger } from "../local/sfn/store";
 import { LAMBDA_INVOKE, lambdaTaskError } from "../local/sfn/tasks";
 import { LocalQueue } from "../local/sqs/queue";
 import { allowEveryCall } from "./support/iam";
@@ -68,10 +68,10 @@ function releaseHolds(): void {
 const fail = (name: string) => Promise.reject(lambdaTaskError(name, `${name} on purpose.`));
 
 /** A local cloud's Step Functions on a data folder: what is kept there is restored and resumed. */
-function serviceOn(dataDir: string, scripts: Record<string, Script>) {
+function serviceOn(dataDir: string, scripts: Record<string, Script>, ledger?: StoreLedger) {
     const calls: Record<string, any[]> = { work: [], undo: [] };
     const warnings: string[] = [];
-    const store = new ExecutionStore(dataDir, (line) => warnings.push(line));
+    const store = new ExecutionStore(dataDir, (line) => warnings.push(line), ledger);
     const service = new StepFunctionsService({
         region: "us-east-1",
         retryIntervalMs: 0,
@@ -269,6 +269,43 @@ describe("the local Step Functions service with a data folder: executions resume
         const resumed = serviceOn(dataDir, { work: hold, undo: hold });
         stopped.push(resumed.service);
         assert.deepEqual(resumed.resumed.map((e) => e.name), ["order-11"]);
+    });
+
+    it("counts the executions started and closed in the data folder's manifest: a running journal removed, or closed executions cut, are refused", async () => {
+        // What local/data-folder.ts keeps in data-folder.json.
+        const ledger = {
+            closedExecutions: -1,
+            startedExecutions: -1,
+            countClosed(count: number) {
+                this.closedExecutions = count;
+            },
+            countStarted(count: number) {
+                this.startedExecutions = count;
+            },
+            failedWrite: () => undefined,
+        };
+        const first = serviceOn(dataDir, { work: async () => ({}), undo: hold }, ledger);
+        first.service.startExecution(MACHINE, "order-14", "{}");
+        await first.service.idle();
+        first.service.startExecution(MACHINE, "order-15", "{}");
+        first.service.startExecution(MACHINE, "order-16", "{}");
+        await first.service.idle();
+        await first.service.stop();
+        assert.deepEqual([ledger.startedExecutions, ledger.closedExecutions], [3, 3]);
+        // A crash while order-17 runs, then its journal removed: its records are gone, its name would be free again.
+        const crashed = serviceOn(dataDir, { work: hold, undo: hold }, ledger);
+        crashed.service.startExecution(MACHINE, "order-17", "{}");
+        await until("order-17's first attempt", () => crashed.calls.work.length === 1);
+        await crashed.service.stop();
+        assert.equal(ledger.startedExecutions, 4);
+        fs.rmSync(journalOf(dataDir));
+        assert.throws(
+            () => serviceOn(dataDir, {}, ledger),
+            (error: Error) => error instanceof DataFolderDamaged && /running and executions\.jsonl hold 0 running and 3 closed execution\(s\), and the data folder recorded at least 4 started: the journal of a running execution was removed/.test(error.message),
+        );
+        const closedFile = path.join(dataDir, "stepfunctions", "executions.jsonl");
+        fs.writeFileSync(closedFile, fs.readFileSync(closedFile, "utf8").split("\n").slice(1).join("\n"));
+        assert.throws(() => serviceOn(dataDir, {}, ledger), /executions\.jsonl holds 2 closed execution\(s\), and the data folder recorded at least 3 written there/);
     });
 
     it("refuses a new execution whose journal cannot be written (503), and suspends one whose journal stops being writable", async () => {

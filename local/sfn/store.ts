@@ -47,6 +47,9 @@ export interface StoreLedger {
     /** How many closed executions executions.jsonl holds at least; -1: never counted. */
     readonly closedExecutions: number;
     countClosed(count: number): void;
+    /** How many executions were started at least (each journal's first line written); -1: never counted. */
+    readonly startedExecutions: number;
+    countStarted(count: number): void;
     /** A write failed: the folder is told, to refuse new work until it can be written. */
     failedWrite(error: unknown): void;
 }
@@ -58,6 +61,8 @@ export class ExecutionStore {
     private readonly definitionsKept = new Set<string>();
     /** Records in executions.jsonl. */
     private closedCount = 0;
+    /** Executions started: each is closed, or open with its journal. */
+    private startedCount = 0;
 
     constructor(
         dataDir: string,
@@ -94,6 +99,18 @@ export class ExecutionStore {
             const kept = this.readJournal(path.join(this.runningDir, file), closed);
             if (kept) running.push(kept);
         }
+        // Every execution started is closed or still has its journal: one with neither lost its records.
+        const kept = closed.size + running.length;
+        const started = this.ledger?.startedExecutions ?? -1;
+        if (kept < started) {
+            throw new DataFolderDamaged(
+                this.runningDir,
+                `and executions.jsonl hold ${running.length} running and ${closed.size} closed execution(s), and the data folder recorded at least ${started} started: ` +
+                    "the journal of a running execution was removed, and its saga id would be free again",
+            );
+        }
+        this.startedCount = kept;
+        if (started === -1) this.ledger?.countStarted(kept);
         return { closed: [...closed.values()], running };
     }
 
@@ -111,6 +128,8 @@ export class ExecutionStore {
             this.ledger?.failedWrite(error);
             throw new UnpersistedWrite(`the execution ${record.name}`, error);
         }
+        this.startedCount += 1;
+        this.ledger?.countStarted(this.startedCount);
         return new ExecutionJournal(file, this, this.warn);
     }
 
