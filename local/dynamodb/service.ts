@@ -9,8 +9,10 @@ import {
     DescribeTableCommand,
     DynamoDBClient,
     ResourceInUseException,
+    TagResourceCommand,
 } from "@aws-sdk/client-dynamodb";
 import { EventEmitter } from "node:events";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import type { IncomingMessage, RequestListener, Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -49,6 +51,8 @@ export class LocalDynamoDb {
         private readonly endpoint: string,
         /** Held by each request while a transaction is not running (local/dynamodb/transactions.ts). */
         private readonly lock: StoreLock,
+        /** Each table's inputs as the program declares them (what DescribeTable and the backups describe). */
+        private readonly declared: Map<string, Inputs>,
     ) {}
 
     /** In memory, or under `<dataDir>/dynamodb` when a data folder is given; `iam` admits each request. */
@@ -71,8 +75,14 @@ export class LocalDynamoDb {
             const schema = (described.body.Table as { KeySchema?: Array<{ AttributeName: string }> } | undefined)?.KeySchema;
             return schema?.map((key) => key.AttributeName);
         };
-        const guarded = guardDynalite(server.listeners("request")[0] as RequestListener, iam, { lock, transactions: new Transactions(call, lock, keyOf) });
-        return new LocalDynamoDb(server, client, guarded, endpoint, lock);
+        const declared = new Map<string, Inputs>();
+        const guarded = guardDynalite(server.listeners("request")[0] as RequestListener, iam, {
+            lock,
+            transactions: new Transactions(call, lock, keyOf),
+            call: (operation, request) => lock.shared(() => call(operation, request)),
+            declared: (table) => declared.get(table),
+        });
+        return new LocalDynamoDb(server, client, guarded, endpoint, lock, declared);
     }
 
     /**
@@ -88,8 +98,15 @@ export class LocalDynamoDb {
     /** Creates the table, or checks that the one kept in the data folder has the same keys. */
     async createTable(name: string, inputs: Inputs): Promise<{ created: boolean }> {
         const request = createTableRequest(name, inputs);
+        this.declared.set(name, inputs);
         try {
             await this.client.send(new CreateTableCommand(request));
+            // Its tags, as ListTagsOfResource answers them (dynalite keeps them).
+            const tags = Object.entries((inputs.tags ?? {}) as Record<string, unknown>).filter(([, value]) => typeof value === "string");
+            if (tags.length > 0) {
+                const { Table } = await this.client.send(new DescribeTableCommand({ TableName: name }));
+                await this.client.send(new TagResourceCommand({ ResourceArn: Table!.TableArn!, Tags: tags.map(([Key, Value]) => ({ Key, Value: Value as string })) }));
+            }
             return { created: true };
         } catch (error) {
             if (!(error instanceof ResourceInUseException)) throw error;
@@ -132,7 +149,17 @@ async function callDynalite(endpoint: string, operation: string, request: object
 export interface GuardExtras {
     lock: StoreLock;
     transactions: Transactions;
+    /** One operation sent to dynalite (admitted already). */
+    call(operation: string, request: object): Promise<{ statusCode: number; body: Record<string, unknown> }>;
+    /** A table's inputs as the program declares them; undefined for a table it does not declare. */
+    declared(table: string): Inputs | undefined;
 }
+
+/** The operations dynalite serves; DynamoDB answers any other UnknownOperationException. */
+const DYNALITE_OPERATIONS = new Set([
+    "BatchGetItem", "BatchWriteItem", "CreateTable", "DeleteItem", "DeleteTable", "DescribeTable", "DescribeTimeToLive", "GetItem",
+    "ListTables", "ListTagsOfResource", "PutItem", "Query", "Scan", "TagResource", "UntagResource", "UpdateItem", "UpdateTable",
+]);
 
 /**
  * dynalite's request listener behind a guard, so that no request can take the process down:
@@ -157,7 +184,7 @@ export function guardDynalite(listener: RequestListener, iam: IamGate, extras?: 
                 const refusal = refusalOf(request, body) ?? (await authorizationRefusal(iam, request, body)) ?? expressionRefusal(body);
                 if (refusal) return send(response, refusal);
                 const operation = String(request.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
-                const own = await servedHere(operation, body, extras);
+                const own = await servedHere(operation, body, extras, iam.arns);
                 if (own) return send(response, own);
                 // Held until dynalite has answered: a transaction waits for it, and it for a transaction.
                 const release = extras ? await extras.lock.acquireShared() : () => undefined;
@@ -179,12 +206,54 @@ export function guardDynalite(listener: RequestListener, iam: IamGate, extras?: 
 }
 
 /** The answer to an operation dynalite does not serve and the local cloud does; undefined for dynalite's. */
-async function servedHere(operation: string, body: Buffer, extras: GuardExtras | undefined): Promise<Answer | undefined> {
+async function servedHere(operation: string, body: Buffer, extras: GuardExtras | undefined, arns: { account: string; region: string }): Promise<Answer | undefined> {
     const parsed = jsonObject(body);
     if (!parsed || !extras) return undefined;
     if (operation === "TransactWriteItems") return extras.transactions.write(parsed);
     if (operation === "TransactGetItems") return extras.transactions.get(parsed);
+    if ((operation === "PutItem" || operation === "UpdateItem" || operation === "DeleteItem") && parsed.ReturnValuesOnConditionCheckFailure === "ALL_OLD") {
+        return extras.transactions.withOldItemOnFailure(operation, parsed);
+    }
+    if (operation === "DescribeTable" || operation === "DescribeContinuousBackups") {
+        const described = await extras.call("DescribeTable", { TableName: parsed.TableName });
+        const table = described.body.Table as Record<string, unknown> | undefined;
+        if (described.statusCode !== 200 || !table) {
+            if (operation === "DescribeTable") return answerOf(described.statusCode, described.body);
+            return awsJson(400, "com.amazonaws.dynamodb.v20120810#TableNotFoundException", "message", `Table not found: ${String(parsed.TableName)}`);
+        }
+        const inputs = extras.declared(String(table.TableName)) ?? {};
+        if (operation === "DescribeContinuousBackups") {
+            const recovering = inputs.pointInTimeRecovery?.enabled === true;
+            const now = Date.now() / 1000;
+            return answerOf(200, {
+                ContinuousBackupsDescription: {
+                    ContinuousBackupsStatus: "ENABLED",
+                    PointInTimeRecoveryDescription: recovering
+                        ? { PointInTimeRecoveryStatus: "ENABLED", RecoveryPeriodInDays: inputs.pointInTimeRecovery?.recoveryPeriodInDays ?? 35, EarliestRestorableDateTime: Number(table.CreationDateTime ?? now), LatestRestorableDateTime: now - 300 }
+                        : { PointInTimeRecoveryStatus: "DISABLED" },
+                },
+            });
+        }
+        const encrypted = inputs.serverSideEncryption?.enabled === true;
+        // The AWS managed key (aws/dynamodb) unless the program names its own.
+        const managedKey = createHash("sha256").update(`${arns.account}:${arns.region}:aws/dynamodb`).digest("hex");
+        const keyArn =
+            inputs.serverSideEncryption?.kmsKeyArn ??
+            `arn:aws:kms:${arns.region}:${arns.account}:key/${managedKey.slice(0, 8)}-${managedKey.slice(8, 12)}-${managedKey.slice(12, 16)}-${managedKey.slice(16, 20)}-${managedKey.slice(20, 32)}`;
+        return answerOf(200, {
+            Table: {
+                ...table,
+                ...(encrypted ? { SSEDescription: { Status: "ENABLED", SSEType: "KMS", KMSMasterKeyArn: keyArn } } : {}),
+                DeletionProtectionEnabled: inputs.deletionProtectionEnabled === true,
+            },
+        });
+    }
+    if (!DYNALITE_OPERATIONS.has(operation)) return awsJson(400, "com.amazon.coral.service#UnknownOperationException", "message", "Unknown operation exception");
     return undefined;
+}
+
+function answerOf(statusCode: number, body: object): Answer {
+    return { statusCode, headers: { "content-type": "application/x-amz-json-1.0" }, body: JSON.stringify(body) };
 }
 
 /** DynamoDB's answer to a request its caller may not make (AccessDenied, or no valid signature); undefined when admitted. */

@@ -232,6 +232,24 @@ export class Transactions {
         return ok({});
     }
 
+    /**
+     * A PutItem, UpdateItem or DeleteItem with `ReturnValuesOnConditionCheckFailure: ALL_OLD`
+     * (which dynalite ignores): alone, so that the item its ConditionalCheckFailedException
+     * carries is the one the condition was checked against.
+     */
+    withOldItemOnFailure(operation: "PutItem" | "UpdateItem" | "DeleteItem", request: Request): Promise<Answer> {
+        return this.lock.exclusive(async () => {
+            const { ReturnValuesOnConditionCheckFailure: _returned, ...write } = request;
+            const done = await this.call(operation, write);
+            if (done.statusCode === 200 || !String(done.body.__type).endsWith("ConditionalCheckFailedException")) return passOn(done);
+            const table = String(request.TableName);
+            const key = operation === "PutItem" ? await this.keyOfItem(table, (request.Item ?? {}) as Item) : (request.Key as Item);
+            const read = key && (await this.call("GetItem", { TableName: table, Key: key, ConsistentRead: true }));
+            const item = read && read.statusCode === 200 ? read.body.Item : undefined;
+            return passOn({ statusCode: done.statusCode, body: { ...done.body, ...(item ? { Item: item } : {}) } });
+        });
+    }
+
     /** A Put's key: its item's key attributes; undefined when the table does not exist. */
     private async keyOfItem(table: string, item: Item): Promise<Item | undefined> {
         const names = await this.keyOf(table);

@@ -15,8 +15,13 @@ import {
     TransactionCanceledException,
     TransactWriteItemsCommand,
     TransactWriteItemsCommandInput,
+    ConditionalCheckFailedException,
+    DescribeContinuousBackupsCommand,
+    DescribeTableCommand,
+    ListTagsOfResourceCommand,
+    UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { bootCloud, Booted } from "../../local/client";
+import { bootCloud, Booted, operatorFetch } from "../../local/client";
 import { dynamoDbRequests } from "../../local/dynamodb/service";
 
 describe("DynamoDB transactions on the local cloud (TransactWriteItems, TransactGetItems)", function () {
@@ -153,6 +158,46 @@ describe("DynamoDB transactions on the local cloud (TransactWriteItems, Transact
         await Promise.all([moves, reads]);
         assert.deepEqual([...new Set(totals)], [100]);
         assert.deepEqual([await seats(a), await seats(b)], ["50", "50"]);
+    });
+
+    it("describes the table as the program declares it: encryption, deletion protection, point-in-time recovery, tags", async () => {
+        const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: table }));
+        // The saga table (components/table.ts) is encrypted with the AWS managed key, without deletion protection.
+        assert.deepEqual([Table?.SSEDescription?.Status, Table?.SSEDescription?.SSEType, Table?.DeletionProtectionEnabled], ["ENABLED", "KMS", false]);
+        assert.match(Table?.SSEDescription?.KMSMasterKeyArn ?? "", /^arn:aws:kms:us-east-1:000000000000:key\/[0-9a-f-]{36}$/);
+        const backups = (await dynamo.send(new DescribeContinuousBackupsCommand({ TableName: table }))).ContinuousBackupsDescription;
+        assert.deepEqual([backups?.ContinuousBackupsStatus, backups?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus], ["ENABLED", "ENABLED"]);
+        await assert.rejects(dynamo.send(new DescribeContinuousBackupsCommand({ TableName: "no-such-table" })), (error: Error) => error.name === "TableNotFoundException");
+        const { Tags } = await dynamo.send(new ListTagsOfResourceCommand({ ResourceArn: Table!.TableArn! }));
+        assert.ok(Tags?.some((tag) => tag.Key === "saga:name" && tag.Value), JSON.stringify(Tags));
+    });
+
+    it("returns the item a condition failed on with ReturnValuesOnConditionCheckFailure ALL_OLD, and answers an unknown operation as DynamoDB does", async () => {
+        const pk = randomUUID();
+        await dynamo.send(new PutItemCommand({ TableName: table, Item: { ...key(pk), seats: { N: "0" } } }));
+        const refused = await dynamo
+            .send(
+                new UpdateItemCommand({
+                    TableName: table,
+                    Key: key(pk),
+                    UpdateExpression: "SET seats = seats - :one",
+                    ConditionExpression: "seats >= :one",
+                    ExpressionAttributeValues: { ":one": { N: "1" } },
+                    ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+                }),
+            )
+            .then(
+                () => assert.fail("expected the condition to fail"),
+                (error: unknown) => error,
+            );
+        assert.ok(refused instanceof ConditionalCheckFailedException, String(refused));
+        assert.deepEqual(refused.Item, { ...key(pk), seats: { N: "0" } });
+        const unknown = await operatorFetch(booted.cloud.url, "dynamodb", "us-east-1", {
+            method: "POST",
+            headers: { "x-amz-target": "DynamoDB_20120810.RestoreTableToPointInTime", "content-type": "application/x-amz-json-1.0" },
+            body: "{}",
+        });
+        assert.deepEqual([unknown.status, await unknown.json()], [400, { __type: "com.amazon.coral.service#UnknownOperationException", message: "Unknown operation exception" }]);
     });
 });
 
