@@ -241,7 +241,7 @@ export class Provisioner {
         if (logging && !this.ctx.logs.groupOfArn(logging.logGroupArn)) {
             this.warnings.push(`The state machine ${physical} logs to ${logging.logGroupArn}, which is no log group of this program: its log records are dropped.`);
         }
-        this.ctx.stepFunctions.createStateMachine({ name: physical, arn, definition: inputs.definition, roleArn: inputs.roleArn ?? "", type, tags: inputs.tags ?? {}, logging });
+        this.ctx.stepFunctions.createStateMachine({ name: physical, arn, definition: inputs.definition, roleArn: inputs.roleArn ?? "", type, tags: inputs.tags ?? {}, logging, tracing: inputs.tracingConfiguration?.enabled === true });
         const state = { ...declared, name: physical, arn, status: "ACTIVE", creationDate: new Date().toISOString() };
         const logs = logging ? `, logging ${logging.level}${logging.includeExecutionData ? " with execution data" : ""}` : "";
         return this.done(ResourceTypes.stateMachine, name, `${type} state machine ${physical}${logs}`, arn, state);

@@ -36,12 +36,26 @@ function optional(request: Request, field: string): string | undefined {
     return value;
 }
 
-function statusFilterOf(request: Request): ExecutionStatus | undefined {
+/** The statuses ListExecutions filters by: an execution's, and PENDING_REDRIVE (a redrive not yet started: none here, RedriveExecution is not served). */
+const FILTERS = [...STATUSES, "PENDING_REDRIVE"] as const;
+
+function statusFilterOf(request: Request): ExecutionStatus | "PENDING_REDRIVE" | undefined {
     const filter = optional(request, "statusFilter");
-    if (filter !== undefined && !(STATUSES as readonly string[]).includes(filter)) {
-        throw validation(`Value '${filter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUSES.join(", ")}]`);
+    if (filter !== undefined && !(FILTERS as readonly string[]).includes(filter)) {
+        throw validation(`Value '${filter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${FILTERS.join(", ")}]`);
     }
-    return filter as ExecutionStatus | undefined;
+    return filter as ExecutionStatus | "PENDING_REDRIVE" | undefined;
+}
+
+/** How long after it closed an execution may be redriven on AWS: 14 days. */
+const REDRIVABLE_DAYS = 14;
+
+/** redriveStatus and redriveStatusReason as DescribeExecution gives them for a STANDARD execution. */
+function redriveOf(e: ExecutionRecord): { redriveStatus: string; redriveStatusReason?: string } {
+    if (e.status === "RUNNING" || e.status === "SUCCEEDED") return { redriveStatus: "NOT_REDRIVABLE", redriveStatusReason: `Execution is ${e.status} and cannot be redriven.` };
+    const closed = e.stopDate ? new Date(e.stopDate).getTime() : Date.now();
+    if (Date.now() - closed > REDRIVABLE_DAYS * 24 * 60 * 60 * 1000) return { redriveStatus: "NOT_REDRIVABLE", redriveStatusReason: "Execution redrivable period exceeded." };
+    return { redriveStatus: "REDRIVABLE" };
 }
 
 /** How long a nextToken is good for, as on AWS: 24 hours. */
@@ -111,7 +125,7 @@ const OPERATIONS: Record<string, Operation> = {
             ...(e.error !== undefined ? { error: e.error } : {}),
             ...(e.cause !== undefined ? { cause: e.cause } : {}),
             redriveCount: 0,
-            redriveStatus: "NOT_REDRIVABLE",
+            ...redriveOf(e),
         };
     },
     GetExecutionHistory(service, request) {
@@ -129,7 +143,8 @@ const OPERATIONS: Record<string, Operation> = {
     ListExecutions(service, request) {
         const stateMachineArn = required(request, "stateMachineArn");
         const statusFilter = statusFilterOf(request);
-        const { items, nextToken } = page(service.listExecutions(stateMachineArn, statusFilter), request, `ListExecutions\n${stateMachineArn}\n${statusFilter ?? ""}`);
+        const executions = statusFilter === "PENDING_REDRIVE" ? (service.machine(stateMachineArn), []) : service.listExecutions(stateMachineArn, statusFilter);
+        const { items, nextToken } = page(executions, request, `ListExecutions\n${stateMachineArn}\n${statusFilter ?? ""}`);
         return { executions: items.map(summary), ...(nextToken ? { nextToken } : {}) };
     },
     StopExecution(service, request) {
@@ -149,17 +164,24 @@ const OPERATIONS: Record<string, Operation> = {
             loggingConfiguration: machine.logging
                 ? { level: machine.logging.level, includeExecutionData: machine.logging.includeExecutionData, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: machine.logging.logGroupArn } }] }
                 : { level: "OFF", includeExecutionData: false },
+            tracingConfiguration: { enabled: machine.tracing === true },
         };
     },
-    ListStateMachines(service) {
-        return {
-            stateMachines: [...service.machines.values()].map((m) => ({
-                stateMachineArn: m.arn,
-                name: m.name,
-                type: m.type,
-                creationDate: seconds(m.creationDate),
-            })),
-        };
+    ListStateMachines(service, request) {
+        const machines = [...service.machines.values()].map((m) => ({
+            stateMachineArn: m.arn,
+            name: m.name,
+            type: m.type,
+            creationDate: seconds(m.creationDate),
+        }));
+        const { items, nextToken } = page(machines, request, "ListStateMachines");
+        return { stateMachines: items, ...(nextToken ? { nextToken } : {}) };
+    },
+    ListTagsForResource(service, request) {
+        const resourceArn = required(request, "resourceArn");
+        const machine = service.machines.get(resourceArn);
+        if (!machine) throw new SfnError("ResourceNotFound", `Resource not found: '${resourceArn}'`);
+        return { tags: Object.entries(machine.tags ?? {}).map(([key, value]) => ({ key, value })) };
     },
 };
 
@@ -179,7 +201,7 @@ function stripData(event: object): object {
  * the state machine, else `*` (ListStateMachines).
  */
 export function stepFunctionsRequest(operation: string, request: Request): ActionRequest {
-    const resource = [request.executionArn, request.stateMachineArn].find((arn): arn is string => typeof arn === "string") ?? "*";
+    const resource = [request.executionArn, request.stateMachineArn, request.resourceArn].find((arn): arn is string => typeof arn === "string") ?? "*";
     return { action: `states:${operation}`, resource };
 }
 

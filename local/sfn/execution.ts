@@ -116,7 +116,8 @@ export class LocalExecution {
             if (repeated.failed && event.type === "StateFailed" && event.state?.name === repeated.failed) return void (repeated.failed = undefined);
             this.follow(event);
             const before = recorder.events.length;
-            recorder.record(event);
+            // A stop's error and cause are the execution's, not the engine's: its ExecutionAborted event carries them.
+            recorder.record(event.type === "ExecutionAborted" ? { ...event, Error: this.record.error, Cause: this.record.cause } : event);
             const added = recorder.events.slice(before);
             this.journal?.add(added);
             if (added.length > 0) host.onHistory?.(record, added);

@@ -73,7 +73,10 @@ export class HistoryRecorder {
             case "ExecutionFailed":
                 return this.add(at, "ExecutionFailed", { executionFailedEventDetails: { error: event.Error, cause: String(event.Cause ?? "") } });
             case "ExecutionAborted":
-                return this.add(at, "ExecutionAborted", { executionAbortedEventDetails: {} });
+                // The error and cause StopExecution was given, when it was given them.
+                return this.add(at, "ExecutionAborted", {
+                    executionAbortedEventDetails: { ...(event.Error !== undefined ? { error: event.Error } : {}), ...(event.Cause !== undefined ? { cause: String(event.Cause) } : {}) },
+                });
             case "ExecutionTimeout":
                 return this.add(at, "ExecutionTimedOut", { executionTimedOutEventDetails: { error: "States.Timeout" } });
             // StateRetried and StateCaught have no event of their own on AWS: the next attempt's

@@ -51,6 +51,8 @@ export interface StateMachineSpec {
     tags?: Record<string, string>;
     /** Where and what its executions log (loggingConfiguration); undefined: nothing. */
     logging?: StateMachineLogging;
+    /** Whether X-Ray tracing is on (tracingConfiguration.enabled), as declared; the local cloud traces nothing. */
+    tracing?: boolean;
 }
 
 export const StateMachineTypes = { STANDARD: "STANDARD", EXPRESS: "EXPRESS" } as const;
