@@ -339,10 +339,14 @@ describe("the console (npm start's page at /_console/)", function () {
             assert.equal(page.url(), `${booted.cloud.url}/_console/#/${repairMachine}/${sagas.compensationFailed}`);
             await until("the repair machine's list", async () => (await row(sagas.compensationFailed).count()) === 1);
             await until("the repair's outcome", async () => (await outcomeOf(sagas.compensationFailed)) === "needs attention" && (await page.locator("#execution-name .outcome").innerText()) === "needs attention");
-            const { body: repairHistory } = await booted.client.stepFunctions("GetExecutionHistory", { executionArn: `${String(booted.cloud.outputs.repairMachineArn).replace(":stateMachine:", ":execution:")}:${sagas.compensationFailed}`, maxResults: 1000 });
+            // Once the repair has ended, the page counts every attempt of it that failed.
+            const repairArn = `${String(booted.cloud.outputs.repairMachineArn).replace(":stateMachine:", ":execution:")}:${sagas.compensationFailed}`;
+            await until("the repair to end", async () => (await booted.client.stepFunctions("DescribeExecution", { executionArn: repairArn })).body.status !== "RUNNING", 20_000);
+            const { body: repairHistory } = await booted.client.stepFunctions("GetExecutionHistory", { executionArn: repairArn, maxResults: 1000 });
             const failedAttempts = (repairHistory.events as { type: string }[]).filter((e) => e.type === "TaskFailed").length;
-            const counted = (await page.locator(".retry-summary li").allInnerTexts()).map((line) => Number(/: (\d+) of \d+ attempts failed/.exec(line)?.[1]));
-            assert.ok(failedAttempts > 3 && counted.reduce((a, b) => a + b, 0) === failedAttempts, `the repair's ${failedAttempts} failed attempts counted: ${counted}`);
+            const counted = async () => (await page.locator(".retry-summary li").allInnerTexts()).map((line) => Number(/: (\d+) of \d+ attempts failed/.exec(line)?.[1])).reduce((a, b) => a + b, 0);
+            await until(`the repair's ${failedAttempts} failed attempts counted`, async () => (await counted()) === failedAttempts);
+            assert.ok(failedAttempts > 3);
             assert.doesNotMatch(await page.locator("#failures").innerText(), /^None/);
             assert.deepEqual(await accessibilityProblems(), []);
             await shoot("console-repair.png");
