@@ -441,6 +441,7 @@ function serveServices(server: LocalServer, services: Services, settings: Projec
         gateway,
         queues,
         logs,
+        events,
         inspect: inspectHandler({
             overview: () => ({ project: settings.project, stack: settings.stack, region, outputs, routes, ...resources, data: folder?.status() ?? null }),
             data: () => folder?.status(),

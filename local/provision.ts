@@ -289,7 +289,16 @@ export class Provisioner {
         const schedule = inputs.scheduleExpression === undefined ? undefined : parseSchedule(String(inputs.scheduleExpression));
         if (schedule && bus) throw new Error(`The EventBridge rule ${physical}: ValidationException: ScheduleExpression is supported only on the default event bus.`);
         const enabled = inputs.state !== "DISABLED" && inputs.isEnabled !== false;
-        this.ctx.events.addRule({ name: physical, arn, pattern, enabled, onDefaultBus: bus === undefined, ...(schedule ? { schedule } : {}) });
+        this.ctx.events.addRule({
+            name: physical,
+            arn,
+            pattern,
+            enabled,
+            onDefaultBus: bus === undefined,
+            ...(bus ? { bus } : {}),
+            ...(typeof inputs.eventPattern === "string" ? { patternText: inputs.eventPattern } : {}),
+            ...(schedule ? { schedule } : {}),
+        });
         const local = bus
             ? `EventBridge rule ${physical} on the bus ${bus} (only the default bus receives the local services' events)`
             : `EventBridge rule ${physical}${schedule ? ` on the schedule ${schedule.expression}` : ""}${enabled ? "" : " (disabled)"}`;

@@ -17,6 +17,8 @@ import type { LocalLogs } from "./logs/service";
 import { handleSfnRequest, SFN_TARGET_PREFIX } from "./sfn/api";
 import type { StepFunctionsService } from "./sfn/service";
 import type { LocalQueue } from "./sqs/queue";
+import { EVENTS_SHAPE, EVENTS_TARGET_PREFIX, handleEventsRequest } from "./events/api";
+import type { LocalEventBridge } from "./events/service";
 import { handleSqsQueryRequest, handleSqsRequest, isSqsQueryRequest, SQS_QUERY_SHAPE, SQS_SHAPE, SQS_TARGET_PREFIX } from "./sqs/api";
 import { foreignHostRefusal, localChangeRefusal } from "./web-guard";
 
@@ -33,6 +35,8 @@ export interface Services {
     queues?(): LocalQueue[];
     /** The log groups the CloudWatch Logs API serves; absent: that API answers UnknownOperationException. */
     logs?: LocalLogs;
+    /** The rules and targets the EventBridge API serves; absent: that API answers UnknownOperationException. */
+    events?: LocalEventBridge;
     /** The /_local/* endpoints. */
     inspect(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> | void;
 }
@@ -183,7 +187,7 @@ export class LocalServer {
         const service = jsonServiceOf(target);
         if (service?.served(services)) return await service.serve(services, request, response);
         if (target !== "") {
-            return send(response, awsJson(400, "UnknownOperationException", "message", `The local cloud serves DynamoDB, Step Functions, SQS and CloudWatch Logs, not ${target}.`));
+            return send(response, awsJson(400, "UnknownOperationException", "message", `The local cloud serves DynamoDB, Step Functions, SQS, CloudWatch Logs and EventBridge, not ${target}.`));
         }
         const url = parseUrl(request.url, this.url);
         if (!url) return send(response, jsonAnswer(400, { message: "Bad Request: the request target is not a URL path." }));
@@ -258,6 +262,12 @@ const JSON_SERVICES: readonly JsonService[] = [
         shape: LOGS_SHAPE,
         served: (services) => services.logs !== undefined,
         serve: (services, request, response) => handleLogsRequest(services.logs!, services.iam, request, response),
+    },
+    {
+        targetPrefix: EVENTS_TARGET_PREFIX,
+        shape: EVENTS_SHAPE,
+        served: (services) => services.events !== undefined,
+        serve: (services, request, response) => handleEventsRequest(services.events!, services.iam, request, response),
     },
 ];
 

@@ -47,6 +47,10 @@ export interface EventRuleSpec {
     onDefaultBus: boolean;
     /** A schedule rule's (scheduleExpression): its targets get a "Scheduled Event" at each firing. */
     schedule?: Schedule;
+    /** The bus it is on, when not the default one. */
+    bus?: string;
+    /** The eventPattern as the program wrote it (what DescribeRule answers). */
+    patternText?: string;
 }
 
 export interface EventTargetSpec {
@@ -142,6 +146,16 @@ export class LocalEventBridge {
 
     addRule(rule: EventRuleSpec): void {
         this.rules.set(rule.name, rule);
+    }
+
+    /** The rules the program declared (ListRules, DescribeRule). */
+    ruleList(): EventRuleSpec[] {
+        return [...this.rules.values()];
+    }
+
+    /** A rule's targets (ListTargetsByRule). */
+    targetsOf(ruleName: string): EventTargetSpec[] {
+        return this.targets.filter((target) => target.rule === ruleName);
     }
 
     addTarget(target: EventTargetSpec): void {

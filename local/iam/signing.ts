@@ -15,7 +15,7 @@ export interface RequestToSign {
 }
 
 /** The services' signing names: the `service` part of a credential scope. */
-export type SigningName = "dynamodb" | "states" | "sqs" | "execute-api" | "logs";
+export type SigningName = "dynamodb" | "states" | "sqs" | "execute-api" | "logs" | "events";
 
 /** A request's parts as SigV4 reads them: the path as sent (escaped once more by the signer), the query decoded. */
 export function signableParts(target: string): { path: string; query: Record<string, string | string[]> } | undefined {
