@@ -55,18 +55,28 @@ describe("the local cloud under more idle connections than it has open files (ul
             socket.on("error", () => undefined);
             socket.on("close", () => {
                 settled++;
-                if (text) refusals.push(text);
+                // Only the limit's answers count: a held connection may still be closed by the
+                // header timeout (408) when a loaded machine makes this loop slow.
+                if (text.startsWith("HTTP/1.1 503 ")) refusals.push(text);
             });
             flood.push(socket);
         }
         const share = clientConnectionLimit(OPEN_FILES);
-        // Every connection past the share (one is the agent's) is answered and closed.
+        // Every connection past the share is answered and closed. Part of the share may already be
+        // this process's own: the agent's, and the kept-alive connection of spawnCloud's readiness
+        // fetch until its idle timeout closes it.
+        const heldByThisProcess = 2;
         const deadline = Date.now() + 30_000;
-        while (refusals.length < FLOOD - share + 1) {
+        while (refusals.length < FLOOD - share) {
             if (Date.now() > deadline) throw new Error(`Only ${refusals.length} of ${FLOOD} connections were refused in 30 s (${settled} closed).`);
             await new Promise((resolve) => setTimeout(resolve, 20));
         }
-        assert.ok(refusals.length <= FLOOD - share + 1, `${refusals.length} refused: the share of ${share} was not held`);
+        // Then until no more close: a refusal still on its way would hide a share not held.
+        for (let before = -1; before !== settled; ) {
+            before = settled;
+            await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+        assert.ok(refusals.length <= FLOOD - share + heldByThisProcess, `${refusals.length} refused: the share of ${share} was not held`);
         assert.match(refusals[0], /^HTTP\/1\.1 503 Service Unavailable\r\n/);
         assert.match(refusals[0], new RegExp(`The local cloud holds ${share} connections from clients, its limit \\(a quarter of its ${OPEN_FILES} open files\\): this one is refused\\.`));
 
