@@ -1,8 +1,9 @@
 // The local Step Functions engine: aws-local-stepfunctions 3.0, made to behave as AWS does where
 // it does not. Everything that runs a definition locally imports the engine from here.
-//   - It calls Promise.withResolvers (Node 22+) in every Task state. On Node 20 each Task would
-//     then throw a TypeError, and a definition's Catch on States.ALL would quietly turn a success
-//     path into a rollback: polyfilled.
+//   - It calls Promise.withResolvers (Node 22+) in every Task state. On Node 20 (which engines no
+//     longer admits, but which some still run) each Task would then throw a TypeError, and a
+//     definition's Catch on States.ALL would quietly turn a success path into a rollback:
+//     polyfilled only where missing, so on Node 22 and later the polyfill does nothing.
 //   - Its intrinsic functions strip every backslash from a string result (meant for the escaped
 //     quotes of literal arguments), so States.JsonToString of anything holding a JSON string, such
 //     as a Lambda error's Cause, is no longer JSON; AWS escapes it properly. The engine is loaded

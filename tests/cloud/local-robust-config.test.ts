@@ -48,24 +48,22 @@ describe("choosing a stack that has no file", () => {
 describe("the Node versions package.json's engines promises", () => {
     // package-lock.json records every installed package's engines; semver is what npm checks them with.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const semver = require("semver") as { satisfies(version: string, range: string): boolean };
+    const semver = require("semver") as { satisfies(version: string, range: string): boolean; major(version: string): number };
     const lock = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { engines?: { node?: string } }> };
     const declared = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")).engines.node as string;
     const dependencies = Object.entries(lock.packages).filter(([name, spec]) => name !== "" && spec.engines?.node !== undefined);
-    /** Declares Node 22 for Promise.withResolvers, which local/sfn/engine.ts polyfills on Node 20. */
-    const POLYFILLED = "node_modules/aws-local-stepfunctions";
+    const versions = ["18.20.8", "20.0.0", "20.18.3", "20.19.0", "20.20.2", "21.7.3", "22.0.0", "22.11.0", "22.12.0", "23.11.0", "24.0.0", "25.2.1", process.versions.node];
 
-    it("admits a Node version exactly when every dependency does (but the one whose need is polyfilled)", () => {
+    it("admits a Node version exactly when every dependency does, with no exception", () => {
         assert.equal(lock.packages[""].engines?.node, declared, "package-lock.json records the same engines");
-        const versions = ["18.20.8", "20.0.0", "20.18.3", "20.19.0", "20.20.2", "21.7.3", "22.0.0", "22.11.0", "22.12.0", "23.11.0", "24.0.0", "25.2.1", process.versions.node];
         for (const version of versions) {
-            const refusing = dependencies.filter(([name, spec]) => name !== POLYFILLED && !semver.satisfies(version, spec.engines!.node!)).map(([name]) => name);
+            const refusing = dependencies.filter(([, spec]) => !semver.satisfies(version, spec.engines!.node!)).map(([name]) => name);
             assert.equal(semver.satisfies(version, declared), refusing.length === 0, `Node ${version}: engines says ${declared}, refused by ${refusing.slice(0, 5).join(", ") || "none"}`);
         }
     });
 
-    it("leaves npm ci on this machine one warning (EBADENGINE), for the polyfilled engine only", () => {
-        const warned = dependencies.filter(([, spec]) => !semver.satisfies(process.versions.node, spec.engines!.node!)).map(([name]) => name);
-        assert.deepEqual(warned, semver.satisfies(process.versions.node, "^20") ? [POLYFILLED] : []);
+    it("admits no Node older than 22 (Node 20 reached its end of life in April 2026; Lambda runs nodejs22.x)", () => {
+        for (const version of versions.filter((v) => semver.major(v) < 22)) assert.ok(!semver.satisfies(version, declared), `engines ${declared} admits Node ${version}`);
+        for (const version of ["22.12.0", "24.0.0"]) assert.ok(semver.satisfies(version, declared), `engines ${declared} refuses Node ${version}`);
     });
 });
