@@ -17,7 +17,7 @@ interface PolicyRun {
 /** `npm run policy -- <args>`, as CI runs it, at the lowest CPU priority. */
 const policyRun = (...args: string[]) =>
     new Promise<PolicyRun>((resolve) => {
-        const child = execFile(process.execPath, ["-r", "ts-node/register/transpile-only", "policy-pack/ci/run.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 }, (error, stdout, stderr) =>
+        const child = execFile(process.execPath, ["-r", "ts-node/register/transpile-only", "policy-pack/ci/run.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 300_000 }, (error, stdout, stderr) =>
             resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }),
         );
         atLowestPriority(child);
@@ -30,7 +30,8 @@ const startedPolicyRuns = () => (policyRuns ??= Promise.all([policyRun("--progra
 before(() => void startedPolicyRuns());
 
 describe("`npm run policy -- --program <dir>`", function () {
-    this.timeout(60_000);
+    // The runs started at the lowest priority may wait for a core until the tests before end.
+    this.timeout(300_000);
     let checked: PolicyRun;
     let missing: PolicyRun;
     before(async () => {
